@@ -1,0 +1,383 @@
+//! The PassFort client: one method per API call.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use http::Method;
+use serde_json::{json, Value};
+
+use crate::config::{ClientBuilder, ClientConfig};
+use crate::error::{Error, Result};
+use crate::http::{ApiRequest, Transport};
+use crate::models::{Check, CheckType, Profile, ProfilePage, Role, Task, TaskState, WhoAmI};
+use crate::retry::RetryClass;
+
+/// How PassFort should run a check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum CheckMode {
+    /// `mode=sync`: answer with the finished check, unless the provider takes
+    /// longer than 120 s, when PassFort switches to async by itself.
+    #[default]
+    Sync,
+    /// `mode=async`: answer at once with a PENDING or RUNNING check.
+    Async,
+    /// No `mode` sent: PassFort runs IDENTITY_CHECK sync and every other type async.
+    ServerDefault,
+}
+
+impl CheckMode {
+    fn query_value(self) -> Option<&'static str> {
+        match self {
+            CheckMode::Sync => Some("sync"),
+            CheckMode::Async => Some("async"),
+            CheckMode::ServerDefault => None,
+        }
+    }
+}
+
+/// Which variant of a check to run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum VariantSelector {
+    Alias(String),
+    Id(String),
+}
+
+/// What to run: the body of `POST /profiles/{id}/checks`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CheckRequest {
+    pub check_type: CheckType,
+    pub task_ids: Vec<String>,
+    pub variant: Option<VariantSelector>,
+}
+
+impl CheckRequest {
+    pub fn new(check_type: impl Into<CheckType>) -> Self {
+        Self { check_type: check_type.into(), task_ids: Vec::new(), variant: None }
+    }
+
+    pub fn task_ids<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.task_ids = ids.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn variant_alias(mut self, alias: impl Into<String>) -> Self {
+        self.variant = Some(VariantSelector::Alias(alias.into()));
+        self
+    }
+
+    pub fn variant_id(mut self, id: impl Into<String>) -> Self {
+        self.variant = Some(VariantSelector::Id(id.into()));
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.check_type.as_str().trim().is_empty() {
+            return Err(Error::InvalidArgument("check_type must not be empty".into()));
+        }
+        for task_id in &self.task_ids {
+            validate_id("task id", task_id)?;
+        }
+        match &self.variant {
+            Some(VariantSelector::Alias(value)) | Some(VariantSelector::Id(value)) if value.trim().is_empty() => {
+                Err(Error::InvalidArgument("a variant alias or id must not be empty".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        let mut body = json!({ "check_type": self.check_type.as_str() });
+        if !self.task_ids.is_empty() {
+            body["task_ids"] = json!(self.task_ids);
+        }
+        match &self.variant {
+            Some(VariantSelector::Alias(alias)) => body["variant"] = json!({ "alias": alias }),
+            Some(VariantSelector::Id(id)) => body["variant"] = json!({ "id": id }),
+            None => {}
+        }
+        body
+    }
+}
+
+/// How to complete a task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TaskOutcome {
+    Pass,
+    Fail,
+}
+
+impl TaskOutcome {
+    pub fn state(self) -> TaskState {
+        match self {
+            TaskOutcome::Pass => TaskState::CompletedPass,
+            TaskOutcome::Fail => TaskState::CompletedFail,
+        }
+    }
+}
+
+impl TryFrom<&str> for TaskOutcome {
+    type Error = Error;
+    fn try_from(state: &str) -> Result<Self> {
+        match state {
+            "COMPLETED_PASS" => Ok(TaskOutcome::Pass),
+            "COMPLETED_FAIL" => Ok(TaskOutcome::Fail),
+            other => Err(Error::InvalidArgument(format!(
+                "a task is completed with COMPLETED_PASS or COMPLETED_FAIL, not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Filters for [`Client::list_profiles`].
+#[derive(Clone, Debug)]
+pub struct ProfileQuery {
+    /// PassFort's free-text search (`q`).
+    pub query: Option<String>,
+    /// Profiles fetched per request, 1 to 200.
+    pub page_size: u32,
+}
+
+impl Default for ProfileQuery {
+    fn default() -> Self {
+        Self { query: None, page_size: 100 }
+    }
+}
+
+/// A PassFort API client. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("config", &self.transport.config).finish()
+    }
+}
+
+impl Client {
+    /// Starts building a client; unset values come from the environment.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `PASSFORT_API_KEY` and `PASSFORT_BASE_URL`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    pub fn from_config(config: ClientConfig) -> Result<Self> {
+        Ok(Self { transport: Arc::new(Transport::new(config)?) })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.transport.config
+    }
+
+    fn request(&self, method: Method, template: &'static str, path: String, retry: RetryClass) -> ApiRequest {
+        ApiRequest::new(method, template, path, retry, &self.transport.config)
+    }
+
+    fn get(&self, template: &'static str, path: String) -> ApiRequest {
+        self.request(Method::GET, template, path, RetryClass::Idempotent)
+    }
+
+    /// `GET /whoami`: the cheapest way to check a key.
+    pub async fn whoami(&self) -> Result<WhoAmI> {
+        self.transport.send_json(&self.get("/whoami", "/whoami".into())).await
+    }
+
+    /// `POST /profiles`. Not retried once it may have reached PassFort.
+    pub async fn create_profile(&self, role: impl Into<Role>, collected_data: Value) -> Result<Profile> {
+        let role = role.into();
+        if role.as_str().trim().is_empty() {
+            return Err(Error::InvalidArgument("role must not be empty".into()));
+        }
+        if !(collected_data.is_object() || collected_data.is_null()) {
+            return Err(Error::InvalidArgument("collected_data must be a JSON object".into()));
+        }
+        let mut body = json!({ "role": role.as_str() });
+        if !collected_data.is_null() {
+            body["collected_data"] = collected_data;
+        }
+        let request = self
+            .request(Method::POST, "/profiles", "/profiles".into(), RetryClass::CreateOnce)
+            .json_body(&body);
+        self.transport.send_json(&request).await
+    }
+
+    /// `GET /profiles/{profile_id}`.
+    pub async fn get_profile(&self, profile_id: &str) -> Result<Profile> {
+        validate_id("profile id", profile_id)?;
+        let request = self.get("/profiles/{profile_id}", format!("/profiles/{profile_id}"));
+        self.transport.send_json(&request).await
+    }
+
+    /// One page of `GET /profiles`.
+    pub async fn list_profiles_page(&self, query: &ProfileQuery, offset: u64) -> Result<ProfilePage> {
+        if !(1..=200).contains(&query.page_size) {
+            return Err(Error::InvalidArgument(format!("page_size must be 1 to 200, not {}", query.page_size)));
+        }
+        let mut request = self.get("/profiles", "/profiles".into());
+        if let Some(text) = &query.query {
+            request.query.push(("q", text.clone()));
+        }
+        request.query.push(("limit", query.page_size.to_string()));
+        request.query.push(("offset", offset.to_string()));
+        self.transport.send_json(&request).await
+    }
+
+    /// Every profile matching `query`, fetching pages as the stream is read.
+    pub fn list_profiles(&self, query: ProfileQuery) -> impl Stream<Item = Result<Profile>> + Send + 'static {
+        struct Pages {
+            client: Client,
+            query: ProfileQuery,
+            offset: u64,
+            buffered: VecDeque<Profile>,
+            finished: bool,
+        }
+        let pages = Pages { client: self.clone(), query, offset: 0, buffered: VecDeque::new(), finished: false };
+        futures_util::stream::unfold(pages, |mut pages| async move {
+            loop {
+                if let Some(profile) = pages.buffered.pop_front() {
+                    return Some((Ok(profile), pages));
+                }
+                if pages.finished {
+                    return None;
+                }
+                match pages.client.list_profiles_page(&pages.query, pages.offset).await {
+                    Ok(page) => {
+                        let received = page.results.len() as u64;
+                        pages.offset += received;
+                        pages.finished = received == 0 || pages.offset >= page.count;
+                        pages.buffered.extend(page.results);
+                    }
+                    Err(error) => {
+                        pages.finished = true;
+                        return Some((Err(error), pages));
+                    }
+                }
+            }
+        })
+    }
+
+    /// `POST /profiles/{profile_id}/checks[?mode=...]`: starts a check.
+    ///
+    /// A sync run is given `sync_timeout`, longer than PassFort's 120 s switch
+    /// to async. The answer may still be PENDING or RUNNING. Never re-sent
+    /// once the request may have reached PassFort.
+    pub async fn run_check(&self, profile_id: &str, check: &CheckRequest, mode: CheckMode) -> Result<Check> {
+        validate_id("profile id", profile_id)?;
+        check.validate()?;
+        let mut request = self
+            .request(
+                Method::POST,
+                "/profiles/{profile_id}/checks",
+                format!("/profiles/{profile_id}/checks"),
+                RetryClass::CreateOnce,
+            )
+            .json_body(&check.to_json());
+        if let Some(mode) = mode.query_value() {
+            request.query.push(("mode", mode.to_owned()));
+        }
+        if mode != CheckMode::Async {
+            request.timeout = self.transport.config.sync_timeout;
+        }
+        let sent_at = Utc::now();
+        match self.transport.send_json(&request).await {
+            Err(error) if error.may_have_reached_server() => {
+                Err(self.on_ambiguous_check_creation(profile_id, check, sent_at, error).await)
+            }
+            answer => answer,
+        }
+    }
+
+    /// The seam for reconciling a check creation whose fate is unknown: the
+    /// POST may have created a (chargeable) check that we never heard about.
+    /// For now the error is surfaced as it is; `Error::may_have_reached_server`
+    /// tells the caller to look at the profile's checks before running again.
+    async fn on_ambiguous_check_creation(
+        &self,
+        profile_id: &str,
+        check: &CheckRequest,
+        sent_at: DateTime<Utc>,
+        error: Error,
+    ) -> Error {
+        tracing::warn!(
+            profile_id,
+            check_type = check.check_type.as_str(),
+            sent_at = %sent_at,
+            error = %error,
+            "check creation may have reached PassFort; not re-sending"
+        );
+        error
+    }
+
+    /// `GET /profiles/{profile_id}/checks/{check_id}`.
+    pub async fn get_check(&self, profile_id: &str, check_id: &str) -> Result<Check> {
+        validate_id("profile id", profile_id)?;
+        validate_id("check id", check_id)?;
+        let request =
+            self.get("/profiles/{profile_id}/checks/{check_id}", format!("/profiles/{profile_id}/checks/{check_id}"));
+        self.transport.send_json(&request).await
+    }
+
+    /// `GET /profiles/{profile_id}/checks`: every check of the profile.
+    pub async fn list_checks(&self, profile_id: &str) -> Result<Vec<Check>> {
+        validate_id("profile id", profile_id)?;
+        let request = self.get("/profiles/{profile_id}/checks", format!("/profiles/{profile_id}/checks"));
+        self.transport.send_json(&request).await
+    }
+
+    /// `GET /profiles/{profile_id}/tasks/{task_id}`.
+    pub async fn get_task(&self, profile_id: &str, task_id: &str) -> Result<Task> {
+        validate_id("profile id", profile_id)?;
+        validate_id("task id", task_id)?;
+        let request =
+            self.get("/profiles/{profile_id}/tasks/{task_id}", format!("/profiles/{profile_id}/tasks/{task_id}"));
+        self.transport.send_json(&request).await
+    }
+
+    /// `GET /profiles/{profile_id}/tasks`.
+    pub async fn list_tasks(&self, profile_id: &str) -> Result<Vec<Task>> {
+        validate_id("profile id", profile_id)?;
+        let request = self.get("/profiles/{profile_id}/tasks", format!("/profiles/{profile_id}/tasks"));
+        self.transport.send_json(&request).await
+    }
+
+    /// `POST /profiles/{profile_id}/tasks/{task_id}` with `COMPLETED_PASS` or
+    /// `COMPLETED_FAIL`. Retried like a read: setting the same state twice is harmless.
+    pub async fn complete_task(&self, profile_id: &str, task_id: &str, outcome: TaskOutcome) -> Result<Task> {
+        validate_id("profile id", profile_id)?;
+        validate_id("task id", task_id)?;
+        let request = self
+            .request(
+                Method::POST,
+                "/profiles/{profile_id}/tasks/{task_id}",
+                format!("/profiles/{profile_id}/tasks/{task_id}"),
+                RetryClass::Idempotent,
+            )
+            .json_body(&json!({ "state": outcome.state().as_str() }));
+        self.transport.send_json(&request).await
+    }
+}
+
+/// Ids go into URL paths: only plain id characters are allowed, so that no
+/// value can change which endpoint a call reaches.
+fn validate_id(what: &str, id: &str) -> Result<()> {
+    let plain = !id.is_empty()
+        && id.len() <= 128
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!("{what} {id:?} is not a PassFort id")))
+    }
+}

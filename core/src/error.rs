@@ -1,0 +1,179 @@
+//! One error type for every call, with kinds a caller can match on.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::models::ErrorDetail;
+
+/// Result of every fallible call in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a call. Messages never contain secrets.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// PassFort answered with an error status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+
+    /// No complete answer arrived in time.
+    #[error("{method} {path} timed out after {after:?}{}", sent_note(*request_sent))]
+    Timeout { method: String, path: String, after: Duration, request_sent: bool },
+
+    /// The connection could not be made or broke; `message` carries the cause chain.
+    #[error("connection error on {method} {path}: {message}{}", sent_note(*request_sent))]
+    Connection { method: String, path: String, message: String, request_sent: bool },
+
+    /// The answer was not the JSON we expected; `snippet` is the start of the body.
+    #[error("could not decode the answer to {method} {path} (HTTP {status}): {message}; body starts {snippet:?}")]
+    Decode { method: String, path: String, status: u16, message: String, snippet: String },
+
+    /// A bad argument, caught before any request was sent.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The client could not be built from its configuration.
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+fn sent_note(request_sent: bool) -> &'static str {
+    if request_sent {
+        " (the request may have reached PassFort)"
+    } else {
+        " (the request was not sent)"
+    }
+}
+
+/// What kind of HTTP error PassFort answered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400 or 422: the request was invalid (codes 101, 201, ...).
+    BadRequest,
+    /// 401 or 403: missing (203) or invalid (204) API key, or not allowed.
+    Authentication,
+    /// 404: unknown profile, check or task.
+    NotFound,
+    /// 409 or 412: a conflicting or stale write.
+    Conflict,
+    /// 429: rate limited; see [`ApiError::retry_after`].
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorKind {
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            400 | 422 => Self::BadRequest,
+            401 | 403 => Self::Authentication,
+            404 => Self::NotFound,
+            409 | 412 => Self::Conflict,
+            429 => Self::RateLimited,
+            500..=599 => Self::Server,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// An error answer from PassFort.
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    pub kind: ApiErrorKind,
+    pub status: u16,
+    /// PassFort's error list (`{"errors": [...]}`); empty when the body had none.
+    pub errors: Vec<ErrorDetail>,
+    /// The request id the server sent, if any.
+    pub request_id: Option<String>,
+    /// How long the server asked us to wait (`Retry-After`, `X-RateLimit-Retry-Secs`).
+    pub retry_after: Option<Duration>,
+    pub method: String,
+    pub path: String,
+    /// The start of a body that was not PassFort's error JSON (an HTML proxy page, say).
+    pub body_snippet: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = http::StatusCode::from_u16(self.status).ok().and_then(|s| s.canonical_reason());
+        write!(f, "PassFort answered {} {} to {} {}", self.status, reason.unwrap_or(""), self.method, self.path)?;
+        for (index, detail) in self.errors.iter().enumerate() {
+            f.write_str(if index == 0 { ": " } else { "; " })?;
+            fmt::Display::fmt(detail, f)?;
+        }
+        if let Some(snippet) = &self.body_snippet {
+            write!(f, ": body starts {snippet:?}")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {wait:?})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl Error {
+    /// The API error, when PassFort answered with an error status.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status PassFort answered with, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// True when the request may have reached PassFort and had an effect there:
+    /// the connection broke or timed out after the request was written, or a
+    /// gateway answered 502/503/504 in PassFort's stead. A check creation that
+    /// ends like this is ambiguous: it must be reconciled, never blindly re-sent.
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::Timeout { request_sent, .. } | Error::Connection { request_sent, .. } => *request_sent,
+            Error::Api(api) => matches!(api.status, 500 | 502 | 503 | 504),
+            Error::Decode { .. } => true,
+            Error::InvalidArgument(_) | Error::Config(_) => false,
+        }
+    }
+}
+
+/// Renders an error with its whole `source()` chain, skipping repeats, so that
+/// a message says "connection refused" and not just "error sending request".
+pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// The start of a body, for error messages: short, on one line.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    const LIMIT: usize = 200;
+    let text = String::from_utf8_lossy(&body[..body.len().min(LIMIT)]);
+    let mut text: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if body.len() > LIMIT {
+        text.push('…');
+    }
+    text
+}

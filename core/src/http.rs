@@ -1,0 +1,232 @@
+//! One HTTP round trip with PassFort, retried as its [`RetryClass`] allows.
+
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::Method;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use crate::config::ClientConfig;
+use crate::error::{cause_chain, snippet, ApiError, ApiErrorKind, Error, Result};
+use crate::models::one_or_many;
+use crate::retry::{delay_before_retry, server_requested_wait, RetryClass};
+
+/// A request to PassFort, relative to the base URL.
+#[derive(Debug)]
+pub(crate) struct ApiRequest {
+    pub method: Method,
+    /// The path with placeholders, e.g. `/profiles/{profile_id}/checks`: logged instead of ids.
+    pub template: &'static str,
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: Option<Bytes>,
+    pub retry: RetryClass,
+    pub timeout: Duration,
+}
+
+impl ApiRequest {
+    pub fn new(method: Method, template: &'static str, path: String, retry: RetryClass, config: &ClientConfig) -> Self {
+        Self { method, template, path, query: Vec::new(), body: None, retry, timeout: config.request_timeout }
+    }
+
+    pub fn json_body(mut self, body: &serde_json::Value) -> Self {
+        self.body = Some(Bytes::from(serde_json::to_vec(body).expect("a JSON value always serialises")));
+        self
+    }
+}
+
+/// The pooled HTTP client and the configuration that shapes every request.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    pub config: ClientConfig,
+    http: reqwest::Client,
+    api_key_header: http::HeaderValue,
+}
+
+impl Transport {
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        install_crypto_provider();
+        let mut api_key_header = http::HeaderValue::from_str(config.api_key.expose())
+            .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
+        api_key_header.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|error| Error::Config(cause_chain(&error)))?;
+        Ok(Self { config, http, api_key_header })
+    }
+
+    /// Sends the request, retrying as allowed, and decodes a 2xx answer.
+    pub async fn send_json<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T> {
+        let (status, body) = self.send(request).await?;
+        decode(request, status, &body)
+    }
+
+    /// Sends the request, retrying as allowed; gives back a 2xx answer's status and body.
+    pub async fn send(&self, request: &ApiRequest) -> Result<(u16, Bytes)> {
+        let mut retry = 0;
+        loop {
+            let span = tracing::debug_span!(
+                "passfort.request",
+                method = %request.method,
+                path = request.template,
+                attempt = retry + 1,
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let outcome = self.attempt(request).instrument(span.clone()).await;
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            match &outcome {
+                Ok((status, _)) => {
+                    span.record("status", status);
+                    span.in_scope(|| tracing::debug!("answered"));
+                }
+                Err(error) => {
+                    if let Some(status) = error.status() {
+                        span.record("status", status);
+                    }
+                    span.in_scope(|| tracing::debug!(error = %error, "failed"));
+                }
+            }
+            let error = match outcome {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            if retry >= self.config.max_retries || !request.retry.allows_retry(&error) {
+                return Err(error);
+            }
+            let Some(wait) = delay_before_retry(&self.config, retry, &error) else {
+                return Err(error);
+            };
+            span.in_scope(|| tracing::debug!(wait_ms = wait.as_millis() as u64, "retrying"));
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }
+
+    async fn attempt(&self, request: &ApiRequest) -> Result<(u16, Bytes)> {
+        let url = format!("{}{}", self.config.base_url, request.path);
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url)
+            .header("apikey", self.api_key_header.clone())
+            .header(http::header::ACCEPT, "application/json")
+            .timeout(request.timeout);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(body) = &request.body {
+            builder = builder.header(http::header::CONTENT_TYPE, "application/json").body(body.clone());
+        }
+        let mut response = builder.send().await.map_err(|error| transport_error(request, &error))?;
+        let status = response.status().as_u16();
+        let headers = std::mem::take(response.headers_mut());
+        let body = self.read_body(request, status, response).await?;
+        if (200..300).contains(&status) {
+            return Ok((status, body));
+        }
+        Err(api_error(request, status, &headers, &body))
+    }
+
+    /// Reads the body, refusing to hold more than `max_response_bytes`.
+    async fn read_body(&self, request: &ApiRequest, status: u16, mut response: reqwest::Response) -> Result<Bytes> {
+        let limit = self.config.max_response_bytes;
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(too_large(request, status, limit));
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| transport_error(request, &error))? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large(request, status, limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+}
+
+fn too_large(request: &ApiRequest, status: u16, limit: usize) -> Error {
+    Error::Decode {
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        status,
+        message: format!("the answer is larger than {limit} bytes and was not read further"),
+        snippet: String::new(),
+    }
+}
+
+/// Decodes a 2xx body as `T`.
+pub(crate) fn decode<T: DeserializeOwned>(request: &ApiRequest, status: u16, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|error| Error::Decode {
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        status,
+        message: if body.is_empty() { "empty body".to_owned() } else { error.to_string() },
+        snippet: snippet(body),
+    })
+}
+
+fn transport_error(request: &ApiRequest, error: &reqwest::Error) -> Error {
+    let method = request.method.to_string();
+    let path = request.path.clone();
+    // A failed connect proves the request never left; anything later may have reached PassFort.
+    let request_sent = !error.is_connect();
+    if error.is_timeout() {
+        let after = if request_sent { request.timeout } else { Duration::ZERO };
+        return Error::Timeout { method, path, after, request_sent };
+    }
+    Error::Connection { method, path, message: message_without_url(error), request_sent }
+}
+
+/// The cause chain, minus reqwest's " for url (...)": our message already names the path.
+fn message_without_url(error: &reqwest::Error) -> String {
+    let message = cause_chain(error);
+    match error.url() {
+        Some(url) => message.replace(&format!(" for url ({url})"), ""),
+        None => message,
+    }
+}
+
+fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body: &[u8]) -> Error {
+    #[derive(serde::Deserialize)]
+    struct ErrorBody {
+        #[serde(default, deserialize_with = "one_or_many")]
+        errors: Vec<crate::models::ErrorDetail>,
+    }
+    let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
+    let body_snippet = match &parsed {
+        Some(parsed) if !parsed.errors.is_empty() => None,
+        _ if body.is_empty() => None,
+        _ => Some(snippet(body)),
+    };
+    let request_id = ["x-request-id", "request-id", "x-amzn-requestid"]
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    Error::Api(Box::new(ApiError {
+        kind: ApiErrorKind::from_status(status),
+        status,
+        errors: parsed.map(|parsed| parsed.errors).unwrap_or_default(),
+        request_id,
+        retry_after: server_requested_wait(status, headers),
+        method: request.method.to_string(),
+        path: request.path.clone(),
+        body_snippet,
+    }))
+}
+
+/// reqwest is built without a default crypto provider (ring instead of
+/// aws-lc, to keep builds fast); install ring once unless the host
+/// application already installed one.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

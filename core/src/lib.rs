@@ -1,0 +1,31 @@
+//! `passfort-core`: the one implementation of the PassFort KYC/AML API 4.0
+//! client that the Python and Node packages wrap.
+//!
+//! ```no_run
+//! # async fn demo() -> passfort_core::Result<()> {
+//! use passfort_core::{CheckMode, CheckRequest, CheckType, Client};
+//! let client = Client::builder().api_key("...").build()?;
+//! let check = client
+//!     .run_check("profile-id", &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync)
+//!     .await?;
+//! println!("{} {:?}", check.state, check.result);
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod config;
+mod error;
+mod http;
+pub mod models;
+mod open_enum;
+mod retry;
+pub mod timestamp;
+
+pub use client::{CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
+pub use config::{ClientBuilder, ClientConfig, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
+pub use error::{ApiError, ApiErrorKind, Error, Result};
+pub use models::{
+    Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState,
+    TaskType, Variant, WhoAmI,
+};
+pub use retry::RetryClass;

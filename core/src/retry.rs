@@ -1,0 +1,89 @@
+//! When a failed request may be sent again, and how long to wait first.
+
+use std::time::Duration;
+
+use http::HeaderMap;
+
+use crate::config::ClientConfig;
+use crate::error::Error;
+
+/// How a request may be retried. Chosen per call, never per failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Reads, and writes that are harmless to repeat (setting a task's state
+    /// twice): retried on connection errors, timeouts, 408, 429 and 5xx.
+    Idempotent,
+    /// Creations (`POST /profiles`, `POST .../checks`): a check can cost real
+    /// money, and PassFort has no idempotency key. Retried only when PassFort
+    /// provably did no work: the connection was never made, or PassFort
+    /// answered 429 (it refused the request; its rate-limit docs say to wait
+    /// and retry).
+    CreateOnce,
+}
+
+impl RetryClass {
+    pub fn allows_retry(self, error: &Error) -> bool {
+        match (self, error) {
+            (_, Error::Connection { request_sent: false, .. } | Error::Timeout { request_sent: false, .. }) => true,
+            (_, Error::Api(api)) if api.status == 429 => true,
+            (RetryClass::CreateOnce, _) => false,
+            (RetryClass::Idempotent, Error::Connection { .. } | Error::Timeout { .. }) => true,
+            (RetryClass::Idempotent, Error::Api(api)) => api.status == 408 || api.status >= 500,
+            (RetryClass::Idempotent, _) => false,
+        }
+    }
+}
+
+/// The wait before retry number `retry` (0-based): the server's wish when it
+/// stated one, otherwise exponential backoff with full jitter. `None` means
+/// the server asked for longer than we are willing to wait.
+pub fn delay_before_retry(config: &ClientConfig, retry: u32, error: &Error) -> Option<Duration> {
+    if let Some(wait) = error.api().and_then(|api| api.retry_after) {
+        return (wait <= config.max_retry_wait).then_some(wait);
+    }
+    let ceiling = config
+        .backoff_base
+        .saturating_mul(2u32.saturating_pow(retry))
+        .min(config.backoff_max);
+    Some(ceiling.mul_f64(fastrand::f64()))
+}
+
+/// The wait a server asked for: `Retry-After` (seconds or an HTTP date), or
+/// PassFort's `X-RateLimit-Retry-Secs`, or on a 429 `X-RateLimit-Reset-Secs`.
+pub fn server_requested_wait(status: u16, headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let seconds = |text: &str| text.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
+    if let Some(wait) = header("x-ratelimit-retry-secs").and_then(seconds) {
+        return Some(wait);
+    }
+    if let Some(text) = header("retry-after") {
+        if let Some(wait) = seconds(text) {
+            return Some(wait);
+        }
+        if let Ok(date) = chrono::DateTime::parse_from_rfc2822(text) {
+            let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            return Some(wait.to_std().unwrap_or_default());
+        }
+    }
+    if status == 429 {
+        return header("x-ratelimit-reset-secs").and_then(seconds);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_headers_in_order_of_precedence() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-reset-secs", "7".parse().unwrap());
+        assert_eq!(server_requested_wait(429, &headers), Some(Duration::from_secs(7)));
+        assert_eq!(server_requested_wait(503, &headers), None);
+        headers.insert("retry-after", "2".parse().unwrap());
+        assert_eq!(server_requested_wait(429, &headers), Some(Duration::from_secs(2)));
+        headers.insert("x-ratelimit-retry-secs", "0.5".parse().unwrap());
+        assert_eq!(server_requested_wait(429, &headers), Some(Duration::from_millis(500)));
+    }
+}

@@ -1,0 +1,208 @@
+//! `passfort-emulator`: a stateful, in-memory stand-in for PassFort API 4.0
+//! over real HTTP, for tests. See `emulator/README.md` for the test data
+//! rules and the admin API.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let emulator = passfort_emulator::start(passfort_emulator::EmulatorConfig::default()).await?;
+//! println!("PassFort API at {}", emulator.base_url());
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod api;
+mod api_error;
+mod catalog;
+mod engine;
+mod faults;
+mod ratelimit;
+mod requests;
+mod state;
+mod store;
+mod webhooks;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::middleware;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+pub use ratelimit::RateLimit;
+pub use webhooks::WebhookConfig;
+
+use faults::DropConnection;
+use state::Shared;
+
+/// How an emulator starts. `reset` returns to this.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub api_key: String,
+    /// How long a sync run waits for the provider before answering RUNNING (PassFort: 120 s).
+    pub sync_timeout: Duration,
+    /// How long the provider takes to finish a check.
+    pub provider_latency: Duration,
+    pub webhook: Option<WebhookConfig>,
+    /// Rate limit on `POST /profiles`; off when `None`.
+    pub rate_limit: Option<RateLimit>,
+    pub institution_name: String,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 0,
+            api_key: "test-key".into(),
+            sync_timeout: Duration::from_secs(120),
+            provider_latency: Duration::from_millis(50),
+            webhook: None,
+            rate_limit: None,
+            institution_name: "Emulated Institution".into(),
+        }
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Emulator {
+    address: SocketAddr,
+    url: String,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Emulator {
+    /// `http://HOST:PORT`; the admin API is under `/_emulator`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `http://HOST:PORT/4.0`: a client's base URL.
+    pub fn base_url(&self) -> String {
+        format!("{}/4.0", self.url)
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.shared.initial.api_key
+    }
+
+    /// Stops accepting, closes open connections and stops webhook delivery.
+    pub async fn shutdown(mut self) {
+        self.stop_now();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    fn stop_now(&self) {
+        self.stop.send_replace(true);
+        self.shared.webhooks.close();
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Starts an emulator on the current tokio runtime.
+pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+    let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+    let address = listener.local_addr()?;
+    let host = if address.is_ipv6() { format!("[{}]", address.ip()) } else { address.ip().to_string() };
+    let url = format!("http://{host}:{}", address.port());
+    let shared = Shared::new(config);
+    let app = router(shared.clone());
+    let (stop, stopped) = watch::channel(false);
+    let server = tokio::spawn(serve(listener, app, stopped));
+    Ok(Emulator { address, url, shared, stop, server: Some(server) })
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .nest("/4.0", api::router(shared.clone()))
+        .nest("/_emulator", admin::router())
+        .layer(middleware::from_fn_with_state(shared.clone(), faults::faults_and_log))
+        .with_state(shared)
+}
+
+/// The accept loop. Hand-written rather than `axum::serve` so that a fault can
+/// close a connection without answering: the service then fails, and hyper
+/// drops the connection.
+async fn serve(listener: TcpListener, app: Router, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(error) => {
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = until_stopped(&mut stopped) => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+                let app = app.clone();
+                async move {
+                    let response = app.oneshot(request).await.unwrap_or_else(|never| match never {});
+                    if response.extensions().get::<DropConnection>().is_some() {
+                        Err(ConnectionDropped)
+                    } else {
+                        Ok(response)
+                    }
+                }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = connection => {}
+                _ = until_stopped(&mut stopped) => {}
+            }
+        });
+    }
+}
+
+async fn until_stopped(stopped: &mut watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|stop| *stop).await;
+}
+
+/// The error that makes hyper close a connection on purpose.
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl std::fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
+/// reqwest is built without a default TLS crypto provider; install ring once.
+pub(crate) fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
