@@ -46,16 +46,18 @@ pub enum VariantSelector {
 }
 
 /// What to run: the body of `POST /profiles/{id}/checks`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CheckRequest {
     pub check_type: CheckType,
     pub task_ids: Vec<String>,
     pub variant: Option<VariantSelector>,
+    /// Type-specific fields, e.g. `document_id` for DOCUMENT_VERIFICATION.
+    pub fields: Vec<(String, Value)>,
 }
 
 impl CheckRequest {
     pub fn new(check_type: impl Into<CheckType>) -> Self {
-        Self { check_type: check_type.into(), task_ids: Vec::new(), variant: None }
+        Self { check_type: check_type.into(), task_ids: Vec::new(), variant: None, fields: Vec::new() }
     }
 
     pub fn task_ids<I, S>(mut self, ids: I) -> Self
@@ -77,7 +79,16 @@ impl CheckRequest {
         self
     }
 
+    /// Adds a type-specific field, e.g. `document_id` for DOCUMENT_VERIFICATION.
+    pub fn field(mut self, name: impl Into<String>, value: Value) -> Self {
+        self.fields.push((name.into(), value));
+        self
+    }
+
     fn validate(&self) -> Result<()> {
+        if let Some((name, _)) = self.fields.iter().find(|(name, _)| matches!(name.as_str(), "check_type" | "task_ids" | "variant")) {
+            return Err(Error::InvalidArgument(format!("{name} is set by its own argument, not as a field")));
+        }
         if self.check_type.as_str().trim().is_empty() {
             return Err(Error::InvalidArgument("check_type must not be empty".into()));
         }
@@ -94,6 +105,9 @@ impl CheckRequest {
 
     pub fn to_json(&self) -> Value {
         let mut body = json!({ "check_type": self.check_type.as_str() });
+        for (name, value) in &self.fields {
+            body[name] = value.clone();
+        }
         if !self.task_ids.is_empty() {
             body["task_ids"] = json!(self.task_ids);
         }

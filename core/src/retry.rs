@@ -87,3 +87,43 @@ mod tests {
         assert_eq!(server_requested_wait(429, &headers), Some(Duration::from_millis(500)));
     }
 }
+
+#[cfg(test)]
+mod retry_class_tests {
+    use super::*;
+    use crate::error::{ApiError, ApiErrorKind};
+
+    fn api(status: u16) -> Error {
+        Error::Api(Box::new(ApiError {
+            kind: ApiErrorKind::from_status(status),
+            status,
+            errors: vec![],
+            request_id: None,
+            retry_after: None,
+            method: "POST".into(),
+            path: "/x".into(),
+            body_snippet: None,
+        }))
+    }
+
+    fn connection(request_sent: bool) -> Error {
+        Error::Connection { method: "POST".into(), path: "/x".into(), message: "reset".into(), request_sent }
+    }
+
+    #[test]
+    fn creations_are_retried_only_when_no_work_can_have_been_done() {
+        let create = RetryClass::CreateOnce;
+        assert!(create.allows_retry(&connection(false)));
+        assert!(create.allows_retry(&api(429)));
+        assert!(!create.allows_retry(&connection(true)));
+        for status in [408, 500, 502, 503, 504] {
+            assert!(!create.allows_retry(&api(status)), "{status}");
+        }
+        let read = RetryClass::Idempotent;
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(read.allows_retry(&api(status)), "{status}");
+        }
+        assert!(read.allows_retry(&connection(true)));
+        assert!(!read.allows_retry(&api(400)) && !read.allows_retry(&api(404)) && !read.allows_retry(&api(401)));
+    }
+}

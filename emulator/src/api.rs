@@ -152,7 +152,14 @@ async fn list_profiles(State(state): State<AppState>, Query(query): Query<Profil
         })
         .collect();
     let results: Vec<Value> = matching.iter().skip(offset).take(limit).map(|p| p.to_json()).collect();
-    Ok(Json(json!({ "count": matching.len(), "limit": limit, "offset": offset, "results": results })).into_response())
+    let page = json!({
+        "count": matching.len(),
+        "limit": limit,
+        "offset": offset,
+        "results": results,
+        "associated_results": [],
+    });
+    Ok(Json(page).into_response())
 }
 
 fn with_profile<T>(state: &AppState, profile_id: &str, read: impl FnOnce(&ProfileRecord) -> Result<T, ApiFailure>) -> Result<T, ApiFailure> {

@@ -24,6 +24,19 @@ pub fn results_for(check_type: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Type-specific request fields a check type must be given.
+pub fn required_fields(check_type: &str) -> &'static [&'static str] {
+    match check_type {
+        "DOCUMENT_VERIFICATION" | "COMPANY_DOCUMENT_VERIFICATION" => &["document_id"],
+        "DOCUMENT_FETCH" => &["source", "reference"],
+        _ => &[],
+    }
+}
+
+/// Type-specific request fields that the check resource echoes back.
+pub const ECHOED_FIELDS: &[&str] =
+    &["document_id", "source", "reference", "form_id", "source_id", "disable_initial_screen", "disable_monitoring"];
+
 /// PassFort's default result-to-decision mapping. `Partial` → PARTIAL and
 /// any other (scripted) result → WARN are [A].
 pub fn decision_for(result: &str) -> &'static str {

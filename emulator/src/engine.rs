@@ -18,6 +18,8 @@ pub struct CheckOrder {
     pub check_type: String,
     pub task_ids: Vec<String>,
     pub variant: Value,
+    /// Type-specific fields (`document_id`, `form_id`, ...), echoed on the check.
+    pub extras: serde_json::Map<String, Value>,
 }
 
 impl CheckOrder {
@@ -53,7 +55,14 @@ impl CheckOrder {
             },
             Some(_) => return Err(ApiFailure::invalid("variant must be an object")),
         };
-        Ok(Self { check_type, task_ids, variant })
+        if let Some(missing) = catalog::required_fields(&check_type).iter().find(|field| body.get(**field).is_none()) {
+            return Err(ApiFailure::missing(missing));
+        }
+        let extras = catalog::ECHOED_FIELDS
+            .iter()
+            .filter_map(|field| body.get(*field).map(|value| ((*field).to_owned(), value.clone())))
+            .collect();
+        Ok(Self { check_type, task_ids, variant, extras })
     }
 }
 
@@ -90,6 +99,7 @@ pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result
         variant: order.variant,
         task_ids: order.task_ids,
         errors: Vec::new(),
+        extras: order.extras,
         input_data: profile.collected_data.clone(),
         instructed_on: Utc::now(),
         started_on: None,

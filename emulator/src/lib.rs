@@ -122,6 +122,7 @@ impl Drop for Emulator {
 
 /// Starts an emulator on the current tokio runtime.
 pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+    install_crypto_provider();
     let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
     let address = listener.local_addr()?;
     let host = if address.is_ipv6() { format!("[{}]", address.ip()) } else { address.ip().to_string() };

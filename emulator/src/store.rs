@@ -69,6 +69,7 @@ pub struct CheckRecord {
     pub variant: Value,
     pub task_ids: Vec<String>,
     pub errors: Vec<Value>,
+    pub extras: Map<String, Value>,
     pub input_data: Value,
     pub instructed_on: DateTime<Utc>,
     pub started_on: Option<DateTime<Utc>>,
@@ -171,7 +172,7 @@ impl TaskRecord {
 
 impl CheckRecord {
     pub fn to_json(&self, role: &str) -> Value {
-        let mut check = Map::new();
+        let mut check = self.extras.clone();
         check.insert("id".into(), json!(self.id));
         check.insert("check_type".into(), json!(self.check_type));
         check.insert("state".into(), json!(self.state));

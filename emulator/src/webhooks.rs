@@ -180,7 +180,6 @@ async fn deliver(inner: &Inner, http: &reqwest::Client, generation: u64, batchin
 }
 
 fn http_client() -> reqwest::Client {
-    crate::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .no_proxy()
