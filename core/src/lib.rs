@@ -29,3 +29,8 @@ pub use models::{
     TaskType, Variant, WhoAmI,
 };
 pub use retry::RetryClass;
+
+/// The README's Rust examples, compiled as doc tests so that they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
