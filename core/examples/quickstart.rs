@@ -1,29 +1,41 @@
-//! Quick-start: an embedded emulator, a profile, an identity check whose sync
-//! run falls back to async, reading it until complete, then completing its task.
+//! Quick-start: an embedded emulator, a profile, checks that resolve however
+//! PassFort answers (at once, by webhook, by polling), and the task policy.
 //!
 //! Run: `cargo run -p passfort-core --example quickstart`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use passfort_core::{CheckMode, CheckRequest, CheckType, Client, Role, TaskOutcome, TaskType};
-use passfort_emulator::EmulatorConfig;
+use passfort_core::{
+    CheckMode, CheckRequest, CheckType, Client, FinishedCheck, Role, TaskType, VerifyOptions, WaitOptions,
+};
+use passfort_emulator::{EmulatorConfig, WebhookConfig};
 use serde_json::json;
+
+const API_KEY: &str = "quickstart-key";
+const WEBHOOK_SECRET: &str = "quickstart-webhook-secret";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A local PassFort. Its sync runs give up after 2 s (PassFort: 120 s), and
+    // A local PassFort. Its sync runs give up after 1 s (PassFort: 120 s), and
     // the family name "Slow" makes the provider take a second longer than that.
     let emulator = passfort_emulator::start(EmulatorConfig {
-        api_key: "quickstart-key".into(),
-        sync_timeout: Duration::from_secs(2),
+        api_key: API_KEY.into(),
+        sync_timeout: Duration::from_secs(1),
         ..EmulatorConfig::default()
     })
     .await?;
     println!("1. emulator listening at {}", emulator.base_url());
 
-    let client = Client::builder().api_key("quickstart-key").base_url(emulator.base_url()).build()?;
-    let me = client.whoami().await?;
-    println!("2. authenticated as {}", me.institution.as_ref().and_then(|i| i.name.as_deref()).unwrap_or("?"));
+    // The client receives PassFort's webhooks on a small built-in listener.
+    let client = Client::builder().api_key(API_KEY).base_url(emulator.base_url()).webhook_secret(WEBHOOK_SECRET).build()?;
+    let listener = client.serve_webhooks("127.0.0.1:0", "/passfort/webhooks").await?;
+    emulator.set_webhook(Some(WebhookConfig {
+        url: listener.url().to_owned(),
+        secret: WEBHOOK_SECRET.into(),
+        batching: false,
+        events: None,
+    }));
+    println!("2. webhooks go to {}", listener.url());
 
     let profile = client
         .create_profile(
@@ -34,35 +46,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }),
         )
         .await?;
-    let task = profile
-        .tasks
-        .iter()
-        .find(|task| task.task_type == TaskType::IndividualVerifyIdentity)
-        .ok_or("the profile has no identity task")?;
-    println!("3. created profile {} with task {} ({})", profile.id, task.id, task.task_type);
+    let task_of = |kind: TaskType| profile.tasks.iter().find(|task| task.task_type == kind).map(|task| task.id.clone());
+    let identity_task = task_of(TaskType::IndividualVerifyIdentity).ok_or("no identity task")?;
+    println!("3. created profile {} with {} tasks", profile.id, profile.tasks.len());
 
-    let request = CheckRequest::new(CheckType::IdentityCheck).task_ids([task.id.clone()]);
-    let started = Instant::now();
-    let mut check = client.run_check(&profile.id, &request, CheckMode::Sync).await?;
-    println!(
-        "4. ran {} in sync mode: PassFort answered {} after {:.1}s (it switched to async)",
-        check.check_type,
-        check.state,
-        started.elapsed().as_secs_f64()
-    );
+    let identity = CheckRequest::new(CheckType::IdentityCheck).task_ids([identity_task.clone()]);
+    let finished = client.run_check_and_wait(&profile.id, &identity, CheckMode::Sync, &WaitOptions::default()).await?;
+    report("4. identity check, sync (PassFort switched it to async)", &finished);
 
-    while !check.is_complete() {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        check = client.get_check(&profile.id, &check.id).await?;
-    }
-    let result = check.result.as_ref().map_or("none".into(), |r| r.to_string());
-    let decision = check.decision.as_ref().map_or("none".into(), |d| d.to_string());
-    println!("5. check {} is {}: result {result}, decision {decision}", check.id, check.state);
+    emulator.set_webhook(None);
+    let screening = CheckRequest::new(CheckType::PepsAndSanctionsScreen);
+    let finished = client.run_check_and_wait(&profile.id, &screening, CheckMode::Async, &WaitOptions::default()).await?;
+    // Webhooks flowed a moment ago, so the client polls 4x slower as a fallback.
+    report("5. screening, async, with webhooks off (fallback polling)", &finished);
 
-    let outcome = if check.decision == Some(passfort_core::Decision::Pass) { TaskOutcome::Pass } else { TaskOutcome::Fail };
-    let task = client.complete_task(&profile.id, &task.id, outcome).await?;
-    println!("6. task {} is now {}", task.id, task.state);
+    let outcome = client.verify_task(&profile.id, &identity_task, &identity, &VerifyOptions::default()).await?;
+    println!("6. verify_task on the identity task: {} ({} check run)", outcome.reason(), outcome.checks.len());
 
+    listener.close().await;
     emulator.shutdown().await;
     Ok(())
+}
+
+fn report(step: &str, finished: &FinishedCheck) {
+    let check = &finished.check;
+    println!(
+        "{step}: {} {} / {} — resolved {} after {:.1}s",
+        check.id,
+        check.result.as_ref().map_or("no result", |r| r.as_str()),
+        check.decision.as_ref().map_or("no decision", |d| d.as_str()),
+        match finished.resolved_by {
+            passfort_core::ResolvedBy::Immediately => "immediately".to_owned(),
+            passfort_core::ResolvedBy::Webhook => "by webhook".to_owned(),
+            passfort_core::ResolvedBy::Polling => {
+                format!("by polling ({} read{})", finished.polls, if finished.polls == 1 { "" } else { "s" })
+            }
+        },
+        finished.waited.as_secs_f64(),
+    );
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::http::{ApiRequest, Transport};
 use crate::models::{Check, CheckType, Profile, ProfilePage, Role, Task, TaskState, WhoAmI};
 use crate::retry::RetryClass;
+use crate::webhooks::{WebhookHub, WebhookVerifier};
 
 /// How PassFort should run a check.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -164,10 +165,12 @@ impl Default for ProfileQuery {
     }
 }
 
-/// A PassFort API client. Cheap to clone: clones share one connection pool.
+/// A PassFort API client. Cheap to clone: clones share one connection pool
+/// and one webhook hub.
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
+    hub: Arc<WebhookHub>,
 }
 
 impl fmt::Debug for Client {
@@ -188,7 +191,16 @@ impl Client {
     }
 
     pub fn from_config(config: ClientConfig) -> Result<Self> {
-        Ok(Self { transport: Arc::new(Transport::new(config)?) })
+        let verifier = match &config.webhook_secret {
+            Some(secret) => Some(WebhookVerifier::new(secret.expose())?),
+            None => None,
+        };
+        Ok(Self { transport: Arc::new(Transport::new(config)?), hub: WebhookHub::new(verifier) })
+    }
+
+    /// The hub that receives this client's webhooks and wakes its waiters.
+    pub fn webhooks(&self) -> &Arc<WebhookHub> {
+        &self.hub
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -385,7 +397,7 @@ impl Client {
 
 /// Ids go into URL paths: only plain id characters are allowed, so that no
 /// value can change which endpoint a call reaches.
-fn validate_id(what: &str, id: &str) -> Result<()> {
+pub(crate) fn validate_id(what: &str, id: &str) -> Result<()> {
     let plain = !id.is_empty()
         && id.len() <= 128
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

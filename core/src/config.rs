@@ -43,6 +43,8 @@ impl fmt::Display for Secret {
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub(crate) api_key: Secret,
+    /// The shared secret PassFort sends with webhooks; needed to receive them.
+    pub(crate) webhook_secret: Option<Secret>,
     /// Without a trailing slash, e.g. `https://api.passfort.com/4.0`.
     pub base_url: String,
     pub connect_timeout: Duration,
@@ -70,6 +72,7 @@ pub struct ClientConfig {
 #[derive(Clone, Debug, Default)]
 pub struct ClientBuilder {
     api_key: Option<Secret>,
+    webhook_secret: Option<Secret>,
     base_url: Option<String>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
@@ -86,6 +89,12 @@ impl ClientBuilder {
     /// The API key; falls back to `PASSFORT_API_KEY`.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(Secret::new(key));
+        self
+    }
+
+    /// The webhook shared secret, to receive PassFort's webhooks through this client.
+    pub fn webhook_secret(mut self, secret: impl Into<String>) -> Self {
+        self.webhook_secret = Some(Secret::new(secret));
         self
     }
 
@@ -177,8 +186,12 @@ impl ClientBuilder {
         } else {
             user_agent.push_str(" rust");
         }
+        if self.webhook_secret.as_ref().is_some_and(|secret| secret.expose().is_empty()) {
+            return Err(Error::Config("the webhook secret must not be empty".into()));
+        }
         let config = ClientConfig {
             api_key,
+            webhook_secret: self.webhook_secret,
             base_url,
             connect_timeout: self.connect_timeout.unwrap_or(Duration::from_secs(10)),
             request_timeout: self.request_timeout.unwrap_or(Duration::from_secs(30)),

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::models::ErrorDetail;
+use crate::models::{CheckState, ErrorDetail};
+use crate::webhooks::WebhookErrorKind;
 
 /// Result of every fallible call in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -35,6 +36,15 @@ pub enum Error {
     /// The client could not be built from its configuration.
     #[error("configuration error: {0}")]
     Config(String),
+
+    /// A check had not finished by the wait's deadline. It is still at
+    /// PassFort: wait for `check_id` again later; nothing is lost.
+    #[error("check {check_id} of profile {profile_id} had not finished after {waited:?} (last state {})", last_state.as_ref().map_or("unknown", |s| s.as_str()))]
+    WaitTimeout { profile_id: String, check_id: String, last_state: Option<CheckState>, waited: Duration },
+
+    /// A webhook delivery was refused; nothing in it was dispatched.
+    #[error("webhook refused ({kind:?}): {message}")]
+    Webhook { kind: WebhookErrorKind, message: String },
 }
 
 fn sent_note(request_sent: bool) -> &'static str {
@@ -146,7 +156,7 @@ impl Error {
             Error::Timeout { request_sent, .. } | Error::Connection { request_sent, .. } => *request_sent,
             Error::Api(api) => matches!(api.status, 500 | 502 | 503 | 504),
             Error::Decode { .. } => true,
-            Error::InvalidArgument(_) | Error::Config(_) => false,
+            Error::InvalidArgument(_) | Error::Config(_) | Error::WaitTimeout { .. } | Error::Webhook { .. } => false,
         }
     }
 }

@@ -16,10 +16,14 @@ mod client;
 mod config;
 mod error;
 mod http;
+mod lifecycle;
+mod listener;
 pub mod models;
 mod open_enum;
 mod retry;
 pub mod timestamp;
+mod waiting;
+pub mod webhooks;
 
 pub use client::{CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
@@ -28,7 +32,11 @@ pub use models::{
     Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState,
     TaskType, Variant, WhoAmI,
 };
+pub use lifecycle::{VerifyOptions, VerifyOutcome, VerifyStop};
+pub use listener::WebhookListener;
 pub use retry::RetryClass;
+pub use waiting::{FinishedCheck, PollSchedule, ResolvedBy, WaitOptions};
+pub use webhooks::{CheckSubscription, WebhookErrorKind, WebhookEvent, WebhookEventKind, WebhookHub, WebhookVerifier};
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
 #[doc = include_str!("../../README.md")]

@@ -100,6 +100,12 @@ impl Emulator {
         &self.shared.initial.api_key
     }
 
+    /// Sends webhooks to `config.url` from now on, or none with `None`
+    /// (the library form of `PUT /_emulator/webhook`).
+    pub fn set_webhook(&self, config: Option<WebhookConfig>) {
+        self.shared.webhooks.configure(config);
+    }
+
     /// Stops accepting, closes open connections and stops webhook delivery.
     pub async fn shutdown(mut self) {
         self.stop_now();

@@ -1,0 +1,194 @@
+//! The check lifecycle: run a check and wait for it, whatever PassFort
+//! chooses (sync answer, switch to async, webhook or none), and the task
+//! policy of PassFort's guide.
+
+use std::time::Instant;
+
+use crate::client::{validate_id, CheckMode, CheckRequest, Client, TaskOutcome};
+use crate::error::{Error, Result};
+use crate::models::{Check, Decision, Task};
+use crate::waiting::{worth_waiting_through, FinishedCheck, ResolvedBy, WaitOptions, WaitProgress};
+use crate::webhooks::CheckSubscription;
+
+/// How [`Client::verify_task`] runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VerifyOptions {
+    /// Failed checks after which the task is completed as failed (default 3).
+    pub max_failures: u32,
+    /// How each check is run (default sync).
+    pub mode: CheckMode,
+    /// How long to wait for each check.
+    pub wait: WaitOptions,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self { max_failures: 3, mode: CheckMode::Sync, wait: WaitOptions::default() }
+    }
+}
+
+/// Why [`Client::verify_task`] stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VerifyStop {
+    /// A check passed; the task was completed COMPLETED_PASS.
+    Passed,
+    /// `max_failures` checks failed; the task was completed COMPLETED_FAIL.
+    FailedTooOften,
+    /// A check ended ERROR, WARN, PARTIAL or without a decision: a person must
+    /// look at it. The task was left incomplete.
+    NeedsReview { decision: Option<Decision> },
+}
+
+/// Everything [`Client::verify_task`] did.
+#[derive(Clone, Debug)]
+pub struct VerifyOutcome {
+    /// Every check run, in order.
+    pub checks: Vec<Check>,
+    /// The completed task, or `None` when it was left for a person.
+    pub task: Option<Task>,
+    pub stop: VerifyStop,
+}
+
+impl VerifyOutcome {
+    pub fn needs_review(&self) -> bool {
+        matches!(self.stop, VerifyStop::NeedsReview { .. })
+    }
+
+    /// One line on why it stopped.
+    pub fn reason(&self) -> String {
+        match &self.stop {
+            VerifyStop::Passed => "a check passed: task completed COMPLETED_PASS".into(),
+            VerifyStop::FailedTooOften => {
+                format!("{} checks failed: task completed COMPLETED_FAIL", self.checks.len())
+            }
+            VerifyStop::NeedsReview { decision } => format!(
+                "decision {} needs a person: task left incomplete",
+                decision.as_ref().map_or("none", |d| d.as_str())
+            ),
+        }
+    }
+}
+
+impl Client {
+    /// Resolves to the check once it is COMPLETE: woken by a webhook when one
+    /// arrives through [`Client::webhooks`], reading it on `options.poll`
+    /// meanwhile. Past the deadline, [`Error::WaitTimeout`] names the check.
+    /// Dropping the future stops its polling and unsubscribes at once.
+    pub async fn wait_for_check(&self, profile_id: &str, check_id: &str, options: &WaitOptions) -> Result<FinishedCheck> {
+        validate_id("profile id", profile_id)?;
+        validate_id("check id", check_id)?;
+        options.poll.validate()?;
+        let mut progress = WaitProgress { started: Instant::now(), last_state: None, polls: 1 };
+        let subscription = self.webhooks().subscribe(check_id);
+        match self.get_check(profile_id, check_id).await {
+            Ok(check) if check.is_complete() => {
+                return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 1, waited: progress.started.elapsed() })
+            }
+            Ok(check) => progress.last_state = Some(check.state.clone()),
+            Err(error) if worth_waiting_through(&error) => {}
+            Err(error) => return Err(error),
+        }
+        self.wait_until_complete(profile_id, check_id, subscription, options, progress).await
+    }
+
+    /// Runs a check and resolves to it finished. A sync run that PassFort
+    /// switched to async (after 120 s), or an async run, is waited for as in
+    /// [`Client::wait_for_check`], with the deadline counted from this call.
+    /// A check that finished with `Fail` or `Error` is an outcome, not an error.
+    pub async fn run_check_and_wait(
+        &self,
+        profile_id: &str,
+        request: &CheckRequest,
+        mode: CheckMode,
+        options: &WaitOptions,
+    ) -> Result<FinishedCheck> {
+        options.poll.validate()?;
+        let started = Instant::now();
+        let check = self.run_check(profile_id, request, mode).await?;
+        if check.is_complete() {
+            return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 0, waited: started.elapsed() });
+        }
+        let subscription = self.webhooks().subscribe(&check.id);
+        let progress = WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 };
+        self.wait_until_complete(profile_id, &check.id, subscription, options, progress).await
+    }
+
+    async fn wait_until_complete(
+        &self,
+        profile_id: &str,
+        check_id: &str,
+        mut subscription: CheckSubscription,
+        options: &WaitOptions,
+        mut progress: WaitProgress,
+    ) -> Result<FinishedCheck> {
+        let deadline = progress.started + options.timeout;
+        let mut scheduled_reads = 0;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(progress.timeout_error(profile_id, check_id));
+            }
+            let pause = options.poll.interval(scheduled_reads, self.webhooks().webhooks_flowing());
+            scheduled_reads += 1;
+            let woken_by_webhook = tokio::select! {
+                biased;
+                _ = subscription.completed() => true,
+                _ = tokio::time::sleep_until((now + pause).min(deadline).into()) => false,
+            };
+            progress.polls += 1;
+            match self.get_check(profile_id, check_id).await {
+                Ok(check) if check.is_complete() => {
+                    let resolved_by = if woken_by_webhook { ResolvedBy::Webhook } else { ResolvedBy::Polling };
+                    tracing::debug!(check_id, resolved_by = resolved_by.as_str(), polls = progress.polls, "check finished");
+                    return Ok(FinishedCheck { check, resolved_by, polls: progress.polls, waited: progress.started.elapsed() });
+                }
+                Ok(check) => progress.last_state = Some(check.state.clone()),
+                Err(error) if worth_waiting_through(&error) => {
+                    tracing::debug!(check_id, error = %error, "reading the check failed; waiting on");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// PassFort's example task policy: run the check for the task and wait;
+    /// PASS completes the task COMPLETED_PASS; FAIL runs it again, and after
+    /// `max_failures` failures completes it COMPLETED_FAIL; ERROR, WARN or
+    /// PARTIAL leaves the task incomplete for a person.
+    pub async fn verify_task(
+        &self,
+        profile_id: &str,
+        task_id: &str,
+        request: &CheckRequest,
+        options: &VerifyOptions,
+    ) -> Result<VerifyOutcome> {
+        validate_id("profile id", profile_id)?;
+        validate_id("task id", task_id)?;
+        if options.max_failures == 0 {
+            return Err(Error::InvalidArgument("max_failures must be at least 1".into()));
+        }
+        let mut request = request.clone();
+        if !request.task_ids.iter().any(|id| id == task_id) {
+            request.task_ids.push(task_id.to_owned());
+        }
+        let mut checks = Vec::new();
+        let mut failures = 0;
+        loop {
+            let finished = self.run_check_and_wait(profile_id, &request, options.mode, &options.wait).await?;
+            let decision = finished.check.decision.clone();
+            checks.push(finished.check);
+            let outcome = match decision {
+                Some(Decision::Pass) => Some((TaskOutcome::Pass, VerifyStop::Passed)),
+                Some(Decision::Fail) => {
+                    failures += 1;
+                    (failures >= options.max_failures).then_some((TaskOutcome::Fail, VerifyStop::FailedTooOften))
+                }
+                decision => return Ok(VerifyOutcome { checks, task: None, stop: VerifyStop::NeedsReview { decision } }),
+            };
+            if let Some((outcome, stop)) = outcome {
+                let task = self.complete_task(profile_id, task_id, outcome).await?;
+                return Ok(VerifyOutcome { checks, task: Some(task), stop });
+            }
+        }
+    }
+}
