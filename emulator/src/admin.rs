@@ -12,7 +12,6 @@ use serde_json::{json, Value};
 
 use crate::faults::FaultRule;
 use crate::state::{lock, AppState};
-use crate::store::Script;
 use crate::webhooks::WebhookConfig;
 
 pub fn router() -> Router<AppState> {
@@ -70,20 +69,13 @@ async fn set_config(State(state): State<AppState>, body: Bytes) -> Response {
                 .ok_or_else(|| bad_request(format!("{name} must be a non-negative integer"))),
         }
     };
-    let (sync_timeout, provider_latency) = match (millis("sync_timeout_ms"), millis("provider_latency_ms")) {
-        (Ok(sync), Ok(latency)) => (sync, latency),
-        (Err(response), _) | (_, Err(response)) => return response,
-    };
-    {
-        let mut settings = lock(&state.settings);
-        if let Some(timeout) = sync_timeout {
-            settings.sync_timeout = timeout;
+    match (millis("sync_timeout_ms"), millis("provider_latency_ms")) {
+        (Ok(sync), Ok(latency)) => {
+            state.configure(sync, latency);
+            Json(settings_json(&state)).into_response()
         }
-        if let Some(latency) = provider_latency {
-            settings.provider_latency = latency;
-        }
+        (Err(response), _) | (_, Err(response)) => response,
     }
-    Json(settings_json(&state)).into_response()
 }
 
 async fn script(State(state): State<AppState>, body: Bytes) -> Response {
@@ -100,7 +92,7 @@ async fn script(State(state): State<AppState>, body: Bytes) -> Response {
         .get("results")
         .and_then(Value::as_array)
         .and_then(|list| list.iter().map(|r| r.as_str().map(str::to_owned)).collect());
-    let Some(results) = results.filter(|r| !r.is_empty()) else {
+    let Some(results) = results else {
         return bad_request("results must be a non-empty list of strings");
     };
     let latency_ms = match body.get("latency_ms") {
@@ -110,12 +102,10 @@ async fn script(State(state): State<AppState>, body: Bytes) -> Response {
             None => return bad_request("latency_ms must be a non-negative integer"),
         },
     };
-    let mut store = lock(&state.store);
-    if !store.profiles.contains_key(profile_id) {
-        return (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no profile {profile_id}") }))).into_response();
+    match state.script(profile_id, check_type, results, latency_ms) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(message) => (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response(),
     }
-    store.scripts.insert((profile_id.to_owned(), check_type.to_owned()), Script { results, next: 0, latency_ms });
-    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn add_fault(State(state): State<AppState>, body: Bytes) -> Response {
@@ -139,20 +129,7 @@ async fn clear_faults(State(state): State<AppState>) -> StatusCode {
 }
 
 async fn all_checks(State(state): State<AppState>) -> Json<Vec<Value>> {
-    let store = lock(&state.store);
-    let checks = store
-        .order
-        .iter()
-        .filter_map(|id| store.profiles.get(id))
-        .flat_map(|profile| {
-            profile.checks.iter().map(|check| {
-                let mut json = check.to_json(&profile.role);
-                json["profile_id"] = json!(profile.id);
-                json
-            })
-        })
-        .collect();
-    Json(checks)
+    Json(state.all_checks())
 }
 
 async fn requests(State(state): State<AppState>) -> Json<Vec<Value>> {

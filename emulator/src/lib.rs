@@ -106,6 +106,48 @@ impl Emulator {
         self.shared.webhooks.configure(config);
     }
 
+    /// The library form of the admin API, for embedding (the Python and
+    /// Node test aids use these; the HTTP admin API calls the same code).
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// `PUT /_emulator/config`: `None` leaves a setting as it is.
+    pub fn configure(&self, sync_timeout: Option<Duration>, provider_latency: Option<Duration>) {
+        self.shared.configure(sync_timeout, provider_latency);
+    }
+
+    /// `POST /_emulator/script`.
+    pub fn script(&self, profile_id: &str, check_type: &str, results: Vec<String>, latency: Option<Duration>) -> Result<(), String> {
+        self.shared.script(profile_id, check_type, results, latency.map(|l| l.as_millis() as u64))
+    }
+
+    /// `POST /_emulator/faults`, with the same JSON body; answers the rule.
+    pub fn add_fault(&self, fault: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let rule = faults::FaultRule::from_json(fault)?;
+        Ok(state::lock(&self.shared.faults).add(rule))
+    }
+
+    /// `DELETE /_emulator/faults`.
+    pub fn clear_faults(&self) {
+        *state::lock(&self.shared.faults) = Default::default();
+    }
+
+    /// `GET /_emulator/checks`.
+    pub fn checks(&self) -> Vec<serde_json::Value> {
+        self.shared.all_checks()
+    }
+
+    /// `GET /_emulator/requests`.
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        state::lock(&self.shared.requests).to_json()
+    }
+
+    /// `GET /_emulator/webhook/deliveries`.
+    pub fn webhook_deliveries(&self) -> Vec<serde_json::Value> {
+        self.shared.webhooks.deliveries()
+    }
+
     /// Stops accepting, closes open connections and stops webhook delivery.
     pub async fn shutdown(mut self) {
         self.stop_now();

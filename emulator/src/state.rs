@@ -3,10 +3,12 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::{json, Value};
+
 use crate::faults::Faults;
 use crate::ratelimit::Gcra;
 use crate::requests::RequestLog;
-use crate::store::Store;
+use crate::store::{Script, Store};
 use crate::webhooks::Webhooks;
 use crate::EmulatorConfig;
 
@@ -64,6 +66,48 @@ impl Shared {
 
     pub fn settings(&self) -> Settings {
         lock(&self.settings).clone()
+    }
+
+    /// Changes settings at run time; `None` leaves one as it is.
+    pub fn configure(&self, sync_timeout: Option<Duration>, provider_latency: Option<Duration>) -> Settings {
+        let mut settings = lock(&self.settings);
+        if let Some(timeout) = sync_timeout {
+            settings.sync_timeout = timeout;
+        }
+        if let Some(latency) = provider_latency {
+            settings.provider_latency = latency;
+        }
+        settings.clone()
+    }
+
+    /// Scripts the results of a profile's next checks of one type.
+    pub fn script(&self, profile_id: &str, check_type: &str, results: Vec<String>, latency_ms: Option<u64>) -> Result<(), String> {
+        if results.is_empty() {
+            return Err("results must be a non-empty list of strings".into());
+        }
+        let mut store = lock(&self.store);
+        if !store.profiles.contains_key(profile_id) {
+            return Err(format!("no profile {profile_id}"));
+        }
+        store.scripts.insert((profile_id.to_owned(), check_type.to_owned()), Script { results, next: 0, latency_ms });
+        Ok(())
+    }
+
+    /// Every check of every profile, each with its `profile_id`.
+    pub fn all_checks(&self) -> Vec<Value> {
+        let store = lock(&self.store);
+        store
+            .order
+            .iter()
+            .filter_map(|id| store.profiles.get(id))
+            .flat_map(|profile| {
+                profile.checks.iter().map(|check| {
+                    let mut json = check.to_json(&profile.role);
+                    json["profile_id"] = json!(profile.id);
+                    json
+                })
+            })
+            .collect()
     }
 }
 

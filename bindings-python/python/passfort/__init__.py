@@ -1,0 +1,57 @@
+"""PassFort KYC/AML API 4.0: a native client with awaitable and blocking APIs."""
+
+from ._client import AsyncClient, Client, Webhooks, WebhookServer, verify_webhook
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    CheckWaitTimeout,
+    ConfigurationError,
+    ConflictError,
+    NotFoundError,
+    PassFortError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    WebhookVerificationError,
+)
+from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WebhookEvent, __version__
+from ._types import CheckState, CheckType, Decision, Role, TaskState, TaskType
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "Check",
+    "CheckState",
+    "CheckType",
+    "CheckWaitTimeout",
+    "Client",
+    "ConfigurationError",
+    "ConflictError",
+    "Decision",
+    "ErrorDetail",
+    "NotFoundError",
+    "PassFortError",
+    "Profile",
+    "RateLimitError",
+    "ResponseDecodeError",
+    "Role",
+    "ServerError",
+    "Task",
+    "TaskState",
+    "TaskType",
+    "Variant",
+    "VerifyOutcome",
+    "WebhookEvent",
+    "WebhookServer",
+    "WebhookVerificationError",
+    "Webhooks",
+    "__version__",
+    "verify_webhook",
+]

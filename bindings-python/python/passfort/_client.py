@@ -1,0 +1,284 @@
+"""The two clients. ``AsyncClient`` awaits, ``Client`` blocks (releasing the
+GIL, honouring Ctrl-C, and working inside a running event loop such as a
+Jupyter cell). Both call the same native methods; everything they do is in
+the Rust core."""
+
+from __future__ import annotations
+
+import platform
+from types import TracebackType
+from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
+
+from ._native import Check, NativeClient, NativeListener, Profile, Task, VerifyOutcome, WebhookEvent
+from ._native import verify_webhook as _verify_webhook
+from ._types import TaskState
+
+Body = Union[bytes, bytearray, memoryview, str]
+Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
+
+_BINDING = f"python/{platform.python_version()}"
+
+
+def _body_bytes(body: Body) -> bytes:
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"a webhook body is bytes or str, not {type(body).__name__}")
+
+
+def _header_pairs(headers: Headers) -> List[Tuple[str, bytes]]:
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return [(str(name), value.encode("latin-1") if isinstance(value, str) else bytes(value)) for name, value in pairs]
+
+
+def verify_webhook(body: Body, headers: Headers, secret: str) -> List[WebhookEvent]:
+    """Checks a webhook delivery's secret (header and body) and parses its
+    events, dispatching nothing. Raises ``WebhookVerificationError``."""
+    return _verify_webhook(_body_bytes(body), _header_pairs(headers), secret)
+
+
+class WebhookServer:
+    """The built-in webhook listener; ``url`` is what to give PassFort."""
+
+    def __init__(self, native: NativeListener) -> None:
+        self._native = native
+
+    @property
+    def url(self) -> str:
+        return self._native.url
+
+    def close(self) -> None:
+        self._native.close()
+
+    def __enter__(self) -> "WebhookServer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"WebhookServer(url={self.url!r})"
+
+
+class Webhooks:
+    """Receives PassFort's webhooks for a client and wakes its waiters."""
+
+    def __init__(self, native: NativeClient) -> None:
+        self._native = native
+
+    def handle(self, body: Body, headers: Headers) -> List[WebhookEvent]:
+        """Verifies a delivery, drops events already seen, wakes every waiter
+        of a completed check, and returns the new events. Synchronous and
+        quick, so it drops into a Flask, Django or FastAPI view."""
+        return self._native.handle_webhook(_body_bytes(body), _header_pairs(headers))
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, path: str = "/passfort/webhooks") -> WebhookServer:
+        """Runs the built-in listener: 200 once verified, 401 for a bad secret, 400 for a malformed body."""
+        return WebhookServer(self._native.serve_webhooks(host, port, path))
+
+
+class _ClientBase:
+    def __init__(
+        self,
+        api_key: Optional[str] = None,
+        *,
+        base_url: Optional[str] = None,
+        timeout: float = 30.0,
+        sync_timeout: float = 150.0,
+        max_retries: int = 2,
+        webhook_secret: Optional[str] = None,
+    ) -> None:
+        self._native = NativeClient(api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, _BINDING)
+        self.webhooks = Webhooks(self._native)
+
+    @property
+    def base_url(self) -> str:
+        return self._native.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+
+class AsyncClient(_ClientBase):
+    """The PassFort API for asyncio code. ``async with`` closes it."""
+
+    async def whoami(self) -> Dict[str, Any]:
+        return await self._native.whoami(False)
+
+    async def create_profile(self, role: str, collected_data: Mapping[str, Any]) -> Profile:
+        return await self._native.create_profile(role, collected_data, False)
+
+    async def get_profile(self, profile_id: str) -> Profile:
+        return await self._native.get_profile(profile_id, False)
+
+    def list_profiles(self, query: Optional[str] = None, *, page_size: int = 100) -> AsyncIterator[Profile]:
+        """Every profile matching ``query``, fetching pages as you iterate."""
+        return self._native.list_profiles(query, page_size)
+
+    async def run_check(
+        self,
+        profile_id: str,
+        check_type: str,
+        *,
+        task_ids: Optional[Sequence[str]] = None,
+        variant_alias: Optional[str] = None,
+        variant_id: Optional[str] = None,
+        mode: Optional[str] = None,
+    ) -> Check:
+        ids = list(task_ids) if task_ids is not None else None
+        return await self._native.run_check(profile_id, check_type, ids, variant_alias, variant_id, mode, False)
+
+    async def get_check(self, profile_id: str, check_id: str) -> Check:
+        return await self._native.get_check(profile_id, check_id, False)
+
+    async def list_checks(self, profile_id: str) -> List[Check]:
+        return await self._native.list_checks(profile_id, False)
+
+    async def wait_for_check(
+        self, profile_id: str, check_id: str, *, timeout: Optional[float] = None, poll_interval: Optional[float] = None
+    ) -> Check:
+        return await self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, False)
+
+    async def run_check_and_wait(
+        self,
+        profile_id: str,
+        check_type: str,
+        *,
+        task_ids: Optional[Sequence[str]] = None,
+        variant_alias: Optional[str] = None,
+        variant_id: Optional[str] = None,
+        mode: Optional[str] = "sync",
+        timeout: Optional[float] = None,
+    ) -> Check:
+        ids = list(task_ids) if task_ids is not None else None
+        return await self._native.run_check_and_wait(
+            profile_id, check_type, ids, variant_alias, variant_id, mode, timeout, False
+        )
+
+    async def get_task(self, profile_id: str, task_id: str) -> Task:
+        return await self._native.get_task(profile_id, task_id, False)
+
+    async def list_tasks(self, profile_id: str) -> List[Task]:
+        return await self._native.list_tasks(profile_id, False)
+
+    async def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, str]) -> Task:
+        return await self._native.complete_task(profile_id, task_id, state, False)
+
+    async def verify_task(
+        self,
+        profile_id: str,
+        task_id: str,
+        check_type: str,
+        *,
+        variant_alias: Optional[str] = None,
+        variant_id: Optional[str] = None,
+        max_failures: int = 3,
+        timeout: Optional[float] = None,
+    ) -> VerifyOutcome:
+        return await self._native.verify_task(
+            profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, False
+        )
+
+    async def close(self) -> None:
+        """Nothing to release eagerly: connections close when the client is dropped."""
+
+    async def __aenter__(self) -> "AsyncClient":
+        return self
+
+    async def __aexit__(
+        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        await self.close()
+
+
+class Client(_ClientBase):
+    """The PassFort API, blocking: for scripts and notebooks. ``with`` closes it."""
+
+    def whoami(self) -> Dict[str, Any]:
+        return self._native.whoami(True)
+
+    def create_profile(self, role: str, collected_data: Mapping[str, Any]) -> Profile:
+        return self._native.create_profile(role, collected_data, True)
+
+    def get_profile(self, profile_id: str) -> Profile:
+        return self._native.get_profile(profile_id, True)
+
+    def list_profiles(self, query: Optional[str] = None, *, page_size: int = 100) -> Iterator[Profile]:
+        """Every profile matching ``query``, fetching pages as you iterate."""
+        return self._native.list_profiles(query, page_size)
+
+    def run_check(
+        self,
+        profile_id: str,
+        check_type: str,
+        *,
+        task_ids: Optional[Sequence[str]] = None,
+        variant_alias: Optional[str] = None,
+        variant_id: Optional[str] = None,
+        mode: Optional[str] = None,
+    ) -> Check:
+        ids = list(task_ids) if task_ids is not None else None
+        return self._native.run_check(profile_id, check_type, ids, variant_alias, variant_id, mode, True)
+
+    def get_check(self, profile_id: str, check_id: str) -> Check:
+        return self._native.get_check(profile_id, check_id, True)
+
+    def list_checks(self, profile_id: str) -> List[Check]:
+        return self._native.list_checks(profile_id, True)
+
+    def wait_for_check(
+        self, profile_id: str, check_id: str, *, timeout: Optional[float] = None, poll_interval: Optional[float] = None
+    ) -> Check:
+        return self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, True)
+
+    def run_check_and_wait(
+        self,
+        profile_id: str,
+        check_type: str,
+        *,
+        task_ids: Optional[Sequence[str]] = None,
+        variant_alias: Optional[str] = None,
+        variant_id: Optional[str] = None,
+        mode: Optional[str] = "sync",
+        timeout: Optional[float] = None,
+    ) -> Check:
+        ids = list(task_ids) if task_ids is not None else None
+        return self._native.run_check_and_wait(
+            profile_id, check_type, ids, variant_alias, variant_id, mode, timeout, True
+        )
+
+    def get_task(self, profile_id: str, task_id: str) -> Task:
+        return self._native.get_task(profile_id, task_id, True)
+
+    def list_tasks(self, profile_id: str) -> List[Task]:
+        return self._native.list_tasks(profile_id, True)
+
+    def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, str]) -> Task:
+        return self._native.complete_task(profile_id, task_id, state, True)
+
+    def verify_task(
+        self,
+        profile_id: str,
+        task_id: str,
+        check_type: str,
+        *,
+        variant_alias: Optional[str] = None,
+        variant_id: Optional[str] = None,
+        max_failures: int = 3,
+        timeout: Optional[float] = None,
+    ) -> VerifyOutcome:
+        return self._native.verify_task(
+            profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, True
+        )
+
+    def close(self) -> None:
+        """Nothing to release eagerly: connections close when the client is dropped."""
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        self.close()

@@ -1,0 +1,94 @@
+"""The exceptions of the SDK. They are raised from the Rust core with their
+attributes set, and pickle (the default ``BaseException`` pickling keeps
+``args`` and ``__dict__``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, List, Optional
+
+if TYPE_CHECKING:
+    from ._native import ErrorDetail
+
+
+class PassFortError(Exception):
+    """Base of every error the SDK raises (except ValueError/TypeError for bad arguments)."""
+
+    #: True when a failed request may still have had an effect at PassFort
+    #: (e.g. a check creation whose answer was lost): look before you retry.
+    may_have_reached_server: bool = False
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigurationError(PassFortError):
+    """The client cannot be built: no API key, a bad base URL, ..."""
+
+
+class APIError(PassFortError):
+    """PassFort answered with an error status."""
+
+    status: int = 0
+    errors: List["ErrorDetail"] = []
+    request_id: Optional[str] = None
+    #: The start of a body that was not PassFort's error JSON (a proxy's HTML page, say).
+    body_snippet: Optional[str] = None
+
+
+class BadRequestError(APIError):
+    """400: PassFort refused the input (codes 101, 201, ...)."""
+
+
+class AuthenticationError(APIError):
+    """401/403: a missing (203) or invalid (204) API key."""
+
+
+class NotFoundError(APIError):
+    """404: unknown profile, check or task."""
+
+
+class ConflictError(APIError):
+    """409/412: a conflicting or stale write."""
+
+
+class RateLimitError(APIError):
+    """429 after the retries: ``retry_after`` is the wait PassFort asked for, in seconds."""
+
+    retry_after: Optional[float] = None
+
+
+class ServerError(APIError):
+    """5xx after the retries."""
+
+
+class APIConnectionError(PassFortError):
+    """The connection could not be made or broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """No complete answer in time."""
+
+
+class ResponseDecodeError(PassFortError):
+    """A 2xx answer that is not the JSON expected; ``body_snippet`` shows its start."""
+
+    status: int = 0
+    body_snippet: Optional[str] = None
+
+
+class CheckWaitTimeout(PassFortError):
+    """The check had not finished by the deadline. It is still at PassFort:
+    wait for ``check_id`` again later; nothing is lost."""
+
+    profile_id: str = ""
+    check_id: str = ""
+    last_state: Optional[str] = None
+    waited: float = 0.0
+
+
+class WebhookVerificationError(PassFortError):
+    """A webhook delivery was refused (``reason``: unauthorized, malformed or
+    toolarge); nothing in it was dispatched."""
+
+    reason: str = ""

@@ -1,0 +1,32 @@
+//! `passfort._native`: the PyO3 layer of the Python package. It converts
+//! types, errors and awaitables; every behaviour is in `passfort-core`.
+
+mod client;
+mod convert;
+mod emulator;
+mod errors;
+mod logging;
+mod models;
+mod runtime;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    runtime::install_fork_handler();
+    logging::install();
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_class::<client::NativeClient>()?;
+    module.add_class::<client::NativeListener>()?;
+    module.add_class::<client::ProfilePager>()?;
+    module.add_class::<emulator::NativeEmulator>()?;
+    module.add_class::<models::PyCheck>()?;
+    module.add_class::<models::PyTask>()?;
+    module.add_class::<models::PyProfile>()?;
+    module.add_class::<models::PyVariant>()?;
+    module.add_class::<models::PyErrorDetail>()?;
+    module.add_class::<models::PyVerifyOutcome>()?;
+    module.add_class::<models::PyWebhookEvent>()?;
+    module.add_function(wrap_pyfunction!(client::verify_webhook, module)?)?;
+    Ok(())
+}

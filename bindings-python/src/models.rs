@@ -1,0 +1,424 @@
+//! The resources as Python classes: typed attributes over the core's models,
+//! `to_dict()` giving back the API's JSON, unknown fields included.
+
+use chrono::{DateTime, Utc};
+use passfort_core::webhooks::{WebhookEvent, WebhookEventKind};
+use passfort_core::models::Resource;
+use passfort_core::{Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, VerifyStop};
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+use crate::convert::{json_to_py, py_enum, py_enum_opt, quote, repr_opt};
+
+/// A top-level field of a resource's JSON, known to this SDK or not.
+fn resource_field<T>(py: Python<'_>, resource: &Resource<T>, name: &str) -> PyResult<Py<PyAny>> {
+    json_to_py(py, &resource.field(name).unwrap_or_default())
+}
+
+#[pyclass(module = "passfort", name = "Check", frozen)]
+pub struct PyCheck(pub Check);
+
+#[pymethods]
+impl PyCheck {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+    #[getter]
+    fn check_type(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum(py, "CheckType", self.0.check_type.as_str())
+    }
+    #[getter]
+    fn state(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum(py, "CheckState", self.0.state.as_str())
+    }
+    #[getter]
+    fn result(&self) -> Option<&str> {
+        self.0.result.as_ref().map(|r| r.as_str())
+    }
+    #[getter]
+    fn decision(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum_opt(py, "Decision", self.0.decision.as_ref().map(|d| d.as_str()))
+    }
+    #[getter]
+    fn errors(&self) -> Vec<PyErrorDetail> {
+        self.0.errors.iter().cloned().map(PyErrorDetail).collect()
+    }
+    #[getter]
+    fn task_ids(&self) -> Vec<String> {
+        self.0.task_ids.clone()
+    }
+    #[getter]
+    fn variant(&self) -> Option<PyVariant> {
+        self.0.variant.clone().map(PyVariant)
+    }
+    #[getter]
+    fn providers(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.0.field("providers").unwrap_or_else(|| serde_json::json!([])))
+    }
+    #[getter]
+    fn input_data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, self.0.input_data.as_ref().unwrap_or(&serde_json::Value::Null))
+    }
+    #[getter]
+    fn output_data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, self.0.output_data.as_ref().unwrap_or(&serde_json::Value::Null))
+    }
+    #[getter]
+    fn instructed_on(&self) -> Option<DateTime<Utc>> {
+        self.0.instructed_on
+    }
+    #[getter]
+    fn started_on(&self) -> Option<DateTime<Utc>> {
+        self.0.started_on
+    }
+    #[getter]
+    fn completed_on(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_on
+    }
+    #[getter]
+    fn performed_on(&self) -> Option<DateTime<Utc>> {
+        self.0.performed_on
+    }
+    #[getter]
+    fn is_complete(&self) -> bool {
+        self.0.is_complete()
+    }
+    /// Equal when PassFort sent the same JSON.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyCheck>().is_ok_and(|other| other.get().0.raw() == self.0.raw())
+    }
+    /// The API's JSON, unknown fields included.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.0.to_value())
+    }
+    /// One top-level field by name, known to this SDK or not.
+    fn get(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        resource_field(py, &self.0, name)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Check(id={}, check_type={}, state={}, result={}, decision={})",
+            quote(&self.0.id),
+            quote(self.0.check_type.as_str()),
+            quote(self.0.state.as_str()),
+            repr_opt(self.0.result.as_ref().map(|r| r.as_str())),
+            repr_opt(self.0.decision.as_ref().map(|d| d.as_str())),
+        )
+    }
+}
+
+#[pyclass(module = "passfort", name = "Task", frozen)]
+pub struct PyTask(pub Task);
+
+#[pymethods]
+impl PyTask {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+    #[getter(r#type)]
+    fn task_type(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum(py, "TaskType", self.0.task_type.as_str())
+    }
+    #[getter]
+    fn state(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum(py, "TaskState", self.0.state.as_str())
+    }
+    #[getter]
+    fn is_complete(&self) -> bool {
+        self.0.is_complete
+    }
+    #[getter]
+    fn is_expired(&self) -> bool {
+        self.0.is_expired
+    }
+    #[getter]
+    fn is_skipped(&self) -> bool {
+        self.0.is_skipped
+    }
+    #[getter]
+    fn creation_date(&self) -> Option<DateTime<Utc>> {
+        self.0.creation_date
+    }
+    #[getter]
+    fn expiry_date(&self) -> Option<DateTime<Utc>> {
+        self.0.expiry_date
+    }
+    #[getter]
+    fn check_ids(&self) -> Vec<String> {
+        self.0.check_ids.clone()
+    }
+    #[getter]
+    fn form_instance_ids(&self) -> Vec<String> {
+        self.0.form_instance_ids.clone()
+    }
+    #[getter]
+    fn variant(&self) -> Option<PyVariant> {
+        self.0.variant.clone().map(PyVariant)
+    }
+    /// Equal when PassFort sent the same JSON.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyTask>().is_ok_and(|other| other.get().0.raw() == self.0.raw())
+    }
+    /// The API's JSON, unknown fields included.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.0.to_value())
+    }
+    /// One top-level field by name, known to this SDK or not.
+    fn get(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        resource_field(py, &self.0, name)
+    }
+    fn __repr__(&self) -> String {
+        format!("Task(id={}, type={}, state={})", quote(&self.0.id), quote(self.0.task_type.as_str()), quote(self.0.state.as_str()))
+    }
+}
+
+#[pyclass(module = "passfort", name = "Profile", frozen)]
+pub struct PyProfile(pub Profile);
+
+#[pymethods]
+impl PyProfile {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+    #[getter]
+    fn role(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum(py, "Role", self.0.role.as_str())
+    }
+    #[getter]
+    fn display_name(&self) -> Option<&str> {
+        self.0.display_name.as_deref()
+    }
+    #[getter]
+    fn customer_ref(&self) -> Option<&str> {
+        self.0.customer_ref.as_deref()
+    }
+    #[getter]
+    fn creation_date(&self) -> Option<DateTime<Utc>> {
+        self.0.creation_date
+    }
+    #[getter]
+    fn collected_data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.0.collected_data)
+    }
+    #[getter]
+    fn checks(&self) -> Vec<PyCheck> {
+        self.0.checks.iter().cloned().map(PyCheck).collect()
+    }
+    #[getter]
+    fn tasks(&self) -> Vec<PyTask> {
+        self.0.tasks.iter().cloned().map(PyTask).collect()
+    }
+    /// Equal when PassFort sent the same JSON.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyProfile>().is_ok_and(|other| other.get().0.raw() == self.0.raw())
+    }
+    /// The API's JSON, unknown fields included.
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.0.to_value())
+    }
+    /// One top-level field by name, known to this SDK or not.
+    fn get(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
+        resource_field(py, &self.0, name)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Profile(id={}, role={}, display_name={}, tasks={}, checks={})",
+            quote(&self.0.id),
+            quote(self.0.role.as_str()),
+            repr_opt(self.0.display_name.as_deref()),
+            self.0.tasks.len(),
+            self.0.checks.len()
+        )
+    }
+}
+
+#[pyclass(module = "passfort", name = "Variant", frozen)]
+#[derive(Clone)]
+pub struct PyVariant(pub Variant);
+
+#[pymethods]
+impl PyVariant {
+    #[getter]
+    fn id(&self) -> Option<&str> {
+        self.0.id.as_deref()
+    }
+    #[getter]
+    fn alias(&self) -> Option<&str> {
+        self.0.alias.as_deref()
+    }
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    #[getter]
+    fn task_type(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum_opt(py, "TaskType", self.0.task_type.as_ref().map(|t| t.as_str()))
+    }
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &serde_json::to_value(&self.0).unwrap_or_default())
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyVariant>().is_ok_and(|other| other.get().0 == self.0)
+    }
+    fn __repr__(&self) -> String {
+        format!("Variant(id={}, alias={}, name={})", repr_opt(self.0.id.as_deref()), repr_opt(self.0.alias.as_deref()), repr_opt(self.0.name.as_deref()))
+    }
+}
+
+#[pyclass(module = "passfort", name = "ErrorDetail", frozen)]
+#[derive(Clone)]
+pub struct PyErrorDetail(pub ErrorDetail);
+
+impl From<ErrorDetail> for PyErrorDetail {
+    fn from(detail: ErrorDetail) -> Self {
+        Self(detail)
+    }
+}
+
+#[pymethods]
+impl PyErrorDetail {
+    #[getter]
+    fn code(&self) -> Option<i64> {
+        self.0.code
+    }
+    #[getter]
+    fn code_name(&self) -> Option<&'static str> {
+        self.0.code_name()
+    }
+    #[getter]
+    fn message(&self) -> &str {
+        &self.0.message
+    }
+    #[getter]
+    fn source(&self) -> Option<&str> {
+        self.0.source.as_ref().map(|s| s.as_str())
+    }
+    #[getter]
+    fn info(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, self.0.info.as_ref().unwrap_or(&serde_json::Value::Null))
+    }
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &serde_json::to_value(&self.0).unwrap_or_default())
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<PyErrorDetail>().is_ok_and(|other| other.get().0 == self.0)
+    }
+    fn __str__(&self) -> String {
+        self.0.to_string()
+    }
+    fn __repr__(&self) -> String {
+        format!("ErrorDetail(code={}, message={}, source={})", self.0.code.map_or("None".into(), |c| c.to_string()), quote(&self.0.message), repr_opt(self.0.source.as_ref().map(|s| s.as_str())))
+    }
+    /// Rebuilds an ErrorDetail from its dict, so that errors carrying it pickle.
+    #[classmethod]
+    fn from_dict(_class: &Bound<'_, PyType>, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let value = crate::convert::py_to_json(py, data)?;
+        serde_json::from_value(value).map(Self).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
+    }
+    fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (Py<PyAny>,))> {
+        let from_dict = py.get_type::<PyErrorDetail>().getattr("from_dict")?.unbind();
+        Ok((from_dict, (self.to_dict(py)?,)))
+    }
+}
+
+#[pyclass(module = "passfort", name = "VerifyOutcome", frozen)]
+pub struct PyVerifyOutcome(pub VerifyOutcome);
+
+#[pymethods]
+impl PyVerifyOutcome {
+    /// Every check run, in order.
+    #[getter]
+    fn checks(&self) -> Vec<PyCheck> {
+        self.0.checks.iter().cloned().map(PyCheck).collect()
+    }
+    /// The completed task, or None when it was left for a person.
+    #[getter]
+    fn task(&self) -> Option<PyTask> {
+        self.0.task.clone().map(PyTask)
+    }
+    /// `"passed"`, `"failed"` or `"needs_review"`.
+    #[getter]
+    fn stop(&self) -> &'static str {
+        match self.0.stop {
+            VerifyStop::Passed => "passed",
+            VerifyStop::FailedTooOften => "failed",
+            VerifyStop::NeedsReview { .. } => "needs_review",
+        }
+    }
+    #[getter]
+    fn needs_review(&self) -> bool {
+        self.0.needs_review()
+    }
+    #[getter]
+    fn reason(&self) -> String {
+        self.0.reason()
+    }
+    fn __repr__(&self) -> String {
+        format!("VerifyOutcome(stop={}, checks={}, task_state={})", quote(self.stop()), self.0.checks.len(), repr_opt(self.0.task.as_ref().map(|t| t.state.as_str())))
+    }
+}
+
+#[pyclass(module = "passfort", name = "WebhookEvent", frozen)]
+pub struct PyWebhookEvent(pub WebhookEvent);
+
+#[pymethods]
+impl PyWebhookEvent {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.0.id
+    }
+    /// The event name as sent, e.g. `"CHECK_COMPLETED"`.
+    #[getter]
+    fn event(&self) -> &str {
+        &self.0.event
+    }
+    #[getter]
+    fn timestamp(&self) -> Option<i64> {
+        self.0.timestamp
+    }
+    #[getter]
+    fn data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        json_to_py(py, &self.0.data)
+    }
+    #[getter]
+    fn profile_id(&self) -> Option<&str> {
+        match &self.0.kind {
+            WebhookEventKind::CheckCompleted { profile_id, .. } | WebhookEventKind::TaskStateChanged { profile_id, .. } => Some(profile_id),
+            WebhookEventKind::Other => None,
+        }
+    }
+    #[getter]
+    fn check_id(&self) -> Option<&str> {
+        match &self.0.kind {
+            WebhookEventKind::CheckCompleted { check_id, .. } => Some(check_id),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn task_id(&self) -> Option<&str> {
+        match &self.0.kind {
+            WebhookEventKind::TaskStateChanged { task_id, .. } => Some(task_id),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn result(&self) -> Option<&str> {
+        match &self.0.kind {
+            WebhookEventKind::CheckCompleted { result, .. } => result.as_ref().map(|r| r.as_str()),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn customer_ref(&self) -> Option<&str> {
+        match &self.0.kind {
+            WebhookEventKind::CheckCompleted { customer_ref, .. } | WebhookEventKind::TaskStateChanged { customer_ref, .. } => customer_ref.as_deref(),
+            WebhookEventKind::Other => None,
+        }
+    }
+    fn __repr__(&self) -> String {
+        format!("WebhookEvent(id={}, event={})", quote(&self.0.id), quote(&self.0.event))
+    }
+}
