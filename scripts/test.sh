@@ -13,3 +13,8 @@ cargo run --locked --quiet -p passfort-core --example quickstart > /dev/null
 echo "== Python: build the package into a virtual environment, then pytest"
 bash scripts/python-env.sh --with-tests
 "${PASSFORT_VENV:-.venv}/bin/python" -m pytest tests/python -q -p no:cacheprovider
+
+echo "== Node: build the addon, type-check the TypeScript example, node --test"
+bash scripts/node-env.sh
+npx --no-install tsc --noEmit -p examples/tsconfig.json
+node --test tests/node/*.test.js tests/node/*.test.mjs

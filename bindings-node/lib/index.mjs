@@ -1,0 +1,22 @@
+import passfort from './index.js'
+
+export const {
+  PassFort,
+  verifyWebhook,
+  PassFortError,
+  ConfigurationError,
+  APIError,
+  BadRequestError,
+  AuthenticationError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ServerError,
+  APIConnectionError,
+  APITimeoutError,
+  ResponseDecodeError,
+  CheckWaitTimeoutError,
+  WebhookVerificationError,
+  AbortError,
+} = passfort
+export default PassFort

@@ -1,0 +1,91 @@
+'use strict'
+// Test aid: the Rust PassFort emulator inside this Node process, on a free port.
+// Test data (family name `Fail`, `Error`, `PEP`, `Slow`, ...) is in emulator/README.md.
+
+const native = require('./native.js')
+const { PassFort } = require('./index.js')
+const { toJsError } = require('./errors.js')
+
+function checked(run) {
+  try {
+    return run()
+  } catch (error) {
+    throw toJsError(error)
+  }
+}
+
+class Emulator {
+  #native
+
+  constructor(nativeEmulator, apiKey, webhookSecret) {
+    this.#native = nativeEmulator
+    this.apiKey = apiKey
+    this.webhookSecret = webhookSecret
+  }
+
+  static async start({ apiKey = 'test-key', webhookSecret, syncTimeoutMs = 120000, providerLatencyMs = 50 } = {}) {
+    const started = await native.startEmulator({ apiKey, syncTimeoutMs, providerLatencyMs })
+    return new Emulator(started, apiKey, webhookSecret)
+  }
+
+  /** `http://127.0.0.1:PORT`; the admin API is under `/_emulator`. */
+  get url() {
+    return this.#native.url
+  }
+
+  /** `http://127.0.0.1:PORT/4.0`: a client's base URL. */
+  get baseUrl() {
+    return this.#native.baseUrl
+  }
+
+  /** A client pointed at this emulator. */
+  client(options = {}) {
+    return new PassFort({ apiKey: this.apiKey, baseUrl: this.baseUrl, webhookSecret: this.webhookSecret, ...options })
+  }
+
+  script(profileId, checkType, results, { latencyMs } = {}) {
+    checked(() => this.#native.script(profileId, checkType, results, latencyMs))
+  }
+
+  fault({ method, path, action, times = 1, status, delayMs, headers }) {
+    const rule = { method, path, action, times }
+    if (status !== undefined) rule.status = status
+    if (delayMs !== undefined) rule.delay_ms = delayMs
+    if (headers !== undefined) rule.headers = headers
+    return checked(() => this.#native.fault(rule))
+  }
+
+  clearFaults() {
+    this.#native.clearFaults()
+  }
+
+  checks() {
+    return this.#native.checks()
+  }
+
+  requests() {
+    return this.#native.requests()
+  }
+
+  webhookDeliveries() {
+    return this.#native.webhookDeliveries()
+  }
+
+  setWebhook(url, { secret, batching = false } = {}) {
+    checked(() => this.#native.setWebhook(url ?? undefined, secret ?? this.webhookSecret, batching))
+  }
+
+  configure({ syncTimeoutMs, providerLatencyMs } = {}) {
+    this.#native.configure(syncTimeoutMs, providerLatencyMs)
+  }
+
+  reset() {
+    this.#native.reset()
+  }
+
+  close() {
+    return this.#native.close()
+  }
+}
+
+module.exports = { Emulator }

@@ -1,0 +1,82 @@
+//! napi promises can only reject with a status and a reason, so a core error
+//! travels as `PASSFORT_ERROR:<json>` and the JS layer (lib/errors.js)
+//! rebuilds the matching Error subclass from it.
+
+use passfort_core::{ApiErrorKind, Error};
+use serde_json::{json, Map, Value};
+
+pub const PREFIX: &str = "PASSFORT_ERROR:";
+
+pub fn js_error(error: Error) -> napi::Error {
+    let mut payload = Map::new();
+    let name = match &error {
+        Error::InvalidArgument(_) => "TypeError",
+        Error::Config(_) => "ConfigurationError",
+        Error::Api(api) => {
+            payload.insert("status".into(), json!(api.status));
+            let details: Vec<Value> = api.errors.iter().map(error_detail).collect();
+            payload.insert("errors".into(), Value::Array(details));
+            payload.insert("requestId".into(), json!(api.request_id));
+            payload.insert("bodySnippet".into(), json!(api.body_snippet));
+            match api.kind {
+                ApiErrorKind::Authentication => "AuthenticationError",
+                ApiErrorKind::NotFound => "NotFoundError",
+                ApiErrorKind::BadRequest => "BadRequestError",
+                ApiErrorKind::Conflict => "ConflictError",
+                ApiErrorKind::RateLimited => {
+                    payload.insert("retryAfterMs".into(), json!(api.retry_after.map(|wait| wait.as_millis() as u64)));
+                    "RateLimitError"
+                }
+                ApiErrorKind::Server => "ServerError",
+                _ => "APIError",
+            }
+        }
+        Error::Timeout { .. } => "APITimeoutError",
+        Error::Connection { .. } => "APIConnectionError",
+        Error::Decode { status, snippet, .. } => {
+            payload.insert("status".into(), json!(status));
+            payload.insert("bodySnippet".into(), json!(snippet));
+            "ResponseDecodeError"
+        }
+        Error::WaitTimeout { profile_id, check_id, last_state, waited } => {
+            payload.insert("profileId".into(), json!(profile_id));
+            payload.insert("checkId".into(), json!(check_id));
+            payload.insert("lastState".into(), json!(last_state.as_ref().map(|s| s.as_str())));
+            payload.insert("waitedMs".into(), json!(waited.as_millis() as u64));
+            "CheckWaitTimeoutError"
+        }
+        Error::Webhook { kind, .. } => {
+            payload.insert("reason".into(), json!(format!("{kind:?}").to_lowercase()));
+            "WebhookVerificationError"
+        }
+        _ => "PassFortError",
+    };
+    payload.insert("name".into(), json!(name));
+    payload.insert("message".into(), json!(error.to_string()));
+    payload.insert("mayHaveReachedServer".into(), json!(error.may_have_reached_server()));
+    coded(Value::Object(payload))
+}
+
+/// The same shape as a check's `errors` entries (`ErrorDetail` in models.rs).
+fn error_detail(detail: &passfort_core::ErrorDetail) -> Value {
+    json!({
+        "code": detail.code,
+        "codeName": detail.code_name(),
+        "message": detail.message,
+        "source": detail.source.as_ref().map(|s| s.as_str()),
+        "info": detail.info,
+    })
+}
+
+/// An error the JS layer turns into `AbortError`.
+pub fn aborted() -> napi::Error {
+    coded(json!({ "name": "AbortError", "message": "The operation was aborted" }))
+}
+
+pub fn invalid(message: impl Into<String>) -> napi::Error {
+    coded(json!({ "name": "TypeError", "message": message.into() }))
+}
+
+fn coded(payload: Value) -> napi::Error {
+    napi::Error::new(napi::Status::GenericFailure, format!("{PREFIX}{payload}"))
+}

@@ -1,0 +1,217 @@
+//! The resources as plain JS objects: camelCase fields, `Date`s, and `raw`
+//! holding the API's JSON untouched.
+
+use chrono::{DateTime, Utc};
+use napi_derive::napi;
+use passfort_core::webhooks::{WebhookEvent as CoreEvent, WebhookEventKind};
+use serde_json::Value;
+
+#[napi(object)]
+pub struct ErrorDetail {
+    pub code: Option<i64>,
+    pub code_name: Option<String>,
+    pub message: String,
+    pub source: Option<String>,
+    pub info: Option<Value>,
+}
+
+impl From<&passfort_core::ErrorDetail> for ErrorDetail {
+    fn from(detail: &passfort_core::ErrorDetail) -> Self {
+        Self {
+            code: detail.code,
+            code_name: detail.code_name().map(str::to_owned),
+            message: detail.message.clone(),
+            source: detail.source.as_ref().map(|s| s.as_str().to_owned()),
+            info: detail.info.clone(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct Variant {
+    pub id: Option<String>,
+    pub alias: Option<String>,
+    pub name: Option<String>,
+    pub task_type: Option<String>,
+}
+
+impl From<&passfort_core::Variant> for Variant {
+    fn from(variant: &passfort_core::Variant) -> Self {
+        Self {
+            id: variant.id.clone(),
+            alias: variant.alias.clone(),
+            name: variant.name.clone(),
+            task_type: variant.task_type.as_ref().map(|t| t.as_str().to_owned()),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct Check {
+    pub id: String,
+    pub check_type: String,
+    pub state: String,
+    pub result: Option<String>,
+    pub decision: Option<String>,
+    pub errors: Vec<ErrorDetail>,
+    pub task_ids: Vec<String>,
+    pub variant: Option<Variant>,
+    pub providers: Value,
+    pub input_data: Option<Value>,
+    pub output_data: Option<Value>,
+    pub instructed_on: Option<DateTime<Utc>>,
+    pub started_on: Option<DateTime<Utc>>,
+    pub completed_on: Option<DateTime<Utc>>,
+    pub performed_on: Option<DateTime<Utc>>,
+    pub is_complete: bool,
+    /// The API's JSON, unknown fields included.
+    pub raw: Value,
+}
+
+impl From<passfort_core::Check> for Check {
+    fn from(check: passfort_core::Check) -> Self {
+        Self {
+            id: check.id.clone(),
+            check_type: check.check_type.as_str().to_owned(),
+            state: check.state.as_str().to_owned(),
+            result: check.result.as_ref().map(|r| r.as_str().to_owned()),
+            decision: check.decision.as_ref().map(|d| d.as_str().to_owned()),
+            errors: check.errors.iter().map(ErrorDetail::from).collect(),
+            task_ids: check.task_ids.clone(),
+            variant: check.variant.as_ref().map(Variant::from),
+            providers: check.field("providers").unwrap_or_else(|| Value::Array(Vec::new())),
+            input_data: check.input_data.clone(),
+            output_data: check.output_data.clone(),
+            instructed_on: check.instructed_on,
+            started_on: check.started_on,
+            completed_on: check.completed_on,
+            performed_on: check.performed_on,
+            is_complete: check.is_complete(),
+            raw: check.to_value(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct Task {
+    pub id: String,
+    #[napi(js_name = "type")]
+    pub task_type: String,
+    pub state: String,
+    pub is_complete: bool,
+    pub is_expired: bool,
+    pub is_skipped: bool,
+    pub creation_date: Option<DateTime<Utc>>,
+    pub expiry_date: Option<DateTime<Utc>>,
+    pub check_ids: Vec<String>,
+    pub form_instance_ids: Vec<String>,
+    pub variant: Option<Variant>,
+    pub raw: Value,
+}
+
+impl From<passfort_core::Task> for Task {
+    fn from(task: passfort_core::Task) -> Self {
+        Self {
+            id: task.id.clone(),
+            task_type: task.task_type.as_str().to_owned(),
+            state: task.state.as_str().to_owned(),
+            is_complete: task.is_complete,
+            is_expired: task.is_expired,
+            is_skipped: task.is_skipped,
+            creation_date: task.creation_date,
+            expiry_date: task.expiry_date,
+            check_ids: task.check_ids.clone(),
+            form_instance_ids: task.form_instance_ids.clone(),
+            variant: task.variant.as_ref().map(Variant::from),
+            raw: task.to_value(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct Profile {
+    pub id: String,
+    pub role: String,
+    pub display_name: Option<String>,
+    pub customer_ref: Option<String>,
+    pub creation_date: Option<DateTime<Utc>>,
+    pub collected_data: Value,
+    pub checks: Vec<Check>,
+    pub tasks: Vec<Task>,
+    pub raw: Value,
+}
+
+impl From<passfort_core::Profile> for Profile {
+    fn from(profile: passfort_core::Profile) -> Self {
+        Self {
+            id: profile.id.clone(),
+            role: profile.role.as_str().to_owned(),
+            display_name: profile.display_name.clone(),
+            customer_ref: profile.customer_ref.clone(),
+            creation_date: profile.creation_date,
+            collected_data: profile.collected_data.clone(),
+            checks: profile.checks.iter().cloned().map(Check::from).collect(),
+            tasks: profile.tasks.iter().cloned().map(Task::from).collect(),
+            raw: profile.to_value(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct VerifyOutcome {
+    pub checks: Vec<Check>,
+    pub task: Option<Task>,
+    /// `'passed'`, `'failed'` or `'needs_review'`.
+    pub stop: String,
+    pub needs_review: bool,
+    pub reason: String,
+}
+
+impl From<passfort_core::VerifyOutcome> for VerifyOutcome {
+    fn from(outcome: passfort_core::VerifyOutcome) -> Self {
+        let stop = match outcome.stop {
+            passfort_core::VerifyStop::Passed => "passed",
+            passfort_core::VerifyStop::FailedTooOften => "failed",
+            passfort_core::VerifyStop::NeedsReview { .. } => "needs_review",
+        };
+        Self {
+            stop: stop.to_owned(),
+            needs_review: outcome.needs_review(),
+            reason: outcome.reason(),
+            task: outcome.task.map(Task::from),
+            checks: outcome.checks.into_iter().map(Check::from).collect(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub event: String,
+    pub timestamp: Option<i64>,
+    pub data: Value,
+    pub profile_id: Option<String>,
+    pub check_id: Option<String>,
+    pub task_id: Option<String>,
+    pub result: Option<String>,
+    pub customer_ref: Option<String>,
+}
+
+impl From<CoreEvent> for WebhookEvent {
+    fn from(event: CoreEvent) -> Self {
+        let (profile_id, check_id, task_id, result, customer_ref) = match &event.kind {
+            WebhookEventKind::CheckCompleted { profile_id, check_id, result, customer_ref, .. } => (
+                Some(profile_id.clone()),
+                Some(check_id.clone()),
+                None,
+                result.as_ref().map(|r| r.as_str().to_owned()),
+                customer_ref.clone(),
+            ),
+            WebhookEventKind::TaskStateChanged { profile_id, task_id, customer_ref, .. } => {
+                (Some(profile_id.clone()), None, Some(task_id.clone()), None, customer_ref.clone())
+            }
+            WebhookEventKind::Other => (None, None, None, None, None),
+        };
+        Self { id: event.id, event: event.event, timestamp: event.timestamp, data: event.data, profile_id, check_id, task_id, result, customer_ref }
+    }
+}

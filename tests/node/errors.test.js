@@ -1,0 +1,97 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const net = require('node:net')
+const passfort = require('passfort')
+const { startEmulator, person, requestsTo } = require('./helpers.js')
+
+const MISSING = '00000000-0000-0000-0000-000000000000'
+
+test('the hierarchy supports instanceof', () => {
+  const { PassFortError, APIError, APIConnectionError } = passfort
+  for (const name of ['AuthenticationError', 'NotFoundError', 'RateLimitError', 'ServerError', 'BadRequestError', 'ConflictError']) {
+    assert.ok(new passfort[name]('x') instanceof APIError, name)
+  }
+  assert.ok(new APIError('x') instanceof PassFortError)
+  assert.ok(new passfort.APITimeoutError('x') instanceof APIConnectionError)
+  for (const name of ['APIConnectionError', 'CheckWaitTimeoutError', 'WebhookVerificationError']) {
+    assert.ok(new passfort[name]('x') instanceof PassFortError && !(new passfort[name]('x') instanceof APIError), name)
+  }
+  assert.equal(new passfort.AbortError().name, 'AbortError')
+})
+
+test('API errors arrive as their classes with their fields', async () => {
+  const emulator = await startEmulator()
+  const wrongKey = new passfort.PassFort({ apiKey: 'sk_wrong_5555', baseUrl: emulator.baseUrl })
+  await assert.rejects(wrongKey.whoami(), (error) => {
+    assert.ok(error instanceof passfort.AuthenticationError)
+    assert.equal(error.status, 401)
+    assert.equal(error.errors[0].code, 204)
+    assert.ok(error.requestId)
+    assert.ok(!error.message.includes('sk_wrong_5555') && !String(error.stack).includes('sk_wrong_5555'))
+    return true
+  })
+  const client = emulator.client()
+  await assert.rejects(client.getProfile(MISSING), passfort.NotFoundError)
+  await assert.rejects(client.createProfile('SUPPLIER', {}), (error) => error instanceof passfort.BadRequestError && error.errors[0].codeName === 'INVALID_INPUT_DATA')
+  emulator.fault({ method: 'GET', path: '/4.0/whoami', action: 'status', status: 429, times: 3, headers: { 'Retry-After': '0' } })
+  await assert.rejects(client.whoami(), (error) => error instanceof passfort.RateLimitError && error.retryAfterMs === 0)
+  emulator.fault({ method: 'GET', path: '/4.0/whoami', action: 'status', status: 503, times: 3 })
+  await assert.rejects(client.whoami(), (error) => error instanceof passfort.ServerError && error.status === 503)
+  emulator.fault({ method: 'GET', path: '/4.0/whoami', action: 'status', status: 409 })
+  await assert.rejects(client.whoami(), passfort.ConflictError)
+  await emulator.close()
+})
+
+test('connection errors and timeouts', async () => {
+  const emulator = await startEmulator()
+  const slow = emulator.client({ timeoutMs: 200, maxRetries: 0 })
+  emulator.fault({ method: 'GET', path: '/4.0/whoami', action: 'delay', delayMs: 1000 })
+  await assert.rejects(slow.whoami(), (error) => error instanceof passfort.APITimeoutError && error.mayHaveReachedServer)
+  await emulator.close()
+
+  const server = net.createServer().listen(0)
+  await new Promise((resolve) => server.once('listening', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  const closed = new passfort.PassFort({ apiKey: 'k', baseUrl: `http://127.0.0.1:${port}/4.0`, maxRetries: 0 })
+  await assert.rejects(closed.whoami(), (error) => error instanceof passfort.APIConnectionError && /refused/i.test(error.message) && !error.mayHaveReachedServer)
+})
+
+test('a check creation that may have landed is not sent again', async () => {
+  const emulator = await startEmulator()
+  const client = emulator.client()
+  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+  emulator.fault({ method: 'POST', path: '/4.0/profiles/*/checks', action: 'drop_after_commit' })
+  await assert.rejects(client.runCheck(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'sync' }), (error) => error instanceof passfort.APIConnectionError && error.mayHaveReachedServer)
+  assert.equal(requestsTo(emulator, 'POST', '/checks').length, 1)
+  assert.equal(emulator.checks().length, 1)
+  await emulator.close()
+})
+
+test('a wait past its deadline names the check', async () => {
+  const emulator = await startEmulator({ providerLatencyMs: 30000 })
+  const client = emulator.client()
+  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+  await assert.rejects(client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { timeoutMs: 300 }), (error) => {
+    assert.ok(error instanceof passfort.CheckWaitTimeoutError)
+    assert.equal(error.profileId, profile.id)
+    assert.equal(error.checkId, emulator.checks()[0].id)
+    assert.ok(['PENDING', 'RUNNING'].includes(error.lastState))
+    return true
+  })
+  await emulator.close()
+})
+
+test('bad arguments are TypeErrors before any request', async () => {
+  const emulator = await startEmulator()
+  const client = emulator.client()
+  await assert.rejects(client.completeTask('p', 't', 'INCOMPLETE'), TypeError)
+  await assert.rejects(client.runCheck('p', { checkType: 'IDENTITY_CHECK', mode: 'later' }), TypeError)
+  await assert.rejects(client.runCheck('p', { checkType: 'IDENTITY_CHECK', variantAlias: 'a', variantId: 'b' }), TypeError)
+  await assert.rejects(client.getProfile('../whoami'), TypeError)
+  await assert.rejects(client.waitForCheck('p', 'c', { timeoutMs: -1 }), TypeError)
+  assert.deepEqual(emulator.requests(), [])
+  assert.throws(() => new passfort.PassFort({ apiKey: '', baseUrl: emulator.baseUrl }), passfort.ConfigurationError)
+  await emulator.close()
+})

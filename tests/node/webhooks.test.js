@@ -1,0 +1,88 @@
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const passfort = require('passfort')
+const { WEBHOOK_SECRET, startEmulator, person } = require('./helpers.js')
+
+function envelope(id, checkId, secret = WEBHOOK_SECRET) {
+  return {
+    id,
+    event: 'CHECK_COMPLETED',
+    secret,
+    timestamp: 1700000000,
+    data: { profile_id: 'p1', customer_ref: 'cust-1', check: { id: checkId, check_type: 'IDENTITY_CHECK', result: '2+2' } },
+  }
+}
+
+const bearer = (secret = WEBHOOK_SECRET) => ({ authorization: `Bearer ${secret}`, 'content-type': 'application/json' })
+
+test('handle verifies, dedupes and passes unknown events through', async () => {
+  const emulator = await startEmulator()
+  const client = emulator.client()
+  const batch = Buffer.from(JSON.stringify([envelope('e1', 'c1'), { id: 'e2', event: 'PRODUCT_STATUS_CHANGED', secret: WEBHOOK_SECRET, data: { x: 1 } }]))
+  const events = client.webhooks.handle(batch, bearer())
+  assert.deepEqual(events.map((e) => e.event), ['CHECK_COMPLETED', 'PRODUCT_STATUS_CHANGED'])
+  assert.deepEqual([events[0].checkId, events[0].profileId, events[0].customerRef, events[0].result], ['c1', 'p1', 'cust-1', '2+2'])
+  assert.deepEqual(events[1].data, { x: 1 })
+  assert.deepEqual(client.webhooks.handle(batch.toString(), new Map(Object.entries(bearer()))), [], 'duplicates are dropped')
+  for (const [headers, body] of [[bearer('whsec_wrong'), envelope('e3', 'c3')], [bearer(), envelope('e4', 'c4', 'whsec_wrong')], [{}, envelope('e5', 'c5')]]) {
+    assert.throws(() => client.webhooks.handle(JSON.stringify(body), headers), (error) => {
+      assert.ok(error instanceof passfort.WebhookVerificationError)
+      assert.equal(error.reason, 'unauthorized')
+      assert.ok(!error.message.includes(WEBHOOK_SECRET) && !error.message.includes('whsec_wrong'))
+      return true
+    })
+  }
+  assert.throws(() => client.webhooks.handle('{', bearer()), (error) => error.reason === 'malformed')
+  assert.throws(() => client.webhooks.handle({ parsed: 'json' }, bearer()), TypeError, 'a parsed body is refused')
+  await emulator.close()
+})
+
+test('verifyWebhook alone', () => {
+  const events = passfort.verifyWebhook(JSON.stringify(envelope('e6', 'c6')), bearer(), WEBHOOK_SECRET)
+  assert.equal(events[0].id, 'e6')
+})
+
+test('the listener answers as documented and resolves a switched sync run', async () => {
+  const emulator = await startEmulator({ syncTimeoutMs: 300 })
+  const client = emulator.client()
+  const server = await client.webhooks.serve({ host: '127.0.0.1', port: 0 })
+  try {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/passfort\/webhooks$/)
+    const post = (body, headers) => fetch(server.url, { method: 'POST', body, headers }).then((r) => r.status)
+    assert.equal(await post(JSON.stringify(envelope('e7', 'c7')), bearer()), 200)
+    assert.equal(await post(JSON.stringify(envelope('e8', 'c8')), bearer('whsec_wrong')), 401)
+    assert.equal(await post('{', bearer()), 400)
+
+    emulator.setWebhook(server.url)
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person('Slow'))
+    const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK' }, { timeoutMs: 20000 })
+    assert.equal(check.state, 'COMPLETE')
+    assert.ok(emulator.webhookDeliveries().some((d) => d.status === 200 && d.events[0] === 'CHECK_COMPLETED'))
+  } finally {
+    await server.close()
+    await emulator.close()
+  }
+})
+
+async function verify(emulator, results, options = {}) {
+  const client = emulator.client()
+  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+  emulator.script(profile.id, 'IDENTITY_CHECK', results)
+  return client.verifyTask(profile.id, profile.tasks[0].id, { checkType: 'IDENTITY_CHECK', ...options })
+}
+
+test('verifyTask outcomes', async () => {
+  const emulator = await startEmulator()
+  const passed = await verify(emulator, ['2+2'])
+  assert.deepEqual([passed.stop, passed.checks.length, passed.task.state], ['passed', 1, 'COMPLETED_PASS'])
+  const failed = await verify(emulator, ['Fail', 'Fail', 'Fail'])
+  assert.deepEqual([failed.stop, failed.checks.length, failed.task.state], ['failed', 3, 'COMPLETED_FAIL'])
+  const recovered = await verify(emulator, ['Fail', '2+2'])
+  assert.deepEqual([recovered.stop, recovered.checks.length], ['passed', 2])
+  const review = await verify(emulator, ['Error'])
+  assert.deepEqual([review.stop, review.task, review.needsReview], ['needs_review', undefined, true])
+  const fewer = await verify(emulator, ['Fail'], { maxFailures: 2 })
+  assert.deepEqual([fewer.stop, fewer.checks.length], ['failed', 2])
+  await emulator.close()
+})
