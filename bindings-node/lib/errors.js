@@ -60,6 +60,16 @@ class CheckWaitTimeoutError extends PassFortError {
   }
 }
 
+class AmbiguousCheckError extends PassFortError {
+  constructor(message, fields = {}) {
+    super(message, { mayHaveReachedServer: true, ...fields })
+    this.profileId = fields.profileId
+    this.checkType = fields.checkType
+    this.taskIds = fields.taskIds ?? []
+    this.sentAt = fields.sentAt ? new Date(fields.sentAt) : null
+  }
+}
+
 class WebhookVerificationError extends PassFortError {
   constructor(message, fields = {}) {
     super(message, fields)
@@ -89,6 +99,7 @@ const classes = {
   APITimeoutError,
   ResponseDecodeError,
   CheckWaitTimeoutError,
+  AmbiguousCheckError,
   WebhookVerificationError,
 }
 

@@ -252,6 +252,13 @@ export declare class CheckWaitTimeoutError extends PassFortError {
   lastState: CheckState | null
   waitedMs: number
 }
+/** A check creation's answer was lost and PassFort's checks could not be read to tell whether it was created. */
+export declare class AmbiguousCheckError extends PassFortError {
+  profileId: string
+  checkType: CheckType
+  taskIds: string[]
+  sentAt: Date | null
+}
 export declare class WebhookVerificationError extends PassFortError {
   reason: 'unauthorized' | 'malformed' | 'toolarge' | (string & {})
 }

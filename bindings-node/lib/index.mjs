@@ -16,6 +16,7 @@ export const {
   APITimeoutError,
   ResponseDecodeError,
   CheckWaitTimeoutError,
+  AmbiguousCheckError,
   WebhookVerificationError,
   AbortError,
 } = passfort

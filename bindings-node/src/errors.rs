@@ -45,6 +45,13 @@ pub fn js_error(error: Error) -> napi::Error {
             payload.insert("waitedMs".into(), json!(waited.as_millis() as u64));
             "CheckWaitTimeoutError"
         }
+        Error::AmbiguousCheckCreation { profile_id, check_type, task_ids, sent_at, .. } => {
+            payload.insert("profileId".into(), json!(profile_id));
+            payload.insert("checkType".into(), json!(check_type));
+            payload.insert("taskIds".into(), json!(task_ids));
+            payload.insert("sentAt".into(), json!(sent_at.to_rfc3339()));
+            "AmbiguousCheckError"
+        }
         Error::Webhook { kind, .. } => {
             payload.insert("reason".into(), json!(format!("{kind:?}").to_lowercase()));
             "WebhookVerificationError"

@@ -51,6 +51,13 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
             attributes.set_item("waited", waited.as_secs_f64())?;
             "CheckWaitTimeout"
         }
+        Error::AmbiguousCheckCreation { profile_id, check_type, task_ids, sent_at, .. } => {
+            attributes.set_item("profile_id", profile_id)?;
+            attributes.set_item("check_type", check_type)?;
+            attributes.set_item("task_ids", task_ids.clone())?;
+            attributes.set_item("sent_at", *sent_at)?;
+            "AmbiguousCheckError"
+        }
         Error::Webhook { kind, .. } => {
             attributes.set_item("reason", format!("{kind:?}").to_lowercase())?;
             "WebhookVerificationError"

@@ -2,13 +2,13 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use http::Method;
 use serde_json::{json, Value};
 
+use crate::bounded::BoundedSet;
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, Result};
 use crate::http::{ApiRequest, Transport};
@@ -171,7 +171,13 @@ impl Default for ProfileQuery {
 pub struct Client {
     transport: Arc<Transport>,
     hub: Arc<WebhookHub>,
+    /// Checks this client created or adopted: a lost answer is never
+    /// reconciled onto a check another call of this client owns.
+    claimed_checks: Arc<Mutex<BoundedSet>>,
 }
+
+/// Check ids remembered as claimed.
+const REMEMBERED_CLAIMS: usize = 100_000;
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -195,7 +201,11 @@ impl Client {
             Some(secret) => Some(WebhookVerifier::new(secret.expose())?),
             None => None,
         };
-        Ok(Self { transport: Arc::new(Transport::new(config)?), hub: WebhookHub::new(verifier) })
+        Ok(Self {
+            transport: Arc::new(Transport::new(config)?),
+            hub: WebhookHub::new(verifier),
+            claimed_checks: Arc::new(Mutex::new(BoundedSet::new(REMEMBERED_CLAIMS))),
+        })
     }
 
     /// The hub that receives this client's webhooks and wakes its waiters.
@@ -205,6 +215,15 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.transport.config
+    }
+
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Marks a check as this client's; false if it already was.
+    pub(crate) fn claim_check(&self, check_id: &str) -> bool {
+        self.claimed_checks.lock().unwrap_or_else(|p| p.into_inner()).insert(check_id)
     }
 
     fn request(&self, method: Method, template: &'static str, path: String, retry: RetryClass) -> ApiRequest {
@@ -297,8 +316,10 @@ impl Client {
     /// `POST /profiles/{profile_id}/checks[?mode=...]`: starts a check.
     ///
     /// A sync run is given `sync_timeout`, longer than PassFort's 120 s switch
-    /// to async. The answer may still be PENDING or RUNNING. Never re-sent
-    /// once the request may have reached PassFort.
+    /// to async. The answer may still be PENDING or RUNNING. If the answer is
+    /// lost after the request may have reached PassFort, the check it created
+    /// is found and adopted; the request is sent again only when, after
+    /// `reconcile_grace`, no such check exists (see `reconcile.rs`).
     pub async fn run_check(&self, profile_id: &str, check: &CheckRequest, mode: CheckMode) -> Result<Check> {
         validate_id("profile id", profile_id)?;
         check.validate()?;
@@ -316,34 +337,7 @@ impl Client {
         if mode != CheckMode::Async {
             request.timeout = self.transport.config.sync_timeout;
         }
-        let sent_at = Utc::now();
-        match self.transport.send_json(&request).await {
-            Err(error) if error.may_have_reached_server() => {
-                Err(self.on_ambiguous_check_creation(profile_id, check, sent_at, error).await)
-            }
-            answer => answer,
-        }
-    }
-
-    /// The seam for reconciling a check creation whose fate is unknown: the
-    /// POST may have created a (chargeable) check that we never heard about.
-    /// For now the error is surfaced as it is; `Error::may_have_reached_server`
-    /// tells the caller to look at the profile's checks before running again.
-    async fn on_ambiguous_check_creation(
-        &self,
-        profile_id: &str,
-        check: &CheckRequest,
-        sent_at: DateTime<Utc>,
-        error: Error,
-    ) -> Error {
-        tracing::warn!(
-            profile_id,
-            check_type = check.check_type.as_str(),
-            sent_at = %sent_at,
-            error = %error,
-            "check creation may have reached PassFort; not re-sending"
-        );
-        error
+        self.create_check(profile_id, check, &request).await
     }
 
     /// `GET /profiles/{profile_id}/checks/{check_id}`.

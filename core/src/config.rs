@@ -64,6 +64,12 @@ pub struct ClientConfig {
     pub max_retry_wait: Duration,
     /// Responses larger than this are not read into memory.
     pub max_response_bytes: usize,
+    /// After a check creation whose answer was lost, how long to keep
+    /// looking for the check it may have created before sending it again.
+    pub reconcile_grace: Duration,
+    /// How far PassFort's clock may lag ours when matching a found check's
+    /// `instructed_on` (whole seconds) against the time we sent the request.
+    pub clock_skew: Duration,
     /// `passfort-sdk/<version>` plus this, e.g. `python/3.11`.
     pub user_agent: String,
 }
@@ -82,6 +88,8 @@ pub struct ClientBuilder {
     backoff_max: Option<Duration>,
     max_retry_wait: Option<Duration>,
     max_response_bytes: Option<usize>,
+    reconcile_grace: Option<Duration>,
+    clock_skew: Option<Duration>,
     binding: Option<String>,
 }
 
@@ -148,6 +156,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Default 5 s.
+    pub fn reconcile_grace(mut self, grace: Duration) -> Self {
+        self.reconcile_grace = Some(grace);
+        self
+    }
+
+    /// Default 5 s.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = Some(skew);
+        self
+    }
+
     /// Names the binding in the user agent, e.g. `python/3.11` or `node/20.1`.
     pub fn binding(mut self, binding: impl Into<String>) -> Self {
         self.binding = Some(binding.into());
@@ -201,6 +221,8 @@ impl ClientBuilder {
             backoff_max: self.backoff_max.unwrap_or(Duration::from_secs(8)),
             max_retry_wait: self.max_retry_wait.unwrap_or(Duration::from_secs(60)),
             max_response_bytes: self.max_response_bytes.unwrap_or(32 * 1024 * 1024),
+            reconcile_grace: self.reconcile_grace.unwrap_or(Duration::from_secs(5)),
+            clock_skew: self.clock_skew.unwrap_or(Duration::from_secs(5)),
             user_agent,
         };
         for (name, value) in [

@@ -42,6 +42,19 @@ pub enum Error {
     #[error("check {check_id} of profile {profile_id} had not finished after {waited:?} (last state {})", last_state.as_ref().map_or("unknown", |s| s.as_str()))]
     WaitTimeout { profile_id: String, check_id: String, last_state: Option<CheckState>, waited: Duration },
 
+    /// A check creation's answer was lost and the profile's checks could not
+    /// be read to find out whether PassFort created it. Look for a check of
+    /// `check_type` on `profile_id` instructed at or after `sent_at` before
+    /// running it again.
+    #[error("cannot tell whether the {check_type} check for profile {profile_id} sent at {sent_at} was created: {message}")]
+    AmbiguousCheckCreation {
+        profile_id: String,
+        check_type: String,
+        task_ids: Vec<String>,
+        sent_at: chrono::DateTime<chrono::Utc>,
+        message: String,
+    },
+
     /// A webhook delivery was refused; nothing in it was dispatched.
     #[error("webhook refused ({kind:?}): {message}")]
     Webhook { kind: WebhookErrorKind, message: String },
@@ -155,7 +168,7 @@ impl Error {
         match self {
             Error::Timeout { request_sent, .. } | Error::Connection { request_sent, .. } => *request_sent,
             Error::Api(api) => matches!(api.status, 500 | 502 | 503 | 504),
-            Error::Decode { .. } => true,
+            Error::Decode { .. } | Error::AmbiguousCheckCreation { .. } => true,
             Error::InvalidArgument(_) | Error::Config(_) | Error::WaitTimeout { .. } | Error::Webhook { .. } => false,
         }
     }

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bounded;
 mod client;
 mod config;
 mod error;
@@ -20,6 +21,7 @@ mod lifecycle;
 mod listener;
 pub mod models;
 mod open_enum;
+mod reconcile;
 mod retry;
 pub mod timestamp;
 mod waiting;

@@ -4,13 +4,14 @@
 //! `Authorization: Bearer <secret>` and as the envelope's `secret` field.
 //! There is no signature. Both are compared in constant time.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::watch;
 
+use crate::bounded::BoundedSet;
 use crate::config::Secret;
 use crate::error::{Error, Result};
 use crate::models::{CheckResult, CheckType, Decision, TaskState, TaskType};
@@ -188,7 +189,7 @@ pub struct WebhookHub {
     state: Mutex<HubState>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct HubState {
     waiters: HashMap<String, Waiters>,
     seen_events: BoundedSet,
@@ -204,7 +205,13 @@ struct Waiters {
 
 impl WebhookHub {
     pub(crate) fn new(verifier: Option<WebhookVerifier>) -> Arc<Self> {
-        Arc::new(Self { verifier, state: Mutex::default() })
+        let state = HubState {
+            waiters: HashMap::new(),
+            seen_events: BoundedSet::new(REMEMBERED_IDS),
+            completed_checks: BoundedSet::new(REMEMBERED_IDS),
+            last_delivery: None,
+        };
+        Arc::new(Self { verifier, state: Mutex::new(state) })
     }
 
     pub fn verifier(&self) -> Option<&WebhookVerifier> {
@@ -298,34 +305,6 @@ impl Drop for CheckSubscription {
                 state.waiters.remove(&self.check_id);
             }
         }
-    }
-}
-
-/// A set that forgets its oldest members past a fixed size.
-#[derive(Debug, Default)]
-struct BoundedSet {
-    members: HashSet<String>,
-    order: VecDeque<String>,
-}
-
-impl BoundedSet {
-    /// Adds a member; false if it was there already.
-    fn insert(&mut self, member: &str) -> bool {
-        if self.members.contains(member) {
-            return false;
-        }
-        if self.order.len() >= REMEMBERED_IDS {
-            if let Some(oldest) = self.order.pop_front() {
-                self.members.remove(&oldest);
-            }
-        }
-        self.members.insert(member.to_owned());
-        self.order.push_back(member.to_owned());
-        true
-    }
-
-    fn contains(&self, member: &str) -> bool {
-        self.members.contains(member)
     }
 }
 

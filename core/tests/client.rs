@@ -310,39 +310,90 @@ async fn a_refused_connection_names_its_cause_and_is_retried() {
     assert!(!error.may_have_reached_server());
 }
 
-// ---- never a doubled check ------------------------------------------------
+// ---- never a doubled or lost check ----------------------------------------
 
 #[tokio::test]
-async fn a_check_creation_dropped_after_commit_is_not_sent_again() {
+async fn a_check_whose_answer_was_lost_after_commit_is_adopted_not_sent_again() {
     let h = Harness::start().await;
     let profile = h.individual("Smith").await;
+    let task_id = profile.tasks[0].id.clone();
     h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "drop_after_commit" })).await;
-    let error = h.client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap_err();
-    assert!(matches!(error, Error::Connection { request_sent: true, .. }), "{error:?}");
-    assert!(error.may_have_reached_server());
+    let request = CheckRequest::new(CheckType::IdentityCheck).task_ids([task_id]);
+    let check = h.client.run_check(&profile.id, &request, CheckMode::Sync).await.unwrap();
     assert_eq!(h.requests_to("POST", "/checks").await.len(), 1, "the POST was sent once");
-    assert_eq!(h.checks().await.len(), 1, "and PassFort created exactly one check");
+    let created = h.checks().await;
+    assert_eq!(created.len(), 1, "PassFort created exactly one check");
+    assert_eq!(check.id, created[0]["id"].as_str().unwrap(), "and that is the check we got back");
+    assert!(check.is_complete(), "the sync run had finished before the answer was lost");
 }
 
 #[tokio::test]
-async fn a_check_creation_dropped_before_work_is_not_sent_again_either() {
+async fn a_check_creation_dropped_before_work_is_sent_again_after_the_grace_period() {
     let h = Harness::start().await;
     let profile = h.individual("Smith").await;
     h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "drop_before" })).await;
-    let error = h.client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap_err();
-    assert!(error.may_have_reached_server(), "the client cannot tell the two drops apart");
-    assert_eq!(h.requests_to("POST", "/checks").await.len(), 1);
-    assert!(h.checks().await.is_empty());
+    let started = Instant::now();
+    let check = h.client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(600), "it looked for the whole grace period first");
+    assert_eq!(h.requests_to("POST", "/checks").await.len(), 2);
+    assert_eq!(h.checks().await.len(), 1);
+    assert!(check.is_complete());
 }
 
 #[tokio::test]
-async fn a_check_creation_meeting_a_503_is_not_retried() {
+async fn a_gateway_503_on_creation_is_reconciled_before_any_resend() {
     let h = Harness::start().await;
     let profile = h.individual("Smith").await;
     h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "status", "status": 503 })).await;
-    let error = h.client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Async).await.unwrap_err();
-    assert_eq!(error.status(), Some(503));
-    assert_eq!(h.requests_to("POST", "/checks").await.len(), 1);
+    h.client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Async).await.unwrap();
+    let requests = h.requests().await;
+    let first_post = requests.iter().position(|r| r["method"] == "POST" && r["path"].as_str().unwrap().ends_with("/checks")).unwrap();
+    assert!(requests[first_post + 1]["method"] == "GET", "the profile's checks were read before sending again");
+    assert_eq!(h.requests_to("POST", "/checks").await.len(), 2);
+    assert_eq!(h.checks().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_creation_answered_after_the_client_gave_up_is_found_within_the_grace_period() {
+    let h = Harness::start().await;
+    let client = h.builder().request_timeout(Duration::from_millis(300)).reconcile_grace(Duration::from_secs(3)).build().unwrap();
+    let profile = h.individual("Smith").await;
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "delay", "delay_ms": 1000 })).await;
+    let check = client.run_check(&profile.id, &CheckRequest::new(CheckType::PepsAndSanctionsScreen), CheckMode::Async).await.unwrap();
+    assert_eq!(h.requests_to("POST", "/checks").await.len(), 1, "the slow POST was not sent again");
+    assert_eq!(h.checks().await.len(), 1);
+    assert_eq!(check.id, h.checks().await[0]["id"].as_str().unwrap());
+}
+
+#[tokio::test]
+async fn when_the_checks_cannot_be_read_the_creation_is_reported_ambiguous() {
+    let h = Harness::start().await;
+    let profile = h.individual("Smith").await;
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "drop_after_commit" })).await;
+    h.fault(json!({ "method": "GET", "path": "/4.0/profiles/*/checks", "action": "status", "status": 500, "times": 10 })).await;
+    let request = CheckRequest::new(CheckType::IdentityCheck).variant_alias("fast");
+    let error = h.client.run_check(&profile.id, &request, CheckMode::Sync).await.unwrap_err();
+    let Error::AmbiguousCheckCreation { profile_id, check_type, sent_at, .. } = &error else { panic!("{error:?}") };
+    assert_eq!((profile_id.as_str(), check_type.as_str()), (profile.id.as_str(), "IDENTITY_CHECK"));
+    assert!(*sent_at <= chrono::Utc::now());
+    assert!(error.may_have_reached_server());
+    assert_eq!(h.requests_to("POST", "/checks").await.len(), 1, "never sent again blindly");
+}
+
+#[tokio::test]
+async fn concurrent_identical_creations_with_lost_answers_each_adopt_their_own_check() {
+    let h = Harness::start().await;
+    let profile = h.individual("Smith").await;
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "drop_after_commit", "times": 2 })).await;
+    let request = CheckRequest::new(CheckType::PepsAndSanctionsScreen);
+    let (first, second) = tokio::join!(
+        h.client.run_check(&profile.id, &request, CheckMode::Async),
+        h.client.run_check(&profile.id, &request, CheckMode::Async),
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_ne!(first.id, second.id, "one check each");
+    assert_eq!(h.requests_to("POST", "/checks").await.len(), 2);
+    assert_eq!(h.checks().await.len(), 2);
 }
 
 #[tokio::test]

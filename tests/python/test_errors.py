@@ -24,7 +24,7 @@ def test_the_hierarchy() -> None:
     for api_error in (passfort.NotFoundError, passfort.RateLimitError, passfort.ServerError, passfort.BadRequestError):
         assert issubclass(api_error, passfort.APIError) and issubclass(api_error, passfort.PassFortError)
     assert issubclass(passfort.APITimeoutError, passfort.APIConnectionError)
-    for other in (passfort.APIConnectionError, passfort.CheckWaitTimeout, passfort.WebhookVerificationError):
+    for other in (passfort.APIConnectionError, passfort.CheckWaitTimeout, passfort.WebhookVerificationError, passfort.AmbiguousCheckError):
         assert issubclass(other, passfort.PassFortError) and not issubclass(other, passfort.APIError)
 
 
@@ -94,15 +94,27 @@ def test_timeouts_and_refused_connections(emulator: Emulator) -> None:
     assert not refused.value.may_have_reached_server
 
 
-def test_a_check_creation_that_may_have_landed_is_not_sent_again(emulator: Emulator) -> None:
+def test_a_check_whose_answer_was_lost_is_adopted_not_sent_again(emulator: Emulator) -> None:
     client = emulator.client()
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
     emulator.fault("POST", "/4.0/profiles/*/checks", "drop_after_commit")
-    with pytest.raises(passfort.APIConnectionError) as raised:
-        client.run_check(profile.id, "IDENTITY_CHECK", mode="sync")
-    assert raised.value.may_have_reached_server
+    check = client.run_check(profile.id, "IDENTITY_CHECK", mode="sync")
     assert len(requests_to(emulator, "POST", "/checks")) == 1
-    assert len(emulator.checks()) == 1
+    assert [c["id"] for c in emulator.checks()] == [check.id]
+
+
+def test_an_unreadable_profile_makes_the_creation_ambiguous(emulator: Emulator) -> None:
+    client = emulator.client()
+    profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
+    emulator.fault("POST", "/4.0/profiles/*/checks", "drop_after_commit")
+    emulator.fault("GET", "/4.0/profiles/*/checks", "status", status=500, times=10)
+    with pytest.raises(passfort.AmbiguousCheckError) as raised:
+        client.run_check(profile.id, "IDENTITY_CHECK", mode="sync", task_ids=[profile.tasks[0].id])
+    error = raised.value
+    assert (error.profile_id, error.check_type, error.task_ids) == (profile.id, "IDENTITY_CHECK", [profile.tasks[0].id])
+    assert error.sent_at is not None and error.sent_at.tzinfo is not None and error.may_have_reached_server
+    assert pickle.loads(pickle.dumps(error)).profile_id == profile.id
+    assert len(requests_to(emulator, "POST", "/checks")) == 1
 
 
 @pytest.fixture

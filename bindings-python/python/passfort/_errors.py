@@ -4,6 +4,7 @@ attributes set, and pickle (the default ``BaseException`` pickling keeps
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, List, Optional
 
 if TYPE_CHECKING:
@@ -85,6 +86,18 @@ class CheckWaitTimeout(PassFortError):
     check_id: str = ""
     last_state: Optional[str] = None
     waited: float = 0.0
+
+
+class AmbiguousCheckError(PassFortError):
+    """A check creation's answer was lost and PassFort's checks could not be
+    read to tell whether it was created. Look for a ``check_type`` check on
+    ``profile_id`` instructed at or after ``sent_at`` before running it again."""
+
+    may_have_reached_server = True
+    profile_id: str = ""
+    check_type: str = ""
+    task_ids: List[str] = []
+    sent_at: Optional[datetime.datetime] = None
 
 
 class WebhookVerificationError(PassFortError):

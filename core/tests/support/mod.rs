@@ -88,6 +88,7 @@ pub fn builder(emulator: &Emulator) -> ClientBuilder {
         .api_key(API_KEY)
         .base_url(emulator.base_url())
         .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .reconcile_grace(Duration::from_millis(600))
 }
 
 pub fn individual_data(family_name: &str) -> Value {
