@@ -14,29 +14,26 @@ use serde_json::{json, Value};
 use support::{individual_data, Harness};
 
 const CALLS: usize = 1000;
-/// Calls whose index modulo 5 is listed meet a fault rule (on the POST or
-/// the reads): 3 in 5 calls, which makes a little over 20 % of all requests.
-const FAULTED: [usize; 3] = [0, 2, 3];
+/// The plan's 3 s delays must outlast it.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The `nth` fault: every kind the emulator has, on both paths, in turn.
-fn fault_for(nth: usize, profile_id: &str) -> Value {
-    let kind = nth % 10;
-    let post = json!({ "method": "POST", "path": format!("/4.0/profiles/{profile_id}/checks") });
-    let get = json!({ "method": "GET", "path": format!("/4.0/profiles/{profile_id}/checks/*") });
-    let (mut rule, action) = match kind {
-        0 => (post, json!({ "action": "drop_before" })),
-        1 => (post, json!({ "action": "drop_after_commit" })),
-        2 => (post, json!({ "action": "status", "status": 503 })),
-        3 => (post, json!({ "action": "status", "status": 429, "headers": { "Retry-After": "1" } })),
-        4 => (post, json!({ "action": "delay", "delay_ms": 3000 })),
-        5 => (get, json!({ "action": "drop_before", "times": 2 })),
-        6 => (get, json!({ "action": "drop_after_commit", "times": 2 })),
-        7 => (get, json!({ "action": "status", "status": 503, "times": 2 })),
-        8 => (get, json!({ "action": "status", "status": 429, "times": 2, "headers": { "Retry-After": "1" } })),
-        _ => (get, json!({ "action": "delay", "delay_ms": 3000 })),
+/// The fault plan shared with the Python and Node chaos tests.
+fn fault_plan() -> (Vec<usize>, Vec<Value>) {
+    let plan: Value = serde_json::from_str(include_str!("../../tests/fixtures/chaos-faults.json")).unwrap();
+    let faulted = plan["faulted_calls_mod_5"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap() as usize).collect();
+    (faulted, plan["faults"].as_array().unwrap().clone())
+}
+
+/// The `nth` fault rule, for one profile.
+fn fault_for(faults: &[Value], nth: usize, profile_id: &str) -> Value {
+    let mut rule = faults[nth % faults.len()].clone();
+    let on = rule.as_object_mut().unwrap().remove("on").unwrap();
+    let (method, path) = match on.as_str().unwrap() {
+        "post" => ("POST", format!("/4.0/profiles/{profile_id}/checks")),
+        _ => ("GET", format!("/4.0/profiles/{profile_id}/checks/*")),
     };
-    rule.as_object_mut().unwrap().extend(action.as_object().unwrap().clone());
+    rule["method"] = json!(method);
+    rule["path"] = json!(path);
     rule
 }
 
@@ -52,9 +49,10 @@ async fn a_thousand_checks_under_faults_none_doubled_none_lost() {
         .unwrap();
     let creations = (0..CALLS).map(|i| client.create_profile(Role::IndividualCustomer, individual_data(&format!("Chaos{i}"))));
     let profiles: Vec<_> = join_all(creations).await.into_iter().map(Result::unwrap).collect();
-    let faulted_profiles = profiles.iter().enumerate().filter(|(index, _)| FAULTED.contains(&(index % 5)));
+    let (faulted_calls, faults) = fault_plan();
+    let faulted_profiles = profiles.iter().enumerate().filter(|(index, _)| faulted_calls.contains(&(index % 5)));
     for (nth, (_, profile)) in faulted_profiles.enumerate() {
-        h.fault(fault_for(nth, &profile.id)).await;
+        h.fault(fault_for(&faults, nth, &profile.id)).await;
     }
     let log_start = h.requests().await.len();
 
@@ -99,4 +97,23 @@ async fn a_thousand_checks_under_faults_none_doubled_none_lost() {
     assert_eq!(total_checks, CALLS, "exactly one check per call");
     assert_eq!(finished + gave_up_naming_their_check, CALLS);
     assert!(faulted * 100 >= requests.len() * 20, "at least 20 % of requests must meet a fault");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_serves_two_hundred_concurrent_clients_without_errors() {
+    let h = Harness::start_with(EmulatorConfig { provider_latency: Duration::from_millis(20), ..support::config() }).await;
+    let clients: Vec<_> = (0..200).map(|_| h.builder().build().unwrap()).collect();
+    let sessions = clients.iter().enumerate().map(|(i, client)| async move {
+        let profile = client.create_profile(Role::IndividualCustomer, individual_data(&format!("Busy{i}"))).await?;
+        let request = CheckRequest::new(CheckType::IdentityCheck).task_ids([profile.tasks[0].id.clone()]);
+        client.run_check(&profile.id, &request, CheckMode::Sync).await?;
+        client.get_profile(&profile.id).await?;
+        client.list_checks(&profile.id).await?;
+        client.list_tasks(&profile.id).await
+    });
+    let failures: Vec<_> = join_all(sessions).await.into_iter().filter_map(Result::err).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    let statuses: Vec<u64> = h.requests().await.iter().map(|r| r["status"].as_u64().unwrap_or(0)).collect();
+    assert_eq!(statuses.len(), 200 * 5);
+    assert!(statuses.iter().all(|s| *s == 200), "every request answered 200");
 }
