@@ -15,11 +15,23 @@ const binary = path.join(root, 'bindings-node', 'lib', `passfort.${process.platf
 // into the consumer's node_modules: no second build there.
 if (root.split(path.sep).includes('node_modules') && fs.existsSync(binary)) process.exit(0)
 
-// A directory install (`npm install ../passfort`) puts our dependencies in
-// the consumer's node_modules; npm names the consumer's folder in INIT_CWD.
-const searchFrom = [root, process.env.INIT_CWD].filter(Boolean)
-const cliPackage = require.resolve('@napi-rs/cli/package.json', { paths: searchFrom })
-const cli = path.join(path.dirname(cliPackage), 'dist', 'cli.js')
+/** @napi-rs/cli's entry point, installing our own dependencies first if need be. */
+function napiCli() {
+  const find = () => require.resolve('@napi-rs/cli/package.json', { paths: [root, process.env.INIT_CWD].filter(Boolean) })
+  try {
+    return path.join(path.dirname(find()), 'dist', 'cli.js')
+  } catch {
+    // A directory install (`npm install ../passfort`) only links this folder
+    // and installs none of its dependencies: install them here, then build.
+    const npm = process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath]] : ['npm', []]
+    const args = [...npm[1], 'install', '--no-save', '--ignore-scripts', '--omit=dev', '--no-audit', '--no-fund']
+    const installed = spawnSync(npm[0], args, { cwd: root, stdio: 'inherit' })
+    if (installed.status !== 0) process.exit(installed.status ?? 1)
+    return path.join(path.dirname(find()), 'dist', 'cli.js')
+  }
+}
+
+const cli = napiCli()
 const profile = process.env.PASSFORT_NODE_BUILD === 'debug' ? [] : ['--release']
 const args = [
   cli, 'build', '--platform', ...profile,

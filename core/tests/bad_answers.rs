@@ -110,3 +110,35 @@ async fn a_body_over_the_cap_is_not_read() {
     // Under the cap, the same body decodes.
     assert!(client_for(chunked(&big), 1024).await.whoami().await.is_ok());
 }
+
+#[tokio::test]
+async fn a_slow_drip_past_the_timeout_is_a_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 8192];
+                let _ = socket.read(&mut request).await;
+                let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1000\r\nconnection: close\r\n\r\n{").await;
+                for _ in 0..100 {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    if socket.write_all(b" ").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(format!("http://{address}/4.0"))
+        .max_retries(0)
+        .request_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client.whoami().await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { request_sent: true, .. }), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the timeout covers the whole body");
+}

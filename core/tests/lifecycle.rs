@@ -256,3 +256,26 @@ async fn cancelling_a_wait_stops_its_requests_at_once() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(h.requests_to("GET", &check.id).await.len(), reads_at_cancel, "no read after cancelling");
 }
+
+#[tokio::test]
+async fn a_batch_of_a_hundred_out_of_order_wakes_every_waiter_once() {
+    let client = Client::builder().api_key("k").base_url("http://127.0.0.1:9/4.0").webhook_secret(WEBHOOK_SECRET).build().unwrap();
+    let hub = client.webhooks();
+    let mut subscriptions: Vec<_> = (0..98).map(|i| hub.subscribe(&format!("check-{i}"))).collect();
+    // A task event ahead of the checks, the checks newest first, and check-98 that nobody waits for yet.
+    let mut batch = vec![envelope("evt-task", "TASK_STATE_CHANGED", json!({ "profile_id": "p", "task": { "id": "t", "state": "COMPLETED_PASS" } }))];
+    batch.extend((0..99).rev().map(|i| {
+        envelope(&format!("evt-{i}"), "CHECK_COMPLETED", json!({ "profile_id": "p", "check": { "id": format!("check-{i}") } }))
+    }));
+    let events = hub.handle(bearer(WEBHOOK_SECRET), serde_json::to_vec(&batch).unwrap().as_slice()).unwrap();
+    assert_eq!(events.len(), 100);
+    for subscription in &mut subscriptions {
+        tokio::time::timeout(Duration::from_millis(100), subscription.completed()).await.expect("every waiter woken");
+    }
+    let mut late = hub.subscribe("check-98");
+    tokio::time::timeout(Duration::from_millis(100), late.completed()).await.expect("a waiter that subscribes after its webhook is woken at once");
+    assert!(hub.handle(bearer(WEBHOOK_SECRET), serde_json::to_vec(&batch).unwrap().as_slice()).unwrap().is_empty(), "a redelivery is all duplicates");
+    for subscription in &mut subscriptions {
+        assert!(tokio::time::timeout(Duration::from_millis(20), subscription.completed()).await.is_err(), "woken once");
+    }
+}

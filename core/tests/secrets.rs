@@ -1,0 +1,89 @@
+//! With debug logging on, every call and error path leaves the API key and
+//! the webhook secret out of logs, Debug output, error messages and URLs.
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+use passfort_core::{CheckMode, CheckRequest, CheckType, ProfileQuery, TaskOutcome, VerifyOptions, WaitOptions};
+use serde_json::json;
+use support::{Harness, API_KEY};
+
+const WEBHOOK_SECRET: &str = "whsec_secret_hygiene_51f0";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// One thread, so that the subscriber set for this test sees the client's and the emulator's tasks.
+#[tokio::test(flavor = "current_thread")]
+async fn secrets_appear_nowhere() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let h = Harness::start().await;
+    let client = h.builder().webhook_secret(WEBHOOK_SECRET).build().unwrap();
+    let mut shown = vec![format!("{client:?}"), format!("{:?}", client.config())];
+
+    let profile = client.create_profile("INDIVIDUAL_CUSTOMER", support::individual_data("Smith")).await.unwrap();
+    let task = profile.tasks[0].id.clone();
+    client.whoami().await.unwrap();
+    client.get_profile(&profile.id).await.unwrap();
+    let _: Vec<_> = client.list_profiles(ProfileQuery::default()).try_collect().await.unwrap();
+    let check = client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap();
+    client.get_check(&profile.id, &check.id).await.unwrap();
+    client.list_checks(&profile.id).await.unwrap();
+    client.wait_for_check(&profile.id, &check.id, &WaitOptions::default()).await.unwrap();
+    client.run_check_and_wait(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync, &WaitOptions::default()).await.unwrap();
+    client.get_task(&profile.id, &task).await.unwrap();
+    client.list_tasks(&profile.id).await.unwrap();
+    client.complete_task(&profile.id, &task, TaskOutcome::Pass).await.unwrap();
+    client.verify_task(&profile.id, &profile.tasks[1].id, &CheckRequest::new(CheckType::PepsAndSanctionsScreen), &VerifyOptions::default()).await.unwrap();
+
+    // Error paths: authentication, not found, server errors, timeouts, dropped connections, webhooks.
+    let wrong = h.builder().api_key("sk_wrong_secret_key").build().unwrap();
+    let mut errors = vec![wrong.whoami().await.unwrap_err(), client.get_check(&profile.id, "missing").await.unwrap_err()];
+    h.fault(json!({ "method": "GET", "path": "/4.0/whoami", "action": "status", "status": 503, "times": 3 })).await;
+    errors.push(client.whoami().await.unwrap_err());
+    let impatient = h.builder().request_timeout(Duration::from_millis(100)).max_retries(0).build().unwrap();
+    h.fault(json!({ "method": "GET", "path": "/4.0/whoami", "action": "delay", "delay_ms": 500 })).await;
+    errors.push(impatient.whoami().await.unwrap_err());
+    h.fault(json!({ "method": "GET", "path": "/4.0/whoami", "action": "drop_before", "times": 3 })).await;
+    errors.push(client.whoami().await.unwrap_err());
+    let forged = json!({ "id": "e", "event": "CHECK_COMPLETED", "secret": "whsec_forged", "data": {} }).to_string();
+    errors.push(client.webhooks().handle([("authorization", format!("Bearer {WEBHOOK_SECRET}"))], forged.as_bytes()).unwrap_err());
+    errors.push(client.webhooks().handle([("authorization", "Bearer whsec_forged")], forged.as_bytes()).unwrap_err());
+    for error in &errors {
+        shown.push(error.to_string());
+        shown.push(format!("{error:?}"));
+    }
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("passfort.request"), "debug logging was on");
+    for secret in [API_KEY, WEBHOOK_SECRET, "sk_wrong_secret_key", "whsec_forged"] {
+        assert!(!logs.contains(secret), "{secret} in the logs");
+        for text in &shown {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        for request in h.requests().await {
+            assert!(!request.to_string().contains(secret), "{secret} in a URL: {request}");
+        }
+    }
+}
