@@ -105,3 +105,30 @@ test('bad arguments are TypeErrors before any request', async () => {
   assert.throws(() => new passfort.PassFort({ apiKey: '', baseUrl: emulator.baseUrl }), passfort.ConfigurationError)
   await emulator.close()
 })
+
+test('a 200 that is not JSON is a ResponseDecodeError', async () => {
+  const http = require('node:http')
+  const server = http.createServer((_, response) => response.end('<html>not json</html>')).listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const client = new passfort.PassFort({ apiKey: 'k', baseUrl: `http://127.0.0.1:${server.address().port}/4.0`, maxRetries: 0 })
+  await assert.rejects(client.whoami(), (error) => error instanceof passfort.ResponseDecodeError && error.bodySnippet === '<html>not json</html>')
+  await new Promise((resolve) => server.close(resolve))
+})
+
+test('secrets stay out of errors and inspection', async () => {
+  const util = require('node:util')
+  const emulator = await startEmulator()
+  const client = emulator.client({ webhookSecret: 'whsec_inspect_1' })
+  const wrong = new passfort.PassFort({ apiKey: 'sk_inspect_wrong', baseUrl: emulator.baseUrl })
+  const errors = [
+    await wrong.whoami().catch((e) => e),
+    (() => { try { client.webhooks.handle('{"id":"e","event":"X","secret":"whsec_other"}', { authorization: 'Bearer whsec_inspect_1' }) } catch (e) { return e } })(),
+    (() => { try { client.webhooks.handle(Buffer.alloc(6 * 1024 * 1024, 32), { authorization: 'Bearer whsec_inspect_1' }) } catch (e) { return e } })(),
+  ]
+  assert.equal(errors[2].reason, 'toolarge', 'an oversized body is refused unread')
+  const shown = [util.inspect(client, { depth: 5 }), util.inspect(wrong, { depth: 5 }), ...errors.flatMap((e) => [String(e), util.inspect(e), JSON.stringify(e)])]
+  for (const secret of [emulator.apiKey, 'whsec_inspect_1', 'sk_inspect_wrong', 'whsec_other']) {
+    for (const text of shown) assert.ok(!text.includes(secret), `${secret} in ${text}`)
+  }
+  await emulator.close()
+})

@@ -167,3 +167,10 @@ def test_debug_logging_reaches_python_without_secrets(emulator: Emulator, caplog
         assert API_KEY not in line and WEBHOOK_SECRET not in line
     for request in emulator.requests():
         assert API_KEY not in str(request)
+    wrong = passfort.Client("sk_repr_wrong", base_url=emulator.base_url)
+    with pytest.raises(passfort.AuthenticationError) as raised:
+        wrong.whoami()
+    shown = [repr(client), repr(wrong), repr(client.webhooks), str(raised.value), repr(raised.value), repr(raised.value.__dict__)]
+    for text in shown:
+        for secret in (API_KEY, WEBHOOK_SECRET, "sk_repr_wrong"):
+            assert secret not in text, (secret, text)

@@ -121,3 +121,9 @@ def test_async_verify_task_with_fewer_allowed_failures(emulator: Emulator) -> No
 
     outcome = asyncio.run(scenario())
     assert (outcome.stop, len(outcome.checks)) == ("failed", 2)
+
+
+def test_an_oversized_body_is_refused_unread(emulator: Emulator) -> None:
+    with pytest.raises(passfort.WebhookVerificationError) as raised:
+        emulator.client().webhooks.handle(b" " * (6 * 1024 * 1024), bearer())
+    assert raised.value.reason == "toolarge"
