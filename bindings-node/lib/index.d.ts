@@ -138,10 +138,10 @@ export interface WebhookEvent {
 }
 
 export interface WhoAmI {
-  auditee_name?: string
-  institution?: { id?: string; name?: string; logo_url?: string | null }
+  auditeeName?: string
+  institution?: { id?: string; name?: string; logoUrl?: string }
   user?: Json
-  [key: string]: Json | undefined
+  raw: { [key: string]: Json }
 }
 
 export interface PassFortOptions {

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::cancel::cancellable;
 use crate::errors::{invalid, js_error};
-use crate::models::{Check, Profile, Task, VerifyOutcome, WebhookEvent};
+use crate::models::{Check, Profile, Task, VerifyOutcome, WebhookEvent, WhoAmI};
 
 type Result<T> = napi::Result<T>;
 
@@ -126,8 +126,8 @@ impl NativeClient {
     }
 
     #[napi]
-    pub async fn whoami(&self) -> Result<Value> {
-        Ok(self.client.whoami().await.map_err(js_error)?.to_value())
+    pub async fn whoami(&self) -> Result<WhoAmI> {
+        self.client.whoami().await.map(WhoAmI::from).map_err(js_error)
     }
 
     #[napi]

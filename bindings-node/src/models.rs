@@ -215,3 +215,29 @@ impl From<CoreEvent> for WebhookEvent {
         Self { id: event.id, event: event.event, timestamp: event.timestamp, data: event.data, profile_id, check_id, task_id, result, customer_ref }
     }
 }
+
+#[napi(object)]
+pub struct Institution {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub logo_url: Option<String>,
+}
+
+#[napi(object)]
+pub struct WhoAmI {
+    pub auditee_name: Option<String>,
+    pub institution: Option<Institution>,
+    pub user: Option<Value>,
+    pub raw: Value,
+}
+
+impl From<passfort_core::WhoAmI> for WhoAmI {
+    fn from(me: passfort_core::WhoAmI) -> Self {
+        Self {
+            auditee_name: me.auditee_name.clone(),
+            institution: me.institution.as_ref().map(|i| Institution { id: i.id.clone(), name: i.name.clone(), logo_url: i.logo_url.clone() }),
+            user: me.user.clone(),
+            raw: me.to_value(),
+        }
+    }
+}

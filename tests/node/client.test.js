@@ -89,7 +89,7 @@ test('the constructor falls back to the environment', async () => {
   try {
     const client = new PassFort()
     assert.equal(client.baseUrl, emulator.baseUrl)
-    assert.ok((await client.whoami()).auditee_name)
+    assert.ok((await client.whoami()).auditeeName)
   } finally {
     delete process.env.PASSFORT_API_KEY
     delete process.env.PASSFORT_BASE_URL
