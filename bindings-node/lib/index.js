@@ -28,6 +28,7 @@ async function withSignal(signal, run) {
     return await call(() => run(token))
   } finally {
     signal.removeEventListener('abort', onAbort)
+    native.releaseCancelToken(token)
   }
 }
 

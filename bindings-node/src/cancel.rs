@@ -1,6 +1,7 @@
 //! Cancellation for AbortSignal: the JS layer takes a token id, calls
 //! `cancel(id)` when its signal aborts, and the call's future is dropped,
-//! which stops whatever it was doing (polling included).
+//! which stops whatever it was doing (polling included). The JS layer
+//! releases the token when the call settles.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,15 +35,19 @@ pub fn cancel(token: u32) {
     }
 }
 
+/// Forgets a token; the JS layer calls it once its call has settled, however it ended.
+#[napi]
+pub fn release_cancel_token(token: u32) {
+    tokens().lock().unwrap_or_else(|p| p.into_inner()).remove(&token);
+}
+
 /// Runs `work`, or drops it as soon as `token` is cancelled.
 pub async fn cancellable<T>(token: Option<u32>, work: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
     let Some(id) = token else { return work.await };
     let receiver = tokens().lock().unwrap_or_else(|p| p.into_inner()).get(&id).map(watch::Sender::subscribe);
     let Some(mut receiver) = receiver else { return work.await };
-    let outcome = tokio::select! {
+    tokio::select! {
         result = work => result,
         _ = receiver.wait_for(|cancelled| *cancelled) => Err(aborted()),
-    };
-    tokens().lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
-    outcome
+    }
 }

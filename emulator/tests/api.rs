@@ -21,8 +21,12 @@ impl Api {
         Self { emulator, http: reqwest::Client::new() }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}/4.0{path}", self.emulator.url())).header("apikey", KEY);
+    /// Sends a request under `/4.0` (with the key) or `/_emulator`, answering the status and the JSON.
+    async fn send(&self, method: Method, path: String, body: Option<Value>, with_key: bool) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.emulator.url()));
+        if with_key {
+            request = request.header("apikey", KEY);
+        }
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
@@ -30,6 +34,10 @@ impl Api {
         let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
         let text = response.text().await.unwrap();
         (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.send(method, format!("/4.0{path}"), body, true).await
     }
 
     async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
@@ -39,14 +47,7 @@ impl Api {
     }
 
     async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}/_emulator{path}", self.emulator.url()));
-        if let Some(body) = body {
-            request = request.body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
-        let text = response.text().await.unwrap();
-        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+        self.send(method, format!("/_emulator{path}"), body, false).await
     }
 
     async fn individual(&self, family_name: &str) -> Value {
