@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 mod bounded;
 mod client;
 mod config;
@@ -27,6 +28,7 @@ pub mod timestamp;
 mod waiting;
 pub mod webhooks;
 
+pub use batch::{BatchOptions, BatchProgress, CheckJob, TaskJob};
 pub use client::{CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Error, Result};

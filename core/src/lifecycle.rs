@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use crate::batch::Pacing;
 use crate::client::{validate_id, CheckMode, CheckRequest, Client, TaskOutcome};
 use crate::error::{Error, Result};
 use crate::models::{Check, Decision, Task};
@@ -110,7 +111,10 @@ impl Client {
         }
         let subscription = self.webhooks().subscribe(&check.id);
         let progress = WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 };
-        self.wait_until_complete(profile_id, &check.id, subscription, options, progress).await
+        // Only the id is needed from here: thousands of waits should not each hold a whole check.
+        let check_id = check.id.clone();
+        drop(check);
+        self.wait_until_complete(profile_id, &check_id, subscription, options, progress).await
     }
 
     async fn wait_until_complete(
@@ -128,7 +132,7 @@ impl Client {
             if now >= deadline {
                 return Err(progress.timeout_error(profile_id, check_id));
             }
-            let pause = options.poll.interval(scheduled_reads, self.webhooks().webhooks_flowing());
+            let pause = options.poll.interval(scheduled_reads, self.webhooks().webhooks_expected());
             scheduled_reads += 1;
             let woken_by_webhook = tokio::select! {
                 biased;
@@ -162,6 +166,18 @@ impl Client {
         request: &CheckRequest,
         options: &VerifyOptions,
     ) -> Result<VerifyOutcome> {
+        self.verify_task_paced(profile_id, task_id, request, options, None).await
+    }
+
+    /// [`Client::verify_task`], its checks paced by a batch when it runs in one.
+    pub(crate) async fn verify_task_paced(
+        &self,
+        profile_id: &str,
+        task_id: &str,
+        request: &CheckRequest,
+        options: &VerifyOptions,
+        pacing: Option<Pacing<'_>>,
+    ) -> Result<VerifyOutcome> {
         validate_id("profile id", profile_id)?;
         validate_id("task id", task_id)?;
         if options.max_failures == 0 {
@@ -174,7 +190,7 @@ impl Client {
         let mut checks = Vec::new();
         let mut failures = 0;
         loop {
-            let finished = self.run_check_and_wait(profile_id, &request, options.mode, &options.wait).await?;
+            let finished = self.run_check_and_wait_paced(profile_id, &request, options.mode, &options.wait, pacing).await?;
             let decision = finished.check.decision.clone();
             checks.push(finished.check);
             let outcome = match decision {

@@ -97,3 +97,13 @@ pub fn individual_data(family_name: &str) -> Value {
         "personal_details": { "name": { "given_names": ["Ada"], "family_name": family_name }, "dob": "1990-01-01" },
     })
 }
+
+/// The most requests matching `method` and `suffix` that were in progress at once.
+pub fn most_at_once(requests: &[Value], method: &str, suffix: &str) -> usize {
+    let spans: Vec<(i64, i64)> = requests
+        .iter()
+        .filter(|r| r["method"] == method && r["path"].as_str().unwrap().ends_with(suffix))
+        .map(|r| (r["timestamp_ms"].as_i64().unwrap(), r["finished_ms"].as_i64().unwrap()))
+        .collect();
+    spans.iter().map(|(start, _)| spans.iter().filter(|(s, f)| s <= start && start < f).count()).max().unwrap_or(0)
+}

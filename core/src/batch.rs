@@ -1,0 +1,212 @@
+//! Batch runs: many checks, or many task verifications, at a bounded
+//! concurrency. Results come back in input order, one per item; a failed item
+//! never stops the others. Dropping the future cancels the whole batch.
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+
+use crate::client::{CheckMode, CheckRequest, Client};
+use crate::error::{ApiErrorKind, Error, Result};
+use crate::lifecycle::{VerifyOptions, VerifyOutcome};
+use crate::waiting::{FinishedCheck, WaitOptions};
+
+/// One check of a batch: which profile, and what to run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckJob {
+    pub profile_id: String,
+    pub request: CheckRequest,
+}
+
+/// One task of a batch of verifications: the check that serves it is run
+/// under [`Client::verify_task`]'s policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskJob {
+    pub profile_id: String,
+    pub task_id: String,
+    pub request: CheckRequest,
+}
+
+/// How a batch runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchOptions {
+    /// Items in flight at once (default 8).
+    pub concurrency: usize,
+    /// How each check is run (default sync).
+    pub mode: CheckMode,
+    /// How long to wait for each check.
+    pub wait: WaitOptions,
+    /// How often an item is tried again when PassFort still answers 429 after
+    /// the transport's own retries (default 5). Each time, the whole batch
+    /// pauses starting checks for the wait PassFort asked for.
+    pub rate_limit_retries: u32,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        Self { concurrency: 8, mode: CheckMode::Sync, wait: WaitOptions::default(), rate_limit_retries: 5 }
+    }
+}
+
+/// Where a batch is, after each item finishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchProgress {
+    pub total: usize,
+    /// Items finished, with a result or an error.
+    pub done: usize,
+    /// Items that ended in an error.
+    pub failed: usize,
+}
+
+/// The wait PassFort asks for when it rate-limits: while it lasts, no item of
+/// the batch starts a check.
+#[derive(Debug, Default)]
+struct RateLimitPause {
+    until: Mutex<Option<Instant>>,
+}
+
+/// When PassFort gives no wait with its 429.
+const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
+
+impl RateLimitPause {
+    /// Waits out a pause set by any item.
+    async fn wait_turn(&self) {
+        loop {
+            let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until.into()).await,
+                _ => return,
+            }
+        }
+    }
+
+    fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut slot = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none_or(|current| current < until) {
+            *slot = Some(until);
+        }
+    }
+
+    /// Pauses the batch if `error` is a rate limit; says whether it was.
+    fn on_error(&self, error: &Error) -> bool {
+        match error {
+            Error::Api(api) if api.kind == ApiErrorKind::RateLimited => {
+                self.pause_for(api.retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Client {
+    /// Runs every check and waits for each to finish, `options.concurrency`
+    /// at a time. Gives one result per job, in input order: the finished check
+    /// (whatever its decision) or the error for that job. `progress` is called
+    /// after each job finishes. Only a bad `options` fails the whole call.
+    pub async fn run_checks<P>(&self, jobs: Vec<CheckJob>, options: &BatchOptions, progress: P) -> Result<Vec<Result<FinishedCheck>>>
+    where
+        P: Fn(BatchProgress) + Send + Sync,
+    {
+        validate(options)?;
+        options.wait.poll.validate()?;
+        let pause = RateLimitPause::default();
+        let pacing = Pacing { pause: &pause, retries: options.rate_limit_retries };
+        Ok(run_batch(jobs, options.concurrency, progress, |job: CheckJob| async move {
+            self.run_check_and_wait_paced(&job.profile_id, &job.request, options.mode, &options.wait, Some(pacing)).await
+        })
+        .await)
+    }
+
+    /// Runs [`Client::verify_task`] for every job, `options.concurrency` at a
+    /// time; one result per job, in input order, as [`Client::run_checks`].
+    pub async fn verify_tasks<P>(
+        &self,
+        jobs: Vec<TaskJob>,
+        options: &BatchOptions,
+        max_failures: u32,
+        progress: P,
+    ) -> Result<Vec<Result<VerifyOutcome>>>
+    where
+        P: Fn(BatchProgress) + Send + Sync,
+    {
+        validate(options)?;
+        options.wait.poll.validate()?;
+        let verify = VerifyOptions { max_failures, mode: options.mode, wait: options.wait };
+        let pause = RateLimitPause::default();
+        let pacing = Pacing { pause: &pause, retries: options.rate_limit_retries };
+        let verify = &verify;
+        Ok(run_batch(jobs, options.concurrency, progress, |job: TaskJob| async move {
+            self.verify_task_paced(&job.profile_id, &job.task_id, &job.request, verify, Some(pacing)).await
+        })
+        .await)
+    }
+
+    /// [`Client::run_check_and_wait`], paced by a batch: no check starts while
+    /// the batch is paused, and a creation PassFort rate-limited (after the
+    /// transport's own retries) is sent again after the pause. Safe: a 429
+    /// means PassFort did no work, and a wait rides out 429s on reads, so a
+    /// 429 here always comes from creating the check.
+    pub(crate) async fn run_check_and_wait_paced(
+        &self,
+        profile_id: &str,
+        request: &CheckRequest,
+        mode: CheckMode,
+        wait: &WaitOptions,
+        pacing: Option<Pacing<'_>>,
+    ) -> Result<FinishedCheck> {
+        let Some(pacing) = pacing else {
+            return self.run_check_and_wait(profile_id, request, mode, wait).await;
+        };
+        let mut retries = 0;
+        loop {
+            pacing.pause.wait_turn().await;
+            let result = self.run_check_and_wait(profile_id, request, mode, wait).await;
+            match &result {
+                Err(error) if retries < pacing.retries && pacing.pause.on_error(error) => retries += 1,
+                _ => return result,
+            }
+        }
+    }
+}
+
+/// A batch's shared pause, and how often one item may be sent again for it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pacing<'a> {
+    pause: &'a RateLimitPause,
+    retries: u32,
+}
+
+fn validate(options: &BatchOptions) -> Result<()> {
+    if options.concurrency == 0 {
+        return Err(Error::InvalidArgument("concurrency must be at least 1".into()));
+    }
+    Ok(())
+}
+
+/// Runs `run_one` over the jobs, `concurrency` at a time, and puts the
+/// results back in input order.
+async fn run_batch<J, T, F, Fut, P>(jobs: Vec<J>, concurrency: usize, progress: P, run_one: F) -> Vec<Result<T>>
+where
+    F: Fn(J) -> Fut,
+    Fut: Future<Output = Result<T>>,
+    P: Fn(BatchProgress),
+{
+    let total = jobs.len();
+    let mut results: Vec<Option<Result<T>>> = std::iter::repeat_with(|| None).take(total).collect();
+    let run_one = &run_one;
+    let mut finished = stream::iter(jobs.into_iter().enumerate())
+        .map(|(index, job)| async move { (index, run_one(job).await) })
+        .buffer_unordered(concurrency);
+    let mut state = BatchProgress { total, done: 0, failed: 0 };
+    while let Some((index, result)) = finished.next().await {
+        state.done += 1;
+        state.failed += usize::from(result.is_err());
+        results[index] = Some(result);
+        progress(state);
+    }
+    results.into_iter().map(|result| result.expect("every job gives one result")).collect()
+}
