@@ -72,6 +72,10 @@ pub struct ClientConfig {
     pub clock_skew: Duration,
     /// `passfort-sdk/<version>` plus this, e.g. `python/3.11`.
     pub user_agent: String,
+    /// Requests in flight at once (so connections open at once, over
+    /// HTTP/1.1); further requests wait for one to finish. Bounds the memory
+    /// and sockets of thousands of concurrent calls.
+    pub max_connections: usize,
 }
 
 /// Builds a [`crate::Client`]; unset values come from the environment, then defaults.
@@ -90,6 +94,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<usize>,
     reconcile_grace: Option<Duration>,
     clock_skew: Option<Duration>,
+    max_connections: Option<usize>,
     binding: Option<String>,
 }
 
@@ -122,6 +127,13 @@ impl ClientBuilder {
     /// Default 30 s.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Requests in flight at once; default 256. A sync check run holds
+    /// one for as long as PassFort takes (up to 120 s).
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.max_connections = Some(limit);
         self
     }
 
@@ -224,7 +236,11 @@ impl ClientBuilder {
             reconcile_grace: self.reconcile_grace.unwrap_or(Duration::from_secs(5)),
             clock_skew: self.clock_skew.unwrap_or(Duration::from_secs(5)),
             user_agent,
+            max_connections: self.max_connections.unwrap_or(256),
         };
+        if config.max_connections == 0 {
+            return Err(Error::Config("max_connections must be at least 1".into()));
+        }
         for (name, value) in [
             ("connect timeout", config.connect_timeout),
             ("request timeout", config.request_timeout),

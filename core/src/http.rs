@@ -42,6 +42,11 @@ pub(crate) struct Transport {
     pub config: ClientConfig,
     http: reqwest::Client,
     api_key_header: http::HeaderValue,
+    /// The base URL parsed once: each request only sets its path, rather
+    /// than parsing a whole URL (host, IDNA and all) every time.
+    base_url: reqwest::Url,
+    /// One permit per request in flight: `max_connections`.
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl Transport {
@@ -54,10 +59,14 @@ impl Transport {
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(config.max_connections)
             .tcp_nodelay(true)
             .build()
             .map_err(|error| Error::Config(cause_chain(&error)))?;
-        Ok(Self { config, http, api_key_header })
+        let base_url = reqwest::Url::parse(&config.base_url)
+            .map_err(|error| Error::Config(format!("base URL {:?} is not a URL: {error}", config.base_url)))?;
+        let in_flight = tokio::sync::Semaphore::new(config.max_connections);
+        Ok(Self { config, http, api_key_header, base_url, in_flight })
     }
 
     /// Sends the request, retrying as allowed, and decodes a 2xx answer.
@@ -110,7 +119,9 @@ impl Transport {
     }
 
     async fn attempt(&self, request: &ApiRequest) -> Result<(u16, Bytes)> {
-        let url = format!("{}{}", self.config.base_url, request.path);
+        let _permit = self.in_flight.acquire().await.expect("the semaphore is never closed");
+        let mut url = self.base_url.clone();
+        url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), request.path));
         let mut builder = self
             .http
             .request(request.method.clone(), url)

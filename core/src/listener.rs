@@ -69,7 +69,11 @@ impl Client {
         let bound = listener.local_addr().map_err(|error| Error::Config(error.to_string()))?;
         let url = format!("http://{bound}{path}");
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept(listener, hub, Arc::from(path), stopped));
+        let (listening, path) = (hub.listening(), Arc::from(path));
+        let task = tokio::spawn(async move {
+            accept(listener, hub, path, stopped).await;
+            drop(listening);
+        });
         Ok(WebhookListener { url, address: bound, stop, task: Some(task) })
     }
 }

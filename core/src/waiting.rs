@@ -36,12 +36,12 @@ impl Default for PollSchedule {
     }
 }
 
-/// While webhooks are arriving, polling is only a fallback: this much slower.
-const SLOWER_WHILE_WEBHOOKS_FLOW: u32 = 4;
+/// While webhooks are expected, polling is only a fallback: this much slower.
+const SLOWER_WHILE_WEBHOOKS_EXPECTED: u32 = 4;
 
 impl PollSchedule {
     /// The wait before read number `poll` (0-based).
-    pub fn interval(&self, poll: u32, webhooks_flowing: bool) -> Duration {
+    pub fn interval(&self, poll: u32, webhooks_expected: bool) -> Duration {
         let (base, max) = match *self {
             PollSchedule::Fixed(interval) => (interval, interval),
             PollSchedule::Backoff { first, factor, max } => {
@@ -50,8 +50,8 @@ impl PollSchedule {
                 (grown.mul_f64(0.9 + 0.2 * fastrand::f64()), max)
             }
         };
-        if webhooks_flowing {
-            (base * SLOWER_WHILE_WEBHOOKS_FLOW).min(max * SLOWER_WHILE_WEBHOOKS_FLOW)
+        if webhooks_expected {
+            (base * SLOWER_WHILE_WEBHOOKS_EXPECTED).min(max * SLOWER_WHILE_WEBHOOKS_EXPECTED)
         } else {
             base
         }

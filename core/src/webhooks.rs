@@ -5,6 +5,7 @@
 //! There is no signature. Both are compared in constant time.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,8 +22,8 @@ pub const DEFAULT_MAX_WEBHOOK_BYTES: usize = 5 * 1024 * 1024;
 /// Event ids remembered for de-duplication, and completed check ids
 /// remembered for a waiter that subscribes after its webhook came.
 const REMEMBERED_IDS: usize = 10_000;
-/// How long after the last webhook waiters consider webhooks to be flowing.
-const FLOWING_FOR: Duration = Duration::from_secs(300);
+/// How long after the last webhook waiters expect more.
+const EXPECTED_FOR: Duration = Duration::from_secs(300);
 
 /// Why a webhook delivery was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -187,6 +188,18 @@ fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
 pub struct WebhookHub {
     verifier: Option<WebhookVerifier>,
     state: Mutex<HubState>,
+    /// Built-in listeners serving this hub now.
+    listeners: AtomicUsize,
+}
+
+/// A running listener, as [`WebhookHub::webhooks_expected`] counts it.
+#[derive(Debug)]
+pub(crate) struct ListeningGuard(Arc<WebhookHub>);
+
+impl Drop for ListeningGuard {
+    fn drop(&mut self) {
+        self.0.listeners.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug)]
@@ -211,7 +224,7 @@ impl WebhookHub {
             completed_checks: BoundedSet::new(REMEMBERED_IDS),
             last_delivery: None,
         };
-        Arc::new(Self { verifier, state: Mutex::new(state) })
+        Arc::new(Self { verifier, state: Mutex::new(state), listeners: AtomicUsize::new(0) })
     }
 
     pub fn verifier(&self) -> Option<&WebhookVerifier> {
@@ -268,9 +281,17 @@ impl WebhookHub {
         self.lock().waiters.values().map(|w| w.count).sum()
     }
 
-    /// True while deliveries are arriving, so waiters may poll less often.
-    pub fn webhooks_flowing(&self) -> bool {
-        self.lock().last_delivery.is_some_and(|last| last.elapsed() < FLOWING_FOR)
+    /// True while webhooks are expected, so that waiters poll less often: a
+    /// built-in listener of this client is running, or a delivery came in the
+    /// last 5 minutes.
+    pub fn webhooks_expected(&self) -> bool {
+        self.listeners.load(Ordering::SeqCst) > 0 || self.lock().last_delivery.is_some_and(|last| last.elapsed() < EXPECTED_FOR)
+    }
+
+    /// Counts a running listener until the guard is dropped.
+    pub(crate) fn listening(self: &Arc<Self>) -> ListeningGuard {
+        self.listeners.fetch_add(1, Ordering::SeqCst);
+        ListeningGuard(self.clone())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HubState> {

@@ -10,7 +10,7 @@ use passfort_core::{
     Role, TaskOutcome, TaskState, TaskType,
 };
 use serde_json::json;
-use support::{individual_data, Harness, API_KEY};
+use support::{individual_data, most_at_once, Harness, API_KEY};
 
 #[tokio::test]
 async fn whoami_answers_with_the_institution() {
@@ -438,4 +438,21 @@ async fn poll_until_complete(client: &Client, profile_id: &str, check_id: &str) 
         assert!(Instant::now() < deadline, "check never completed");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn no_more_requests_are_in_flight_than_max_connections() {
+    let h = Harness::start().await;
+    h.configure(json!({ "provider_latency_ms": 150 })).await;
+    let client = h.builder().max_connections(2).build().unwrap();
+    let profile = h.individual("Smith").await;
+    let request = CheckRequest::new(CheckType::IdentityCheck);
+
+    let runs = (0..6).map(|_| client.run_check(&profile.id, &request, CheckMode::Sync));
+    let checks = futures_util::future::try_join_all(runs).await.unwrap();
+
+    assert!(checks.iter().all(|check| check.state == CheckState::Complete));
+    assert_eq!(most_at_once(&h.requests().await, "POST", "/checks"), 2, "sync runs held at once");
+    let error = h.builder().max_connections(0).build().unwrap_err();
+    assert!(matches!(error, Error::Config(message) if message.contains("max_connections")));
 }
