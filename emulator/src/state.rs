@@ -104,6 +104,8 @@ impl Shared {
                 profile.checks.iter().map(|check| {
                     let mut json = check.to_json(&profile.role);
                     json["profile_id"] = json!(profile.id);
+                    // PassFort's timestamps have whole seconds; tests and benchmarks need finer.
+                    json["completed_ms"] = json!(check.completed_on.map(|time| time.timestamp_millis()));
                     json
                 })
             })

@@ -120,7 +120,8 @@ async fn deliver_forever(inner: Arc<Inner>) {
             waiting.await;
             continue;
         }
-        if batching {
+        // A full batch goes at once; a partial one waits a moment for more.
+        if batching && lock(&inner.queue).len() < MAX_BATCH {
             tokio::time::sleep(BATCH_WINDOW).await;
         }
         let generation = inner.generation.load(Ordering::SeqCst);
