@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use passfort_core::{
-    CheckMode, CheckRequest, Client, ClientConfig, PollSchedule, ProfileQuery, Role, TaskOutcome, VerifyOptions,
+    BatchOptions, BatchProgress, CheckJob, TaskJob, CheckMode, CheckRequest, Client, ClientConfig, PollSchedule, ProfileQuery, Role, TaskOutcome, VerifyOptions,
     WaitOptions, WebhookListener, WebhookVerifier,
 };
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use pyo3::IntoPyObjectExt;
 
 use crate::convert::{json_to_py, py_to_json};
 use crate::errors::to_py_err;
@@ -79,10 +80,39 @@ fn wait_options(timeout: Option<f64>, poll_interval: Option<f64>) -> PyResult<Wa
     Ok(options)
 }
 
+/// A batch job as Python passes it: profile id, check type, task ids, variant alias, variant id.
+type CheckJobArgs = (String, String, Option<Vec<String>>, Option<String>, Option<String>);
+/// profile id, task id, check type, variant alias, variant id.
+type TaskJobArgs = (String, String, String, Option<String>, Option<String>);
+
+fn batch_options(mode: Option<&str>, timeout: Option<f64>, concurrency: usize) -> PyResult<BatchOptions> {
+    Ok(BatchOptions { concurrency, mode: check_mode(mode)?, wait: wait_options(timeout, None)?, ..BatchOptions::default() })
+}
+
+/// Calls the binding's progress callable; an exception in it is reported, not raised.
+fn report_progress(callback: Option<&Py<PyAny>>, progress: BatchProgress) {
+    if let Some(callback) = callback {
+        Python::attach(|py| {
+            if let Err(error) = callback.call1(py, (progress.done, progress.total, progress.failed)) {
+                error.write_unraisable(py, Some(callback.bind(py)));
+            }
+        });
+    }
+}
+
+/// A batch item's result, or its error as an exception object (not raised).
+fn item_outcome<T: for<'py> IntoPyObject<'py>>(py: Python<'_>, result: passfort_core::Result<T>) -> PyResult<Py<PyAny>> {
+    match result {
+        Ok(value) => value.into_py_any(py),
+        Err(error) => Ok(to_py_err(error).into_value(py).into_any()),
+    }
+}
+
 #[pymethods]
 impl NativeClient {
     #[new]
-    #[pyo3(signature = (api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, binding))]
+    #[pyo3(signature = (api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, max_connections, binding))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         api_key: Option<String>,
         base_url: Option<String>,
@@ -90,9 +120,10 @@ impl NativeClient {
         sync_timeout: f64,
         max_retries: u32,
         webhook_secret: Option<String>,
+        max_connections: usize,
         binding: String,
     ) -> PyResult<Self> {
-        let mut builder = Client::builder().binding(binding).max_retries(max_retries);
+        let mut builder = Client::builder().binding(binding).max_retries(max_retries).max_connections(max_connections);
         if let Some(key) = api_key {
             builder = builder.api_key(key);
         }
@@ -238,6 +269,66 @@ impl NativeClient {
         let options = VerifyOptions { max_failures, wait: wait_options(timeout, None)?, ..VerifyOptions::default() };
         run(py, blocking, async move {
             client.verify_task(&profile_id, &task_id, &request, &options).await.map(PyVerifyOutcome).map_err(to_py_err)
+        })
+    }
+
+    /// Runs a batch of checks; one result per job, in order: a `Check`, or the
+    /// exception for that job (not raised). `progress(done, total, failed)` is
+    /// called from a runtime thread after each job.
+    #[pyo3(signature = (jobs, mode, timeout, concurrency, progress, blocking))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_checks(
+        &self,
+        py: Python<'_>,
+        jobs: Vec<CheckJobArgs>,
+        mode: Option<&str>,
+        timeout: Option<f64>,
+        concurrency: usize,
+        progress: Option<Py<PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let client = self.client()?;
+        let jobs = jobs
+            .into_iter()
+            .map(|(profile_id, check_type, task_ids, alias, id)| {
+                Ok(CheckJob { profile_id, request: check_request(&check_type, task_ids, alias, id)? })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let options = batch_options(mode, timeout, concurrency)?;
+        run(py, blocking, async move {
+            let results = client.run_checks(jobs, &options, |p| report_progress(progress.as_ref(), p)).await.map_err(to_py_err)?;
+            Python::attach(|py| results.into_iter().map(|result| item_outcome(py, result.map(|f| PyCheck(f.check)))).collect::<PyResult<Vec<_>>>())
+        })
+    }
+
+    /// Runs `verify_task` for a batch of tasks; one `VerifyOutcome` or
+    /// exception per job, in order, as `run_checks`.
+    #[pyo3(signature = (jobs, max_failures, timeout, concurrency, progress, blocking))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_tasks(
+        &self,
+        py: Python<'_>,
+        jobs: Vec<TaskJobArgs>,
+        max_failures: u32,
+        timeout: Option<f64>,
+        concurrency: usize,
+        progress: Option<Py<PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let client = self.client()?;
+        let jobs = jobs
+            .into_iter()
+            .map(|(profile_id, task_id, check_type, alias, id)| {
+                Ok(TaskJob { profile_id, task_id, request: check_request(&check_type, None, alias, id)? })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        let options = batch_options(Some("sync"), timeout, concurrency)?;
+        run(py, blocking, async move {
+            let results = client
+                .verify_tasks(jobs, &options, max_failures, |p| report_progress(progress.as_ref(), p))
+                .await
+                .map_err(to_py_err)?;
+            Python::attach(|py| results.into_iter().map(|result| item_outcome(py, result.map(PyVerifyOutcome))).collect::<PyResult<Vec<_>>>())
         })
     }
 

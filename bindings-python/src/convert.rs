@@ -70,3 +70,8 @@ pub fn quote(value: &str) -> String {
 pub fn repr_opt(value: Option<&str>) -> String {
     value.map_or_else(|| "None".to_owned(), quote)
 }
+
+/// Jupyter's rich display of a resource: a table drawn by `passfort._display`.
+pub fn repr_html(resource: &Bound<'_, PyAny>) -> PyResult<String> {
+    resource.py().import("passfort._display")?.call_method1("resource_html", (resource,))?.extract()
+}

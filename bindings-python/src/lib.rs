@@ -1,6 +1,7 @@
 //! `passfort._native`: the PyO3 layer of the Python package. It converts
 //! types, errors and awaitables; every behaviour is in `passfort-core`.
 
+mod asyncio_bridge;
 mod client;
 mod convert;
 mod emulator;

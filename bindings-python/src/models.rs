@@ -8,7 +8,7 @@ use passfort_core::{Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, V
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use crate::convert::{json_to_py, py_enum, py_enum_opt, quote, repr_opt};
+use crate::convert::{json_to_py, py_enum, py_enum_opt, quote, repr_html, repr_opt};
 
 /// A top-level field of a resource's JSON, known to this SDK or not.
 fn resource_field<T>(py: Python<'_>, resource: &Resource<T>, name: &str) -> PyResult<Py<PyAny>> {
@@ -20,6 +20,10 @@ pub struct PyCheck(pub Check);
 
 #[pymethods]
 impl PyCheck {
+    /// Jupyter's rich display: a compact table.
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr_html(slf.as_any())
+    }
     #[getter]
     fn id(&self) -> &str {
         &self.0.id
@@ -113,6 +117,10 @@ pub struct PyTask(pub Task);
 
 #[pymethods]
 impl PyTask {
+    /// Jupyter's rich display: a compact table.
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr_html(slf.as_any())
+    }
     #[getter]
     fn id(&self) -> &str {
         &self.0.id
@@ -179,6 +187,10 @@ pub struct PyProfile(pub Profile);
 
 #[pymethods]
 impl PyProfile {
+    /// Jupyter's rich display: a compact table.
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr_html(slf.as_any())
+    }
     #[getter]
     fn id(&self) -> &str {
         &self.0.id
@@ -329,6 +341,10 @@ pub struct PyVerifyOutcome(pub VerifyOutcome);
 
 #[pymethods]
 impl PyVerifyOutcome {
+    /// Jupyter's rich display: a compact table.
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        repr_html(slf.as_any())
+    }
     /// Every check run, in order.
     #[getter]
     fn checks(&self) -> Vec<PyCheck> {

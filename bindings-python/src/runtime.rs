@@ -1,17 +1,16 @@
 //! The tokio runtime behind every call, made fork-safe, and the two ways a
-//! Rust future reaches Python: as an asyncio awaitable, or blocking with the
-//! GIL released and Ctrl-C honoured.
+//! Rust future reaches Python: as an asyncio awaitable (`asyncio_bridge`), or
+//! blocking with the GIL released and Ctrl-C honoured.
 
-use std::cell::OnceCell;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
-use pyo3_async_runtimes::{generic, TaskLocals};
 use tokio::runtime::Runtime;
+
+pub use crate::asyncio_bridge::awaitable;
 
 /// Bumped in a forked child: a runtime made before the fork has no threads
 /// there and would hang, so a new one is made (lancedb does the same).
@@ -67,58 +66,6 @@ pub fn runtime() -> &'static Runtime {
             unsafe { &(*winner).runtime }
         }
     }
-}
-
-/// pyo3-async-runtimes' tokio runtime is a process-wide static that cannot be
-/// replaced after fork, so the generic adapter is pointed at ours.
-pub struct ForkSafeRuntime;
-
-tokio::task_local! {
-    static TASK_LOCALS: OnceCell<TaskLocals>;
-}
-
-impl generic::Runtime for ForkSafeRuntime {
-    type JoinError = tokio::task::JoinError;
-    type JoinHandle = tokio::task::JoinHandle<()>;
-
-    fn spawn<F>(fut: F) -> Self::JoinHandle
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        runtime().spawn(fut)
-    }
-
-    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        runtime().spawn_blocking(f)
-    }
-}
-
-impl generic::ContextExt for ForkSafeRuntime {
-    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
-    where
-        F: Future<Output = R> + Send + 'static,
-    {
-        let cell = OnceCell::new();
-        let _ = cell.set(locals);
-        Box::pin(TASK_LOCALS.scope(cell, fut))
-    }
-
-    fn get_task_locals() -> Option<TaskLocals> {
-        TASK_LOCALS.try_with(|cell| cell.get().cloned()).unwrap_or_default()
-    }
-}
-
-/// A Rust future as an asyncio awaitable. Cancelling the awaitable drops the
-/// future, which stops whatever it was doing (polling included).
-pub fn awaitable<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: Future<Output = PyResult<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    generic::future_into_py::<ForkSafeRuntime, _, T>(py, fut)
 }
 
 /// Runs a future to completion on the runtime with the GIL released, checking

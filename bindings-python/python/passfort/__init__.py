@@ -1,5 +1,8 @@
 """PassFort KYC/AML API 4.0: a native client with awaitable and blocking APIs."""
 
+from typing import Any, Iterable
+
+from ._batch import BatchItem, BatchResult, CheckRequest, Progress, TaskRequest
 from ._client import AsyncClient, Client, Webhooks, WebhookServer, verify_webhook
 from ._errors import (
     APIConnectionError,
@@ -21,6 +24,16 @@ from ._errors import (
 from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WebhookEvent, __version__
 from ._types import CheckState, CheckType, Decision, Role, TaskState, TaskType
 
+
+def to_dataframe(items: Iterable[Any]) -> Any:
+    """A pandas ``DataFrame`` of checks, tasks, profiles, verify outcomes or a
+    batch result: one row each, typed columns. Needs ``passfort[pandas]``.
+    (pandas is imported on first use, so ``import passfort`` stays fast.)"""
+    from ._display import to_dataframe as build
+
+    return build(items)
+
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -29,7 +42,10 @@ __all__ = [
     "AsyncClient",
     "AuthenticationError",
     "BadRequestError",
+    "BatchItem",
+    "BatchResult",
     "Check",
+    "CheckRequest",
     "CheckState",
     "CheckType",
     "CheckWaitTimeout",
@@ -41,11 +57,13 @@ __all__ = [
     "NotFoundError",
     "PassFortError",
     "Profile",
+    "Progress",
     "RateLimitError",
     "ResponseDecodeError",
     "Role",
     "ServerError",
     "Task",
+    "TaskRequest",
     "TaskState",
     "TaskType",
     "Variant",
@@ -55,5 +73,6 @@ __all__ = [
     "WebhookVerificationError",
     "Webhooks",
     "__version__",
+    "to_dataframe",
     "verify_webhook",
 ]

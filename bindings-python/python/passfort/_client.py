@@ -7,7 +7,18 @@ from __future__ import annotations
 
 import platform
 from types import TracebackType
-from typing import Any, AsyncIterator, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
+
+from ._batch import (
+    BatchResult,
+    CheckRequestLike,
+    ProgressArg,
+    ProgressReporter,
+    TaskRequestLike,
+    batch_result,
+    check_requests,
+    task_requests,
+)
 
 from ._native import Check, NativeClient, NativeListener, Profile, Task, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
@@ -36,6 +47,12 @@ def verify_webhook(body: Body, headers: Headers, secret: str) -> List[WebhookEve
     """Checks a webhook delivery's secret (header and body) and parses its
     events, dispatching nothing. Raises ``WebhookVerificationError``."""
     return _verify_webhook(_body_bytes(body), _header_pairs(headers), secret)
+
+
+def _running_loop() -> Any:
+    import asyncio  # only async code gets here, and it has asyncio loaded already
+
+    return asyncio.get_running_loop()
 
 
 class WebhookServer:
@@ -88,8 +105,11 @@ class _ClientBase:
         sync_timeout: float = 150.0,
         max_retries: int = 2,
         webhook_secret: Optional[str] = None,
+        max_connections: int = 256,
     ) -> None:
-        self._native = NativeClient(api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, _BINDING)
+        self._native = NativeClient(
+            api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, max_connections, _BINDING
+        )
         self.webhooks = Webhooks(self._native)
 
     @property
@@ -179,6 +199,51 @@ class AsyncClient(_ClientBase):
         return await self._native.verify_task(
             profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, False
         )
+
+    async def run_checks(
+        self,
+        requests: Iterable[CheckRequestLike],
+        *,
+        concurrency: int = 8,
+        progress: ProgressArg = None,
+        mode: Optional[str] = "sync",
+        timeout: Optional[float] = None,
+    ) -> BatchResult[Check]:
+        """Runs every check and waits for each, ``concurrency`` at a time. Gives
+        one item per request, in input order: the finished check or that
+        request's error; one failure never stops the rest. ``progress=True``
+        shows a tqdm bar (``passfort[notebook]``); a callable gets a
+        ``Progress``. Cancelling the await cancels the whole batch."""
+        jobs = check_requests(requests)
+        reporter = ProgressReporter(progress, len(jobs), "check", _running_loop())
+        try:
+            outcomes = await self._native.run_checks(
+                [job._native() for job in jobs], mode, timeout, concurrency, reporter.native, False
+            )
+        finally:
+            reporter.close()
+        return batch_result(jobs, outcomes)
+
+    async def verify_tasks(
+        self,
+        requests: Iterable[TaskRequestLike],
+        *,
+        concurrency: int = 8,
+        progress: ProgressArg = None,
+        max_failures: int = 3,
+        timeout: Optional[float] = None,
+    ) -> BatchResult[VerifyOutcome]:
+        """``verify_task`` for every request, ``concurrency`` at a time; one
+        item per request, in input order, as ``run_checks``."""
+        jobs = task_requests(requests)
+        reporter = ProgressReporter(progress, len(jobs), "task", _running_loop())
+        try:
+            outcomes = await self._native.verify_tasks(
+                [job._native() for job in jobs], max_failures, timeout, concurrency, reporter.native, False
+            )
+        finally:
+            reporter.close()
+        return batch_result(jobs, outcomes)
 
     async def close(self) -> None:
         """Nothing to release eagerly: connections close when the client is dropped."""
@@ -271,6 +336,47 @@ class Client(_ClientBase):
         return self._native.verify_task(
             profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, True
         )
+
+    def run_checks(
+        self,
+        requests: Iterable[CheckRequestLike],
+        *,
+        concurrency: int = 8,
+        progress: ProgressArg = None,
+        mode: Optional[str] = "sync",
+        timeout: Optional[float] = None,
+    ) -> BatchResult[Check]:
+        """Runs every check and waits for each, ``concurrency`` at a time; see
+        ``AsyncClient.run_checks``. Ctrl-C cancels the whole batch."""
+        jobs = check_requests(requests)
+        reporter = ProgressReporter(progress, len(jobs), "check")
+        try:
+            outcomes = self._native.run_checks(
+                [job._native() for job in jobs], mode, timeout, concurrency, reporter.native, True
+            )
+        finally:
+            reporter.close()
+        return batch_result(jobs, outcomes)
+
+    def verify_tasks(
+        self,
+        requests: Iterable[TaskRequestLike],
+        *,
+        concurrency: int = 8,
+        progress: ProgressArg = None,
+        max_failures: int = 3,
+        timeout: Optional[float] = None,
+    ) -> BatchResult[VerifyOutcome]:
+        """``verify_task`` for every request, ``concurrency`` at a time; see ``run_checks``."""
+        jobs = task_requests(requests)
+        reporter = ProgressReporter(progress, len(jobs), "task")
+        try:
+            outcomes = self._native.verify_tasks(
+                [job._native() for job in jobs], max_failures, timeout, concurrency, reporter.native, True
+            )
+        finally:
+            reporter.close()
+        return batch_result(jobs, outcomes)
 
     def close(self) -> None:
         """Nothing to release eagerly: connections close when the client is dropped."""

@@ -1,11 +1,18 @@
 """Type stubs for the native module (built from bindings-python/src)."""
 
 import datetime
-from typing import Any, AsyncIterator, Awaitable, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 from ._types import CheckState, CheckType, Decision, Role, TaskState, TaskType
 
 __version__: str
+
+# A batch job: profile id, check type, task ids, variant alias, variant id.
+CheckJob = Tuple[str, str, Optional[List[str]], Optional[str], Optional[str]]
+# profile id, task id, check type, variant alias, variant id.
+TaskJob = Tuple[str, str, str, Optional[str], Optional[str]]
+# Called as progress(done, total, failed) from a runtime thread.
+NativeProgress = Callable[[int, int, int], None]
 
 class ErrorDetail:
     @property
@@ -34,6 +41,7 @@ class Variant:
     def to_dict(self) -> Dict[str, Any]: ...
 
 class Check:
+    def _repr_html_(self) -> str: ...
     @property
     def id(self) -> str: ...
     @property
@@ -70,6 +78,7 @@ class Check:
     def get(self, name: str) -> Any: ...
 
 class Task:
+    def _repr_html_(self) -> str: ...
     @property
     def id(self) -> str: ...
     @property
@@ -96,6 +105,7 @@ class Task:
     def get(self, name: str) -> Any: ...
 
 class Profile:
+    def _repr_html_(self) -> str: ...
     @property
     def id(self) -> str: ...
     @property
@@ -116,6 +126,7 @@ class Profile:
     def get(self, name: str) -> Any: ...
 
 class VerifyOutcome:
+    def _repr_html_(self) -> str: ...
     @property
     def checks(self) -> List[Check]: ...
     @property
@@ -173,6 +184,7 @@ class NativeClient:
         sync_timeout: float,
         max_retries: int,
         webhook_secret: Optional[str],
+        max_connections: int,
         binding: str,
     ) -> None: ...
     @property
@@ -288,6 +300,46 @@ class NativeClient:
         timeout: Optional[float],
         blocking: Literal[False],
     ) -> Awaitable[VerifyOutcome]: ...
+    @overload
+    def run_checks(
+        self,
+        jobs: List[CheckJob],
+        mode: Optional[str],
+        timeout: Optional[float],
+        concurrency: int,
+        progress: Optional[NativeProgress],
+        blocking: Literal[True],
+    ) -> List[Union[Check, Exception]]: ...
+    @overload
+    def run_checks(
+        self,
+        jobs: List[CheckJob],
+        mode: Optional[str],
+        timeout: Optional[float],
+        concurrency: int,
+        progress: Optional[NativeProgress],
+        blocking: Literal[False],
+    ) -> Awaitable[List[Union[Check, Exception]]]: ...
+    @overload
+    def verify_tasks(
+        self,
+        jobs: List[TaskJob],
+        max_failures: int,
+        timeout: Optional[float],
+        concurrency: int,
+        progress: Optional[NativeProgress],
+        blocking: Literal[True],
+    ) -> List[Union[VerifyOutcome, Exception]]: ...
+    @overload
+    def verify_tasks(
+        self,
+        jobs: List[TaskJob],
+        max_failures: int,
+        timeout: Optional[float],
+        concurrency: int,
+        progress: Optional[NativeProgress],
+        blocking: Literal[False],
+    ) -> Awaitable[List[Union[VerifyOutcome, Exception]]]: ...
     def handle_webhook(self, body: bytes, headers: Headers) -> List[WebhookEvent]: ...
     def serve_webhooks(self, host: str, port: int, path: str) -> NativeListener: ...
 
