@@ -154,6 +154,8 @@ export interface PassFortOptions {
   syncTimeoutMs?: number
   maxRetries?: number
   webhookSecret?: string
+  /** Requests in flight at once (default 256); more wait for one to finish. */
+  maxConnections?: number
 }
 
 export interface CheckRequest {
@@ -179,6 +181,45 @@ export interface VerifyTaskOptions {
   timeoutMs?: number
   signal?: AbortSignal
 }
+
+/** One check of a batch. */
+export interface BatchCheckRequest {
+  profileId: string
+  checkType: CheckType
+  taskIds?: string[]
+  variantAlias?: string
+  variantId?: string
+}
+
+/** One task of a batch of verifications. */
+export interface BatchTaskRequest {
+  profileId: string
+  taskId: string
+  checkType: CheckType
+  variantAlias?: string
+  variantId?: string
+}
+
+export interface BatchProgress {
+  /** Items finished, with a result or an error. */
+  done: number
+  total: number
+  /** Items that ended in an error. */
+  failed: number
+}
+
+export interface BatchOptions {
+  /** Items in flight at once (default 8). */
+  concurrency?: number
+  timeoutMs?: number
+  onProgress?: (progress: BatchProgress) => void
+  /** Aborting it cancels the whole batch. */
+  signal?: AbortSignal
+}
+
+export type BatchItem<Request, Key extends string, Result> =
+  | ({ ok: true; request: Request } & { [K in Key]: Result })
+  | { ok: false; request: Request; error: Error }
 
 export type WebhookHeaders =
   | Record<string, string | string[] | undefined>
@@ -215,6 +256,16 @@ export declare class PassFort {
   listTasks(profileId: string): Promise<Task[]>
   completeTask(profileId: string, taskId: string, state: 'COMPLETED_PASS' | 'COMPLETED_FAIL'): Promise<Task>
   verifyTask(profileId: string, taskId: string, options: VerifyTaskOptions): Promise<VerifyOutcome>
+  /** Runs every check and waits for each; one item per request, in input order. */
+  runChecks(
+    requests: Iterable<BatchCheckRequest>,
+    options?: BatchOptions & { mode?: CheckMode },
+  ): Promise<Array<BatchItem<BatchCheckRequest, 'check', Check>>>
+  /** `verifyTask` for every request; one item per request, in input order. */
+  verifyTasks(
+    requests: Iterable<BatchTaskRequest>,
+    options?: BatchOptions & { maxFailures?: number },
+  ): Promise<Array<BatchItem<BatchTaskRequest, 'outcome', VerifyOutcome>>>
   /** Stops the webhook listeners this client started. */
   close(): Promise<void>
 }

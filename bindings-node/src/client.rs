@@ -8,15 +8,16 @@ use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use napi::bindgen_prelude::Buffer;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use passfort_core::{
-    CheckMode, CheckRequest, Client, PollSchedule, ProfileQuery, Role, TaskOutcome, VerifyOptions, WaitOptions,
+    BatchOptions, CheckJob, TaskJob, CheckMode, CheckRequest, Client, PollSchedule, ProfileQuery, Role, TaskOutcome, VerifyOptions, WaitOptions,
     WebhookListener, WebhookVerifier,
 };
 use serde_json::Value;
 
 use crate::cancel::cancellable;
-use crate::errors::{invalid, js_error};
+use crate::errors::{error_reason, invalid, js_error};
 use crate::models::{Check, Profile, Task, VerifyOutcome, WebhookEvent, WhoAmI};
 
 type Result<T> = napi::Result<T>;
@@ -29,6 +30,7 @@ pub struct ClientOptions {
     pub sync_timeout_ms: Option<f64>,
     pub max_retries: Option<u32>,
     pub webhook_secret: Option<String>,
+    pub max_connections: Option<u32>,
     pub binding: Option<String>,
 }
 
@@ -40,6 +42,76 @@ pub struct CheckOptions {
     pub variant_id: Option<String>,
     /// `'sync'`, `'async'`, or undefined for PassFort's default.
     pub mode: Option<String>,
+}
+
+/// One check of a batch.
+#[napi(object)]
+pub struct BatchCheckJob {
+    pub profile_id: String,
+    pub check_type: String,
+    pub task_ids: Option<Vec<String>>,
+    pub variant_alias: Option<String>,
+    pub variant_id: Option<String>,
+}
+
+/// One task of a batch of verifications.
+#[napi(object)]
+pub struct BatchTaskJob {
+    pub profile_id: String,
+    pub task_id: String,
+    pub check_type: String,
+    pub variant_alias: Option<String>,
+    pub variant_id: Option<String>,
+}
+
+#[napi(object)]
+pub struct BatchRunOptions {
+    pub concurrency: Option<u32>,
+    pub mode: Option<String>,
+    pub timeout_ms: Option<f64>,
+    pub max_failures: Option<u32>,
+}
+
+#[napi(object)]
+pub struct BatchProgress {
+    pub done: u32,
+    pub total: u32,
+    pub failed: u32,
+}
+
+/// A batch item: the check, or `error` as a `PASSFORT_ERROR:` reason the JS layer turns into an Error.
+#[napi(object)]
+pub struct CheckBatchItem {
+    pub check: Option<Check>,
+    pub error: Option<String>,
+}
+
+#[napi(object)]
+pub struct TaskBatchItem {
+    pub outcome: Option<VerifyOutcome>,
+    pub error: Option<String>,
+}
+
+/// The JS `onProgress` callback, called with one `BatchProgress` argument.
+type ProgressCallback = ThreadsafeFunction<BatchProgress, (), BatchProgress, napi::Status, false>;
+
+fn batch_options(options: &BatchRunOptions, mode: Option<&str>) -> Result<BatchOptions> {
+    let concurrency = options.concurrency.unwrap_or(8) as usize;
+    Ok(BatchOptions { concurrency, mode: check_mode(mode)?, wait: wait_options(options.timeout_ms, None)?, ..BatchOptions::default() })
+}
+
+fn report_progress(callback: Option<&ProgressCallback>, progress: passfort_core::BatchProgress) {
+    if let Some(callback) = callback {
+        let progress = BatchProgress { done: progress.done as u32, total: progress.total as u32, failed: progress.failed as u32 };
+        callback.call(progress, ThreadsafeFunctionCallMode::NonBlocking);
+    }
+}
+
+fn batch_item<T, U>(result: passfort_core::Result<T>, convert: impl FnOnce(T) -> U) -> (Option<U>, Option<String>) {
+    match result {
+        Ok(value) => (Some(convert(value)), None),
+        Err(error) => (None, Some(error_reason(&error))),
+    }
 }
 
 #[napi(object)]
@@ -116,6 +188,9 @@ impl NativeClient {
         }
         if let Some(secret) = options.webhook_secret {
             builder = builder.webhook_secret(secret);
+        }
+        if let Some(limit) = options.max_connections {
+            builder = builder.max_connections(limit as usize);
         }
         Ok(Self { client: builder.build().map_err(js_error)? })
     }
@@ -218,6 +293,71 @@ impl NativeClient {
         };
         cancellable(cancel, async {
             self.client.verify_task(&profile_id, &task_id, &request, &verify).await.map(VerifyOutcome::from).map_err(js_error)
+        })
+        .await
+    }
+
+    /// Runs a batch of checks; one item per job, in input order.
+    #[napi]
+    pub async fn run_checks(
+        &self,
+        jobs: Vec<BatchCheckJob>,
+        options: BatchRunOptions,
+        on_progress: Option<ProgressCallback>,
+        cancel: Option<u32>,
+    ) -> Result<Vec<CheckBatchItem>> {
+        let batch = batch_options(&options, options.mode.as_deref().or(Some("sync")))?;
+        let jobs = jobs
+            .into_iter()
+            .map(|job| {
+                let request = check_request(&job.check_type, job.task_ids, job.variant_alias, job.variant_id)?;
+                Ok(CheckJob { profile_id: job.profile_id, request })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        cancellable(cancel, async {
+            let results = self.client.run_checks(jobs, &batch, |p| report_progress(on_progress.as_ref(), p)).await.map_err(js_error)?;
+            Ok(results
+                .into_iter()
+                .map(|result| {
+                    let (check, error) = batch_item(result, |finished| Check::from(finished.check));
+                    CheckBatchItem { check, error }
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Runs `verifyTask` for a batch of tasks; one item per job, in input order.
+    #[napi]
+    pub async fn verify_tasks(
+        &self,
+        jobs: Vec<BatchTaskJob>,
+        options: BatchRunOptions,
+        on_progress: Option<ProgressCallback>,
+        cancel: Option<u32>,
+    ) -> Result<Vec<TaskBatchItem>> {
+        let batch = batch_options(&options, Some("sync"))?;
+        let jobs = jobs
+            .into_iter()
+            .map(|job| {
+                let request = check_request(&job.check_type, None, job.variant_alias, job.variant_id)?;
+                Ok(TaskJob { profile_id: job.profile_id, task_id: job.task_id, request })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let max_failures = options.max_failures.unwrap_or(3);
+        cancellable(cancel, async {
+            let results = self
+                .client
+                .verify_tasks(jobs, &batch, max_failures, |p| report_progress(on_progress.as_ref(), p))
+                .await
+                .map_err(js_error)?;
+            Ok(results
+                .into_iter()
+                .map(|result| {
+                    let (outcome, error) = batch_item(result, VerifyOutcome::from);
+                    TaskBatchItem { outcome, error }
+                })
+                .collect())
         })
         .await
     }

@@ -8,8 +8,18 @@ use serde_json::{json, Map, Value};
 pub const PREFIX: &str = "PASSFORT_ERROR:";
 
 pub fn js_error(error: Error) -> napi::Error {
+    coded(error_payload(&error))
+}
+
+/// A core error as the JSON the JS layer rebuilds its Error subclass from,
+/// prefixed: the reason of a rejection, or a batch item's `error`.
+pub fn error_reason(error: &Error) -> String {
+    format!("{PREFIX}{}", error_payload(error))
+}
+
+fn error_payload(error: &Error) -> Value {
     let mut payload = Map::new();
-    let name = match &error {
+    let name = match error {
         Error::InvalidArgument(_) => "TypeError",
         Error::Config(_) => "ConfigurationError",
         Error::Api(api) => {
@@ -61,7 +71,7 @@ pub fn js_error(error: Error) -> napi::Error {
     payload.insert("name".into(), json!(name));
     payload.insert("message".into(), json!(error.to_string()));
     payload.insert("mayHaveReachedServer".into(), json!(error.may_have_reached_server()));
-    coded(Value::Object(payload))
+    Value::Object(payload)
 }
 
 /// The same shape as a check's `errors` entries (`ErrorDetail` in models.rs).

@@ -7,6 +7,9 @@ mod emulator;
 mod errors;
 mod models;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `PASSFORT_LOG=debug` prints the core's tracing to stderr; it holds no secrets.
 #[napi_derive::module_init]
 fn init() {

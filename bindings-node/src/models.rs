@@ -1,5 +1,8 @@
-//! The resources as plain JS objects: camelCase fields, `Date`s, and `raw`
-//! holding the API's JSON untouched.
+//! The resources as plain JS objects: camelCase fields and `Date`s. The API's
+//! JSON travels as text in `raw`: the JS layer replaces it with the parsed
+//! JSON (and adds the free-form fields such as `inputData`) with `JSON.parse`,
+//! which V8 does far faster than the addon can build the same objects
+//! property by property.
 
 use chrono::{DateTime, Utc};
 use napi_derive::napi;
@@ -56,16 +59,13 @@ pub struct Check {
     pub errors: Vec<ErrorDetail>,
     pub task_ids: Vec<String>,
     pub variant: Option<Variant>,
-    pub providers: Value,
-    pub input_data: Option<Value>,
-    pub output_data: Option<Value>,
     pub instructed_on: Option<DateTime<Utc>>,
     pub started_on: Option<DateTime<Utc>>,
     pub completed_on: Option<DateTime<Utc>>,
     pub performed_on: Option<DateTime<Utc>>,
     pub is_complete: bool,
-    /// The API's JSON, unknown fields included.
-    pub raw: Value,
+    /// The API's JSON text as sent, unknown fields included (parsed by the JS layer).
+    pub raw: String,
 }
 
 impl From<passfort_core::Check> for Check {
@@ -79,15 +79,12 @@ impl From<passfort_core::Check> for Check {
             errors: check.errors.iter().map(ErrorDetail::from).collect(),
             task_ids: check.task_ids.clone(),
             variant: check.variant.as_ref().map(Variant::from),
-            providers: check.field("providers").unwrap_or_else(|| Value::Array(Vec::new())),
-            input_data: check.input_data.clone(),
-            output_data: check.output_data.clone(),
             instructed_on: check.instructed_on,
             started_on: check.started_on,
             completed_on: check.completed_on,
             performed_on: check.performed_on,
             is_complete: check.is_complete(),
-            raw: check.to_value(),
+            raw: check.raw().to_owned(),
         }
     }
 }
@@ -106,7 +103,7 @@ pub struct Task {
     pub check_ids: Vec<String>,
     pub form_instance_ids: Vec<String>,
     pub variant: Option<Variant>,
-    pub raw: Value,
+    pub raw: String,
 }
 
 impl From<passfort_core::Task> for Task {
@@ -123,7 +120,7 @@ impl From<passfort_core::Task> for Task {
             check_ids: task.check_ids.clone(),
             form_instance_ids: task.form_instance_ids.clone(),
             variant: task.variant.as_ref().map(Variant::from),
-            raw: task.to_value(),
+            raw: task.raw().to_owned(),
         }
     }
 }
@@ -135,10 +132,9 @@ pub struct Profile {
     pub display_name: Option<String>,
     pub customer_ref: Option<String>,
     pub creation_date: Option<DateTime<Utc>>,
-    pub collected_data: Value,
     pub checks: Vec<Check>,
     pub tasks: Vec<Task>,
-    pub raw: Value,
+    pub raw: String,
 }
 
 impl From<passfort_core::Profile> for Profile {
@@ -149,10 +145,9 @@ impl From<passfort_core::Profile> for Profile {
             display_name: profile.display_name.clone(),
             customer_ref: profile.customer_ref.clone(),
             creation_date: profile.creation_date,
-            collected_data: profile.collected_data.clone(),
             checks: profile.checks.iter().cloned().map(Check::from).collect(),
             tasks: profile.tasks.iter().cloned().map(Task::from).collect(),
-            raw: profile.to_value(),
+            raw: profile.raw().to_owned(),
         }
     }
 }
