@@ -2,12 +2,14 @@
 //! for ids remembered "recently" (webhook events, completed or adopted checks).
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 #[derive(Debug)]
 pub(crate) struct BoundedSet {
     limit: usize,
-    members: HashSet<String>,
-    order: VecDeque<String>,
+    /// Each member once in memory, shared by the set and the order.
+    members: HashSet<Arc<str>>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl BoundedSet {
@@ -22,11 +24,12 @@ impl BoundedSet {
         }
         if self.order.len() >= self.limit {
             if let Some(oldest) = self.order.pop_front() {
-                self.members.remove(&oldest);
+                self.members.remove(&*oldest);
             }
         }
-        self.members.insert(member.to_owned());
-        self.order.push_back(member.to_owned());
+        let member: Arc<str> = Arc::from(member);
+        self.members.insert(member.clone());
+        self.order.push_back(member);
         true
     }
 

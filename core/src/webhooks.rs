@@ -149,22 +149,30 @@ impl WebhookVerifier {
         let event = object.get("event").and_then(Value::as_str).ok_or_else(|| malformed("no event name"))?.to_owned();
         let timestamp = object.get("timestamp").and_then(Value::as_i64);
         let data = object.remove("data").unwrap_or(Value::Null);
-        let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+        // `data.<outer>.<field>`, or `data.<field>` without an outer name. (Not
+        // `Value::pointer`, which allocates for every segment.)
+        let text = |outer: Option<&str>, field: &str| {
+            let object = match outer {
+                Some(outer) => data.get(outer)?,
+                None => &data,
+            };
+            object.get(field).and_then(Value::as_str).map(str::to_owned)
+        };
         let kind = match event.as_str() {
             "CHECK_COMPLETED" => WebhookEventKind::CheckCompleted {
-                profile_id: text("/profile_id").ok_or_else(|| malformed("CHECK_COMPLETED without data.profile_id"))?,
-                check_id: text("/check/id").ok_or_else(|| malformed("CHECK_COMPLETED without data.check.id"))?,
-                check_type: text("/check/check_type").map(CheckType::from),
-                result: text("/check/result").map(CheckResult::from),
-                decision: text("/check/decision").map(Decision::from),
-                customer_ref: text("/customer_ref"),
+                profile_id: text(None, "profile_id").ok_or_else(|| malformed("CHECK_COMPLETED without data.profile_id"))?,
+                check_id: text(Some("check"), "id").ok_or_else(|| malformed("CHECK_COMPLETED without data.check.id"))?,
+                check_type: text(Some("check"), "check_type").map(CheckType::from),
+                result: text(Some("check"), "result").map(CheckResult::from),
+                decision: text(Some("check"), "decision").map(Decision::from),
+                customer_ref: text(None, "customer_ref"),
             },
             "TASK_STATE_CHANGED" => WebhookEventKind::TaskStateChanged {
-                profile_id: text("/profile_id").ok_or_else(|| malformed("TASK_STATE_CHANGED without data.profile_id"))?,
-                task_id: text("/task/id").ok_or_else(|| malformed("TASK_STATE_CHANGED without data.task.id"))?,
-                task_type: text("/task/type").map(TaskType::from),
-                state: text("/task/state").map(TaskState::from),
-                customer_ref: text("/customer_ref"),
+                profile_id: text(None, "profile_id").ok_or_else(|| malformed("TASK_STATE_CHANGED without data.profile_id"))?,
+                task_id: text(Some("task"), "id").ok_or_else(|| malformed("TASK_STATE_CHANGED without data.task.id"))?,
+                task_type: text(Some("task"), "type").map(TaskType::from),
+                state: text(Some("task"), "state").map(TaskState::from),
+                customer_ref: text(None, "customer_ref"),
             },
             _ => WebhookEventKind::Other,
         };
