@@ -18,3 +18,6 @@ echo "== Node: build the addon, type-check the TypeScript example, node --test"
 bash scripts/node-env.sh
 npx --no-install tsc --noEmit -p examples/tsconfig.json
 node --test tests/node/*.test.js tests/node/*.test.mjs
+
+echo "== Benchmarks: a smoke run of bench/run (tiny counts, the debug builds above)"
+bench/run --smoke

@@ -1,10 +1,10 @@
 """Batch runs, as Python sees them: the requests, the per-item results, and
 progress reporting. The running itself (concurrency, order, rate limits,
-cancellation) is the Rust core's."""
+cancellation) is the Rust core's. (No dataclasses: importing them would add
+10 ms to ``import passfort``.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -29,8 +29,7 @@ if TYPE_CHECKING:  # asyncio is imported by whoever runs a loop; importing it he
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class CheckRequest:
+class CheckRequest(NamedTuple):
     """One check of a batch: run ``check_type`` on ``profile_id``."""
 
     profile_id: str
@@ -44,8 +43,7 @@ class CheckRequest:
         return (self.profile_id, str(self.check_type), ids, self.variant_alias, self.variant_id)
 
 
-@dataclass(frozen=True)
-class TaskRequest:
+class TaskRequest(NamedTuple):
     """One task of a batch of verifications: ``check_type`` serves ``task_id``."""
 
     profile_id: str
@@ -93,18 +91,29 @@ class Progress(NamedTuple):
     failed: int
 
 
-@dataclass(frozen=True)
 class BatchItem(Generic[T]):
     """One item of a batch: its request, and its result or its error (a
     ``PassFortError``, or ``ValueError`` for an item's bad input)."""
 
-    request: Union[CheckRequest, TaskRequest]
-    result: Optional[T]
-    error: Optional[Exception]
+    __slots__ = ("request", "result", "error")
+
+    def __init__(self, request: Union[CheckRequest, TaskRequest], result: Optional[T], error: Optional[Exception]):
+        self.request = request
+        self.result = result
+        self.error = error
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BatchItem):
+            return NotImplemented
+        return (self.request, self.result, self.error) == (other.request, other.result, other.error)
+
+    def __repr__(self) -> str:
+        outcome = f"result={self.result!r}" if self.error is None else f"error={self.error!r}"
+        return f"BatchItem(request={self.request!r}, {outcome})"
 
 
 class BatchResult(Sequence[BatchItem[T]]):

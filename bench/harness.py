@@ -1,0 +1,342 @@
+"""Runs every comparison of the benchmark on one emulator and writes
+BENCHMARKS.md. ``bench/run`` builds what it needs and calls this; run that.
+
+Each contender runs in its own process, pinned to CPU 1 while the emulator
+has CPU 0 (on machines with two CPUs or more), so that a client's own cost
+decides its speed and the emulator is the same ceiling for all. Rounds
+alternate between contenders; the report gives the median of the rounds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from report import render  # bench/report.py: the Markdown, kept apart from the measuring
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+API_KEY = "bench-api-key"
+WEBHOOK_SECRET = "bench-webhook-secret"
+
+
+@dataclass
+class Scale:
+    rounds: int
+    get_calls: int
+    concurrency: int
+    blocking_calls: int
+    wrk_seconds: int
+    webhook_batches: int
+    waiting_checks: int
+    provider_latency_ms: int
+    cold_start_runs: int
+
+
+FULL = Scale(rounds=3, get_calls=20_000, concurrency=64, blocking_calls=5_000, wrk_seconds=10,
+             webhook_batches=1_000, waiting_checks=10_000, provider_latency_ms=2_000, cold_start_runs=30)
+SMOKE = Scale(rounds=1, get_calls=200, concurrency=8, blocking_calls=50, wrk_seconds=1,
+              webhook_batches=10, waiting_checks=50, provider_latency_ms=200, cold_start_runs=3)
+
+PINNED = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+
+
+def on_cpu(cpu: int, command: Sequence[str]) -> List[str]:
+    return ["taskset", "-c", str(cpu), *command] if PINNED else list(command)
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+class Emulator:
+    """The release emulator as a separate process, on CPU 0."""
+
+    def __init__(self, binary: Path) -> None:
+        self.process = subprocess.Popen(
+            on_cpu(0, [str(binary), "--port", "0", "--api-key", API_KEY, "--provider-latency", "0ms"]),
+            stdout=subprocess.PIPE, text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        match = re.search(r"(http://\S+)", first)
+        if not match:
+            raise SystemExit(f"the emulator did not start: {first!r}")
+        self.url = match.group(1)
+        self.base_url = self.url + "/4.0"
+
+    def call(self, method: str, path: str, body: Optional[object] = None, api: bool = False) -> object:
+        url = (self.base_url if api else self.url + "/_emulator") + path
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"content-type": "application/json"}
+        if api:
+            headers["apikey"] = API_KEY
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        with urllib.request.urlopen(request) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def reset(self, provider_latency_ms: int = 0) -> None:
+        self.call("POST", "/reset")
+        self.call("PUT", "/config", {"provider_latency_ms": provider_latency_ms})
+
+    def create_profile(self, family_name: str = "Bench") -> str:
+        profile = self.call("POST", "/profiles", {
+            "role": "INDIVIDUAL_CUSTOMER",
+            "collected_data": {"personal_details": {"name": {"given_names": ["Ada"], "family_name": family_name}}},
+        }, api=True)
+        return profile["id"]  # type: ignore[index]
+
+    def seed_check(self) -> Dict[str, str]:
+        profile = self.create_profile()
+        check = self.call("POST", f"/profiles/{profile}/checks?mode=sync", {"check_type": "IDENTITY_CHECK"}, api=True)
+        return {"profile": profile, "check": check["id"]}  # type: ignore[index]
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def run_json(command: Sequence[str], cwd: Path = ROOT) -> dict:
+    completed = subprocess.run(on_cpu(1, command), cwd=cwd, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def median_row(samples: List[dict], calls_key: str = "calls") -> dict:
+    per_second = [s[calls_key] / s["seconds"] for s in samples]
+    cpu_per_1k = [s["cpu_seconds"] * 1000 / s[calls_key] for s in samples]
+    return {
+        "per_second": statistics.median(per_second),
+        "cpu_per_1k": statistics.median(cpu_per_1k),
+        "peak_rss_mb": statistics.median(s["peak_rss_kb"] for s in samples) / 1024,
+        "rounds": [round(value) for value in per_second],
+    }
+
+
+def interleaved(contenders: Dict[str, List[str]], rounds: int, emulator: Emulator) -> Dict[str, dict]:
+    samples: Dict[str, List[dict]] = {name: [] for name in contenders}
+    for round_number in range(rounds):
+        for name, command in contenders.items():
+            emulator.reset()
+            seed = emulator.seed_check()
+            full = [*command, "--base-url", emulator.base_url, "--api-key", API_KEY,
+                    "--profile", seed["profile"], "--check", seed["check"]]
+            samples[name].append(run_json(full))
+            log(f"round {round_number + 1}: {name}: {samples[name][-1]['calls'] / samples[name][-1]['seconds']:.0f}/s")
+    return {name: median_row(found) for name, found in samples.items()}
+
+
+def wrk(emulator: Emulator, scale: Scale) -> Optional[dict]:
+    if shutil.which("wrk") is None:
+        log("wrk is not installed: the ceiling is skipped")
+        return None
+    results = []
+    for _ in range(scale.rounds):
+        emulator.reset()
+        seed = emulator.seed_check()
+        url = f"{emulator.base_url}/profiles/{seed['profile']}/checks/{seed['check']}"
+        command = ["wrk", "-t1", f"-c{scale.concurrency}", f"-d{scale.wrk_seconds}s", "-H", f"apikey: {API_KEY}", url]
+        output = subprocess.run(on_cpu(1, command), capture_output=True, text=True, check=True).stdout
+        match = re.search(r"Requests/sec:\s*([\d.]+)", output)
+        non_2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output)
+        if not match or non_2xx:
+            raise SystemExit(f"wrk did not measure cleanly:\n{output}")
+        results.append(float(match.group(1)))
+        log(f"wrk: {results[-1]:.0f}/s")
+    return {"per_second": statistics.median(results), "rounds": [round(r) for r in results]}
+
+
+def webhook_deliveries(path: Path, batches: int) -> int:
+    """Writes `batches` batch bodies of 100 CHECK_COMPLETED envelopes, one a line."""
+    with path.open("w") as file:
+        for batch in range(batches):
+            envelopes = [{
+                "id": f"evt-{batch}-{index}",
+                "event": "CHECK_COMPLETED",
+                "secret": WEBHOOK_SECRET,
+                "timestamp": 1_790_000_000 + batch,
+                "data": {
+                    "profile_id": f"profile-{batch}",
+                    "customer_ref": f"customer-{batch}-{index}",
+                    "check": {"id": f"check-{batch}-{index}", "check_type": "IDENTITY_CHECK",
+                              "result": "2+2", "decision": "PASS"},
+                },
+            } for index in range(100)]
+            file.write(json.dumps(envelopes) + "\n")
+    return batches * 100
+
+
+def webhooks(scale: Scale, tools: argparse.Namespace, workdir: Path) -> Dict[str, dict]:
+    path = workdir / "deliveries.jsonl"
+    webhook_deliveries(path, scale.webhook_batches)
+    commands = {
+        "Rust core": [str(tools.webhook_bin), str(path), WEBHOOK_SECRET],
+        "Python binding": [tools.python, str(BENCH / "py_webhooks.py"), str(path), WEBHOOK_SECRET],
+        "Node binding": [tools.node, str(BENCH / "node_webhooks.js"), str(path), WEBHOOK_SECRET],
+    }
+    samples: Dict[str, List[dict]] = {name: [] for name in commands}
+    for _ in range(scale.rounds):
+        for name, command in commands.items():
+            samples[name].append(run_json(command))
+            log(f"webhooks: {name}: {samples[name][-1]['events'] / samples[name][-1]['seconds']:.0f} events/s")
+    return {name: median_row(found, "events") for name, found in samples.items()}
+
+
+def waiting(emulator: Emulator, scale: Scale, tools: argparse.Namespace, workdir: Path) -> Dict[str, dict]:
+    results = {}
+    for variant in ("passfort-webhooks", "passfort-polling", "passfort-sync", "httpx-poll-loop"):
+        emulator.reset(provider_latency_ms=scale.provider_latency_ms)
+        profiles = [emulator.create_profile() for _ in range(100)]
+        profiles_file = workdir / "profiles.txt"
+        profiles_file.write_text("\n".join(profiles))
+        log(f"waiting: {variant}: {scale.waiting_checks} checks ...")
+        measured = run_json([tools.python, str(BENCH / "py_wait.py"), variant, "--emulator-url", emulator.url,
+                             "--base-url", emulator.base_url, "--api-key", API_KEY, "--profiles", str(profiles_file),
+                             "--checks", str(scale.waiting_checks), "--webhook-secret", WEBHOOK_SECRET])
+        check_requests = [r for r in emulator.call("GET", "/requests") if "/checks" in r["path"]]  # type: ignore[union-attr]
+        checks = emulator.call("GET", "/checks")
+        completed_ms = [c["completed_ms"] for c in checks if c.get("completed_ms")]  # type: ignore[union-attr]
+        deliveries = emulator.call("GET", "/webhook/deliveries")
+        measured.update({
+            "requests": len(check_requests),
+            "posts": sum(1 for r in check_requests if r["method"] == "POST"),
+            "checks_completed": len(completed_ms),
+            "lag_ms": measured["last_resolved_ms"] - max(completed_ms),
+            "webhook_deliveries": len(deliveries),  # type: ignore[arg-type]
+        })
+        if measured["resolved"] != scale.waiting_checks or measured["posts"] != scale.waiting_checks:
+            raise SystemExit(f"waiting: {variant} lost or doubled checks: {measured}")
+        log(f"waiting: {variant}: {measured['requests']} requests, lag {measured['lag_ms']:.0f} ms, "
+            f"{measured['peak_rss_kb'] / 1024:.0f} MB")
+        results[variant] = measured
+    return results
+
+
+def cold_start(scale: Scale, tools: argparse.Namespace, workdir: Path) -> Optional[Dict[str, dict]]:
+    if shutil.which("hyperfine") is None:
+        log("hyperfine is not installed: cold start is skipped")
+        return None
+    pairs = {
+        "Python": ([tools.python, "-c", "import passfort"], [tools.python, "-c", "pass"]),
+        "Node": ([tools.node, "-e", "require('passfort')"], [tools.node, "-e", "0"]),
+    }
+    results = {}
+    for language, (with_package, bare) in pairs.items():
+        export = workdir / f"cold-{language}.json"
+        commands = [" ".join(shell_quote(part) for part in command) for command in (with_package, bare)]
+        subprocess.run(["hyperfine", "--shell=none", "--warmup", "3", "--runs", str(scale.cold_start_runs),
+                        "--export-json", str(export), *commands], cwd=ROOT, check=True, capture_output=True)
+        measured = json.loads(export.read_text())["results"]
+        package_ms, bare_ms = (statistics.median(r["times"]) * 1000 for r in measured)
+        results[language] = {"package_ms": package_ms, "bare_ms": bare_ms, "above_bare_ms": package_ms - bare_ms,
+                             "command": commands[0], "bare_command": commands[1]}
+        log(f"cold start: {language}: {package_ms:.1f} ms vs bare {bare_ms:.1f} ms")
+    return results
+
+
+def shell_quote(part: str) -> str:
+    return part if re.fullmatch(r"[\w./=-]+", part) else "'" + part.replace("'", "'\\''") + "'"
+
+
+def versions(tools: argparse.Namespace) -> Dict[str, str]:
+    def output(command: Sequence[str]) -> str:
+        try:
+            return subprocess.run(command, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "not found"
+
+    packages = subprocess.run(
+        [tools.python, "-c", "import importlib.metadata as m; print(' '.join(f'{p}=={m.version(p)}' for p in "
+         "('passfort', 'httpx', 'aiohttp', 'requests')))"], capture_output=True, text=True).stdout.strip()
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")), 0)
+    return {
+        "machine": f"{model}, {os.cpu_count()} CPUs, {memory_kb / 1024 / 1024:.0f} GiB, Linux {platform.release()}",
+        "python": output([tools.python, "--version"]),
+        "python packages": packages,
+        "node": output([tools.node, "--version"]),
+        "rustc": output(["rustc", "--version"]),
+        "wrk": output(["sh", "-c", "wrk -v 2>&1"]),
+        "hyperfine": output(["hyperfine", "--version"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
+    parser.add_argument("--render", type=Path, help="only write the report again from this results file and analysis.md")
+    parser.add_argument("--emulator-bin", type=Path)
+    parser.add_argument("--webhook-bin", type=Path)
+    parser.add_argument("--python")
+    parser.add_argument("--node", default="node")
+    parser.add_argument("--build", default="release", help="the profile the artifacts were built in, for the report")
+    parser.add_argument("--out", type=Path, required=True, help="the Markdown report")
+    parser.add_argument("--raw", type=Path, help="every measurement, as JSON")
+    tools = parser.parse_args()
+    if tools.render:
+        report = json.loads(tools.render.read_text())
+        report["notes"] = (BENCH / "analysis.md").read_text()
+        tools.out.write_text(render(report, smoke=False))
+        return
+    if not (tools.emulator_bin and tools.webhook_bin and tools.python and tools.raw):
+        parser.error("--emulator-bin, --webhook-bin, --python and --raw are needed to measure")
+    scale = SMOKE if tools.smoke else FULL
+    started = time.monotonic()
+    report: Dict[str, object] = {"scale": scale.__dict__, "pinned": PINNED, "build": tools.build,
+                                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                                 "versions": versions(tools)}
+    emulator = Emulator(tools.emulator_bin)
+    try:
+        with tempfile.TemporaryDirectory() as temporary:
+            workdir = Path(temporary)
+            common = ["--calls", str(scale.get_calls), "--concurrency", str(scale.concurrency)]
+            blocking = ["--calls", str(scale.blocking_calls)]
+            py_get = [tools.python, str(BENCH / "py_get.py")]
+            node_get = [tools.node, str(BENCH / "node_get.js")]
+            report["python_async"] = interleaved({
+                "passfort AsyncClient.get_check": [*py_get, "passfort-async", *common],
+                "httpx.AsyncClient": [*py_get, "httpx-async", *common],
+                "aiohttp": [*py_get, "aiohttp", *common],
+            }, scale.rounds, emulator)
+            report["python_blocking"] = interleaved({
+                "passfort Client.get_check": [*py_get, "passfort-blocking", *blocking],
+                "httpx.Client": [*py_get, "httpx-blocking", *blocking],
+                "requests.Session": [*py_get, "requests", *blocking],
+            }, scale.rounds, emulator)
+            report["node"] = interleaved({
+                "passfort getCheck": [*node_get, "passfort", *common],
+                "fetch + JSON.parse": [*node_get, "fetch", *common],
+            }, scale.rounds, emulator)
+            report["wrk"] = wrk(emulator, scale)
+            report["webhooks"] = webhooks(scale, tools, workdir)
+            report["waiting"] = waiting(emulator, scale, tools, workdir)
+            report["cold_start"] = cold_start(scale, tools, workdir)
+    finally:
+        emulator.close()
+    report["elapsed_s"] = time.monotonic() - started
+    if not tools.smoke:
+        report["notes"] = (BENCH / "analysis.md").read_text()
+    tools.out.write_text(render(report, smoke=tools.smoke))
+    tools.raw.write_text(json.dumps(report, indent=2) + "\n")
+    log(f"wrote {tools.out} in {report['elapsed_s']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Waiting at scale: N concurrent checks started and waited for in one Python
+process, by passfort's ``run_check_and_wait`` or by a hand-written httpx loop
+that polls each check every second. Prints one JSON line.
+
+    python bench/py_wait.py VARIANT --emulator-url URL --base-url URL/4.0 --api-key KEY \
+        --profiles FILE --checks N [--webhook-secret S]
+
+VARIANT: passfort-webhooks (async mode, the built-in listener receives the
+emulator's batched webhooks), passfort-polling (async mode, no webhooks),
+passfort-sync (the default sync mode), httpx-poll-loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import time
+import urllib.request
+from typing import Awaitable, Callable, List
+
+
+def admin_put_webhook(base_url: str, body: dict) -> None:
+    request = urllib.request.Request(
+        base_url + "/_emulator/webhook", data=json.dumps(body).encode(), method="PUT",
+        headers={"content-type": "application/json"},
+    )
+    urllib.request.urlopen(request).read()
+
+
+async def passfort_waits(args: argparse.Namespace, profiles: List[str]) -> Callable[[int], Awaitable[object]]:
+    import passfort
+
+    client = passfort.AsyncClient(args.api_key, base_url=args.base_url, webhook_secret=args.webhook_secret)
+    mode = "sync" if args.variant == "passfort-sync" else "async"
+    if args.variant == "passfort-webhooks":
+        server = client.webhooks.serve()
+        admin_put_webhook(args.emulator_url, {"url": server.url, "secret": args.webhook_secret, "batching": True})
+        args.keep_alive = server
+    else:
+        admin_put_webhook(args.emulator_url, {"url": None})
+
+    async def wait(index: int) -> object:
+        return await client.run_check_and_wait(profiles[index % len(profiles)], "IDENTITY_CHECK", mode=mode)
+
+    return wait
+
+
+async def httpx_waits(args: argparse.Namespace, profiles: List[str]) -> Callable[[int], Awaitable[object]]:
+    import httpx
+
+    admin_put_webhook(args.emulator_url, {"url": None})
+    http = httpx.AsyncClient(base_url=args.base_url, headers={"apikey": args.api_key}, timeout=httpx.Timeout(120.0))
+    # At most as many requests in flight as httpx has connections (100 by
+    # default): with 10,000 queued for its pool, httpx spends minutes
+    # shuffling the queue and sends almost nothing.
+    in_flight = asyncio.Semaphore(100)
+
+    async def send(method: str, path: str, **options: object) -> dict:
+        async with in_flight:
+            response = await http.request(method, path, **options)  # type: ignore[arg-type]
+        response.raise_for_status()
+        return response.json()
+
+    async def wait(index: int) -> object:
+        profile = profiles[index % len(profiles)]
+        check = await send("POST", f"/profiles/{profile}/checks", params={"mode": "async"},
+                           json={"check_type": "IDENTITY_CHECK"})
+        while check["state"] != "COMPLETE":
+            await asyncio.sleep(1.0)
+            check = await send("GET", f"/profiles/{profile}/checks/{check['id']}")
+        return check
+
+    return wait
+
+
+async def main(args: argparse.Namespace) -> None:
+    with open(args.profiles) as file:
+        profiles = file.read().split()
+    make = httpx_waits if args.variant == "httpx-poll-loop" else passfort_waits
+    wait = await make(args, profiles)
+    resolved_at: List[float] = []
+
+    async def timed(index: int) -> None:
+        await wait(index)
+        resolved_at.append(time.time())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(timed(index) for index in range(args.checks)))
+    seconds = time.perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({
+        "variant": args.variant,
+        "resolved": len(resolved_at),
+        "seconds": seconds,
+        "last_resolved_ms": max(resolved_at) * 1000,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_kb": usage.ru_maxrss,
+    }))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("variant", choices=["passfort-webhooks", "passfort-polling", "passfort-sync", "httpx-poll-loop"])
+    parser.add_argument("--emulator-url", required=True, help="the emulator itself, for its admin API")
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--profiles", required=True)
+    parser.add_argument("--checks", type=int, default=10_000)
+    parser.add_argument("--webhook-secret", default="bench-webhook-secret")
+    asyncio.run(main(parser.parse_args()))
