@@ -166,7 +166,8 @@ NativeProgress = Callable[[int, int, int], None]
 class ProgressReporter:
     """Turns ``progress=`` into the callable the core calls after each item:
     a tqdm bar for ``True``, the user's callable otherwise. With ``loop``, the
-    call is moved onto that event loop's thread."""
+    call is moved onto that event loop's thread. ``with`` gives the callable
+    (or None) and closes the bar at the end."""
 
     def __init__(self, progress: ProgressArg, total: int, unit: str, loop: Optional["asyncio.AbstractEventLoop"] = None):
         self._bar: Any = None
@@ -202,7 +203,10 @@ class ProgressReporter:
         loop = self._loop
         return lambda done, total, failed: loop.call_soon_threadsafe(self._call, done, total, failed)
 
-    def close(self) -> None:
+    def __enter__(self) -> Optional[NativeProgress]:
+        return self.native
+
+    def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
             self._bar.close()
 

@@ -215,13 +215,10 @@ class AsyncClient(_ClientBase):
         shows a tqdm bar (``passfort[notebook]``); a callable gets a
         ``Progress``. Cancelling the await cancels the whole batch."""
         jobs = check_requests(requests)
-        reporter = ProgressReporter(progress, len(jobs), "check", _running_loop())
-        try:
+        with ProgressReporter(progress, len(jobs), "check", _running_loop()) as report:
             outcomes = await self._native.run_checks(
-                [job._native() for job in jobs], mode, timeout, concurrency, reporter.native, False
+                [job._native() for job in jobs], mode, timeout, concurrency, report, False
             )
-        finally:
-            reporter.close()
         return batch_result(jobs, outcomes)
 
     async def verify_tasks(
@@ -236,13 +233,10 @@ class AsyncClient(_ClientBase):
         """``verify_task`` for every request, ``concurrency`` at a time; one
         item per request, in input order, as ``run_checks``."""
         jobs = task_requests(requests)
-        reporter = ProgressReporter(progress, len(jobs), "task", _running_loop())
-        try:
+        with ProgressReporter(progress, len(jobs), "task", _running_loop()) as report:
             outcomes = await self._native.verify_tasks(
-                [job._native() for job in jobs], max_failures, timeout, concurrency, reporter.native, False
+                [job._native() for job in jobs], max_failures, timeout, concurrency, report, False
             )
-        finally:
-            reporter.close()
         return batch_result(jobs, outcomes)
 
     async def close(self) -> None:
@@ -349,13 +343,10 @@ class Client(_ClientBase):
         """Runs every check and waits for each, ``concurrency`` at a time; see
         ``AsyncClient.run_checks``. Ctrl-C cancels the whole batch."""
         jobs = check_requests(requests)
-        reporter = ProgressReporter(progress, len(jobs), "check")
-        try:
+        with ProgressReporter(progress, len(jobs), "check") as report:
             outcomes = self._native.run_checks(
-                [job._native() for job in jobs], mode, timeout, concurrency, reporter.native, True
+                [job._native() for job in jobs], mode, timeout, concurrency, report, True
             )
-        finally:
-            reporter.close()
         return batch_result(jobs, outcomes)
 
     def verify_tasks(
@@ -369,13 +360,10 @@ class Client(_ClientBase):
     ) -> BatchResult[VerifyOutcome]:
         """``verify_task`` for every request, ``concurrency`` at a time; see ``run_checks``."""
         jobs = task_requests(requests)
-        reporter = ProgressReporter(progress, len(jobs), "task")
-        try:
+        with ProgressReporter(progress, len(jobs), "task") as report:
             outcomes = self._native.verify_tasks(
-                [job._native() for job in jobs], max_failures, timeout, concurrency, reporter.native, True
+                [job._native() for job in jobs], max_failures, timeout, concurrency, report, True
             )
-        finally:
-            reporter.close()
         return batch_result(jobs, outcomes)
 
     def close(self) -> None:
