@@ -112,7 +112,6 @@ impl Client {
         P: Fn(BatchProgress) + Send + Sync,
     {
         validate(options)?;
-        options.wait.poll.validate()?;
         let pause = RateLimitPause::default();
         let pacing = Pacing { pause: &pause, retries: options.rate_limit_retries };
         Ok(run_batch(jobs, options.concurrency, progress, |job: CheckJob| async move {
@@ -134,7 +133,6 @@ impl Client {
         P: Fn(BatchProgress) + Send + Sync,
     {
         validate(options)?;
-        options.wait.poll.validate()?;
         let verify = VerifyOptions { max_failures, mode: options.mode, wait: options.wait };
         let pause = RateLimitPause::default();
         let pacing = Pacing { pause: &pause, retries: options.rate_limit_retries };
@@ -184,7 +182,7 @@ fn validate(options: &BatchOptions) -> Result<()> {
     if options.concurrency == 0 {
         return Err(Error::InvalidArgument("concurrency must be at least 1".into()));
     }
-    Ok(())
+    options.wait.poll.validate()
 }
 
 /// Runs `run_one` over the jobs, `concurrency` at a time, and puts the

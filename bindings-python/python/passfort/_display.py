@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ._batch import BatchItem, BatchResult, CheckRequest, TaskRequest
+from ._batch import BatchItem, BatchResult, CheckRequest
 from ._native import Check, Profile, Task, VerifyOutcome
 
 # How many rows a batch's HTML table shows before it only counts the rest.
