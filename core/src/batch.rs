@@ -85,9 +85,8 @@ impl RateLimitPause {
     fn pause_for(&self, wait: Duration) {
         let until = Instant::now() + wait;
         let mut slot = self.until.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none_or(|current| current < until) {
-            *slot = Some(until);
-        }
+        // The longer of the two waits (Option::is_none_or needs Rust 1.82; the MSRV is 1.80).
+        *slot = Some(slot.map_or(until, |current| current.max(until)));
     }
 
     /// Pauses the batch if `error` is a rate limit; says whether it was.
