@@ -65,35 +65,50 @@ pub struct BatchProgress {
 #[derive(Debug, Default)]
 struct RateLimitPause {
     until: Mutex<Option<Instant>>,
+    /// The rate limit that set the pause: the error of an item whose
+    /// deadline comes before the pause ends.
+    cause: Mutex<Option<crate::error::ApiError>>,
 }
 
 /// When PassFort gives no wait with its 429.
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
 
 impl RateLimitPause {
-    /// Waits out a pause set by any item.
-    async fn wait_turn(&self) {
+    /// Waits out a pause set by any item; the rate limit error if the pause
+    /// lasts past `deadline`.
+    async fn wait_turn(&self, deadline: Instant) -> Result<()> {
         loop {
             let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
             match until {
+                Some(until) if until > deadline => {
+                    let cause = self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                    return Err(cause.map_or(Error::Closed, |api| Error::Api(Box::new(api))));
+                }
                 Some(until) if until > Instant::now() => tokio::time::sleep_until(until.into()).await,
-                _ => return,
+                _ => return Ok(()),
             }
         }
     }
 
     fn pause_for(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        let Some(until) = Instant::now().checked_add(wait) else { return };
         let mut slot = self.until.lock().unwrap_or_else(|p| p.into_inner());
         // The longer of the two waits (Option::is_none_or needs Rust 1.82; the MSRV is 1.80).
         *slot = Some(slot.map_or(until, |current| current.max(until)));
     }
 
-    /// Pauses the batch if `error` is a rate limit; says whether it was.
-    fn on_error(&self, error: &Error) -> bool {
+    /// Pauses the batch if `error` is a rate limit whose wait is within
+    /// `max_wait` (the client's `max_retry_wait`); says whether it did. A
+    /// longer wait is not obeyed: the item ends with the rate limit error.
+    fn on_error(&self, error: &Error, max_wait: Duration) -> bool {
         match error {
             Error::Api(api) if api.kind == ApiErrorKind::RateLimited => {
-                self.pause_for(api.retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT));
+                let wait = api.retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
+                if wait > max_wait {
+                    return false;
+                }
+                *self.cause.lock().unwrap_or_else(|p| p.into_inner()) = Some((**api).clone());
+                self.pause_for(wait);
                 true
             }
             _ => false,
@@ -158,16 +173,27 @@ impl Client {
         let Some(pacing) = pacing else {
             return self.run_check_and_wait(profile_id, request, mode, wait).await;
         };
+        // The caller's deadline for this item wins over any pause.
+        let deadline = Instant::now().checked_add(wait.timeout).unwrap_or_else(far_future);
         let mut retries = 0;
         loop {
-            pacing.pause.wait_turn().await;
-            let result = self.run_check_and_wait(profile_id, request, mode, wait).await;
-            match &result {
-                Err(error) if retries < pacing.retries && pacing.pause.on_error(error) => retries += 1,
-                _ => return result,
+            pacing.pause.wait_turn(deadline).await?;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let wait = WaitOptions { timeout: remaining.max(Duration::from_millis(1)), ..*wait };
+            let result = self.run_check_and_wait(profile_id, request, mode, &wait).await;
+            match result {
+                Err(error) if retries < pacing.retries && pacing.pause.on_error(&error, self.config().max_retry_wait) => {
+                    retries += 1;
+                }
+                result => return result,
             }
         }
     }
+}
+
+/// An instant later than any deadline a caller can set.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 /// A batch's shared pause, and how often one item may be sent again for it.
@@ -178,10 +204,37 @@ pub(crate) struct Pacing<'a> {
 }
 
 fn validate(options: &BatchOptions) -> Result<()> {
-    if options.concurrency == 0 {
-        return Err(Error::InvalidArgument("concurrency must be at least 1".into()));
+    let (min, max) = crate::args::limits::CONCURRENCY;
+    if !(min..=max).contains(&(options.concurrency as u64)) {
+        return Err(Error::InvalidArgument(format!("concurrency must be {min} to {max}, not {}", options.concurrency)));
     }
-    options.wait.poll.validate()
+    options.wait.validate()
+}
+
+/// A batch's options as a binding received them; `None` is "not given".
+#[derive(Clone, Debug, Default)]
+pub struct BatchArgs {
+    pub concurrency: Option<f64>,
+    /// `"sync"` (the default for batches), `"async"` or `"server_default"`.
+    pub mode: Option<String>,
+    /// The wait for each item, from its start.
+    pub timeout: Option<f64>,
+    /// For `verify_tasks`: failed checks before a task is failed (default 3).
+    pub max_failures: Option<f64>,
+}
+
+impl BatchArgs {
+    /// The batch options and `max_failures`, defaulted and checked.
+    pub fn resolve(self, dialect: crate::args::Dialect) -> Result<(BatchOptions, u32)> {
+        use crate::args::limits;
+        let defaults = BatchOptions::default();
+        let (min, max) = limits::CONCURRENCY;
+        let concurrency = dialect.count("concurrency", self.concurrency, min, max)?.map_or(defaults.concurrency, |n| n as usize);
+        let mode = crate::args::check_mode(dialect, self.mode.as_deref(), defaults.mode)?;
+        let wait = crate::waiting::WaitArgs { timeout: self.timeout, poll_interval: None }.resolve(dialect)?;
+        let verify = crate::lifecycle::VerifyArgs { max_failures: self.max_failures, ..Default::default() }.resolve(dialect)?;
+        Ok((BatchOptions { concurrency, mode, wait, ..defaults }, verify.max_failures))
+    }
 }
 
 /// Runs `run_one` over the jobs, `concurrency` at a time, and puts the

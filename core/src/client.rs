@@ -29,7 +29,31 @@ pub enum CheckMode {
     ServerDefault,
 }
 
+impl std::str::FromStr for CheckMode {
+    type Err = Error;
+    /// `"sync"`, `"async"` or `"server_default"`.
+    fn from_str(text: &str) -> Result<Self> {
+        match text {
+            "sync" => Ok(CheckMode::Sync),
+            "async" => Ok(CheckMode::Async),
+            "server_default" => Ok(CheckMode::ServerDefault),
+            other => Err(Error::InvalidArgument(format!(
+                "mode must be \"sync\", \"async\" or \"server_default\", not {}",
+                crate::args::shown_text(other)
+            ))),
+        }
+    }
+}
+
 impl CheckMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckMode::Sync => "sync",
+            CheckMode::Async => "async",
+            CheckMode::ServerDefault => "server_default",
+        }
+    }
+
     fn query_value(self) -> Option<&'static str> {
         match self {
             CheckMode::Sync => Some("sync"),
@@ -86,15 +110,27 @@ impl CheckRequest {
         self
     }
 
-    fn validate(&self) -> Result<()> {
+    /// Checks the request before anything is sent.
+    pub fn validate(&self) -> Result<()> {
         if let Some((name, _)) = self.fields.iter().find(|(name, _)| matches!(name.as_str(), "check_type" | "task_ids" | "variant")) {
             return Err(Error::InvalidArgument(format!("{name} is set by its own argument, not as a field")));
         }
-        if self.check_type.as_str().trim().is_empty() {
-            return Err(Error::InvalidArgument("check_type must not be empty".into()));
+        validate_enum_value("check_type", self.check_type.as_str())?;
+        if self.task_ids.len() > crate::args::limits::MAX_TASK_IDS {
+            return Err(Error::InvalidArgument(format!(
+                "a check serves at most {} tasks, not {}",
+                crate::args::limits::MAX_TASK_IDS,
+                self.task_ids.len()
+            )));
         }
         for task_id in &self.task_ids {
             validate_id("task id", task_id)?;
+        }
+        for (name, value) in &self.fields {
+            if name.is_empty() || name.len() > crate::args::limits::MAX_ENUM_BYTES {
+                return Err(Error::InvalidArgument(format!("the field name {} is empty or too long", crate::args::shown_text(name))));
+            }
+            crate::args::check_json(name, value)?;
         }
         match &self.variant {
             Some(VariantSelector::Alias(value)) | Some(VariantSelector::Id(value)) if value.trim().is_empty() => {
@@ -165,6 +201,37 @@ impl Default for ProfileQuery {
     }
 }
 
+impl ProfileQuery {
+    /// A query as a binding received it; `None` is "not given".
+    pub fn from_args(dialect: crate::args::Dialect, query: Option<String>, page_size: Option<f64>) -> Result<Self> {
+        let (min, max) = crate::args::limits::PAGE_SIZE;
+        let page_size = dialect.count("page_size", page_size, min, max)?.map_or(Self::default().page_size, |n| n as u32);
+        let query = Self { query, page_size };
+        query.validate()?;
+        Ok(query)
+    }
+
+    /// Checked before the first page is asked for.
+    pub fn validate(&self) -> Result<()> {
+        let (min, max) = crate::args::limits::PAGE_SIZE;
+        if !(min..=max).contains(&u64::from(self.page_size)) {
+            return Err(Error::InvalidArgument(format!("page_size must be {min} to {max}, not {}", self.page_size)));
+        }
+        if let Some(text) = &self.query {
+            // The search goes into the URL: bounded so that it cannot make an
+            // oversized request (refused unsent, not retried as a lost one).
+            if text.len() > crate::args::limits::MAX_QUERY_BYTES || text.chars().any(char::is_control) {
+                return Err(Error::InvalidArgument(format!(
+                    "the search query must be at most {} bytes without control characters (it is {} bytes)",
+                    crate::args::limits::MAX_QUERY_BYTES,
+                    text.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A PassFort API client. Cheap to clone: clones share one connection pool
 /// and one webhook hub.
 #[derive(Clone)]
@@ -197,6 +264,7 @@ impl Client {
     }
 
     pub fn from_config(config: ClientConfig) -> Result<Self> {
+        config.validate()?;
         let verifier = match &config.webhook_secret {
             Some(secret) => Some(WebhookVerifier::new(secret.expose())?),
             None => None,
@@ -215,6 +283,17 @@ impl Client {
 
     pub fn config(&self) -> &ClientConfig {
         &self.transport.config
+    }
+
+    /// Closes the connection pool now: later calls on this client or its
+    /// clones fail with [`Error::Closed`]. Listeners are closed by their own
+    /// handles. Idempotent.
+    pub fn close(&self) {
+        self.transport.close();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.transport.is_closed()
     }
 
     pub(crate) fn transport(&self) -> &Transport {
@@ -242,12 +321,11 @@ impl Client {
     /// `POST /profiles`. Not retried once it may have reached PassFort.
     pub async fn create_profile(&self, role: impl Into<Role>, collected_data: Value) -> Result<Profile> {
         let role = role.into();
-        if role.as_str().trim().is_empty() {
-            return Err(Error::InvalidArgument("role must not be empty".into()));
-        }
+        validate_enum_value("role", role.as_str())?;
         if !(collected_data.is_object() || collected_data.is_null()) {
             return Err(Error::InvalidArgument("collected_data must be a JSON object".into()));
         }
+        crate::args::check_json("collected_data", &collected_data)?;
         let mut body = json!({ "role": role.as_str() });
         if !collected_data.is_null() {
             body["collected_data"] = collected_data;
@@ -267,9 +345,7 @@ impl Client {
 
     /// One page of `GET /profiles`.
     pub async fn list_profiles_page(&self, query: &ProfileQuery, offset: u64) -> Result<ProfilePage> {
-        if !(1..=200).contains(&query.page_size) {
-            return Err(Error::InvalidArgument(format!("page_size must be 1 to 200, not {}", query.page_size)));
-        }
+        query.validate()?;
         let mut request = self.get("/profiles", "/profiles".into());
         if let Some(text) = &query.query {
             request.query.push(("q", text.clone()));
@@ -398,6 +474,22 @@ pub(crate) fn validate_id(what: &str, id: &str) -> Result<()> {
     if plain {
         Ok(())
     } else {
-        Err(Error::InvalidArgument(format!("{what} {id:?} is not a PassFort id")))
+        Err(Error::InvalidArgument(format!("{what} {} is not a PassFort id", crate::args::shown_text(id))))
+    }
+}
+
+/// A check type or role: PassFort's names are upper-case words joined by `_`
+/// (open enums: a name this version does not know is still sent).
+fn validate_enum_value(what: &str, value: &str) -> Result<()> {
+    let plain = !value.is_empty()
+        && value.len() <= crate::args::limits::MAX_ENUM_BYTES
+        && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if plain {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{what} {} is not a PassFort name (upper-case letters, digits and _)",
+            crate::args::shown_text(value)
+        )))
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::args::Dialect;
 use crate::error::{Error, Result};
 
 /// The production API.
@@ -12,16 +13,18 @@ pub const ENV_API_KEY: &str = "PASSFORT_API_KEY";
 /// Environment variable read when no base URL is given.
 pub const ENV_BASE_URL: &str = "PASSFORT_BASE_URL";
 
-/// An API key or shared secret. Its `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// An API key, shared secret or password. Its `Debug` and `Display` never
+/// show it, and its memory is overwritten when it is dropped. Not comparable:
+/// compare secrets only in constant time (see `webhooks.rs`).
+#[derive(Clone)]
+pub struct Secret(zeroize::Zeroizing<String>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(zeroize::Zeroizing::new(value.into()))
     }
 
-    /// The secret itself; call only where it is sent.
+    /// The secret itself; call only where it is sent or compared.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -39,7 +42,9 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Everything a [`crate::Client`] is built from. Build one with [`crate::Client::builder`].
+/// Everything a [`crate::Client`] is built from. Build one with
+/// [`crate::Client::builder`]; a hand-made one is checked by
+/// [`crate::Client::from_config`] all the same.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub(crate) api_key: Secret,
@@ -60,7 +65,8 @@ pub struct ClientConfig {
     /// Largest backoff step.
     pub backoff_max: Duration,
     /// The longest server-requested wait (`Retry-After`) we honour before
-    /// giving up and surfacing the rate limit to the caller instead.
+    /// giving up and surfacing the rate limit to the caller instead. Every
+    /// wait a server asks for is capped by it, batches' pauses included.
     pub max_retry_wait: Duration,
     /// Responses larger than this are not read into memory.
     pub max_response_bytes: usize,
@@ -76,6 +82,86 @@ pub struct ClientConfig {
     /// HTTP/1.1); further requests wait for one to finish. Bounds the memory
     /// and sockets of thousands of concurrent calls.
     pub max_connections: usize,
+    /// Allows a plain `http://` base URL on a host other than loopback. Off by
+    /// default: the API key and personal data would cross the network in clear.
+    pub allow_insecure_http: bool,
+    /// Puts the start of an undecodable answer's body into errors. Off by
+    /// default: PassFort's bodies carry names and dates of birth. For debugging.
+    pub include_body_snippets: bool,
+}
+
+impl ClientConfig {
+    /// Checks every field; a config that passes cannot hang or panic the client.
+    pub fn validate(&self) -> Result<()> {
+        use crate::args::limits;
+        if self.api_key.expose().trim().is_empty() {
+            return Err(Error::Config(format!("no API key: pass one or set {ENV_API_KEY}")));
+        }
+        if self.api_key.expose().chars().any(|c| c.is_control()) {
+            return Err(Error::Config("the API key contains control characters".into()));
+        }
+        check_base_url(&self.base_url, self.allow_insecure_http)?;
+        if self.webhook_secret.as_ref().is_some_and(|secret| secret.expose().is_empty()) {
+            return Err(Error::Config("the webhook secret must not be empty".into()));
+        }
+        let (min, max) = limits::MAX_CONNECTIONS;
+        if !(min..=max).contains(&(self.max_connections as u64)) {
+            return Err(Error::Config(format!("max_connections must be {min} to {max}, not {}", self.max_connections)));
+        }
+        let (min, max) = limits::MAX_RETRIES;
+        if !(min..=max).contains(&u64::from(self.max_retries)) {
+            return Err(Error::Config(format!("max_retries must be {min} to {max}, not {}", self.max_retries)));
+        }
+        for (name, value, range) in [
+            ("connect timeout", self.connect_timeout, limits::REQUEST_TIMEOUT),
+            ("request timeout", self.request_timeout, limits::REQUEST_TIMEOUT),
+            ("sync timeout", self.sync_timeout, limits::REQUEST_TIMEOUT),
+            ("max retry wait", self.max_retry_wait, limits::MAX_RETRY_WAIT),
+            ("backoff base", self.backoff_base, limits::MAX_RETRY_WAIT),
+            ("backoff max", self.backoff_max, limits::MAX_RETRY_WAIT),
+            ("reconcile grace", self.reconcile_grace, limits::REQUEST_TIMEOUT),
+            ("clock skew", self.clock_skew, limits::REQUEST_TIMEOUT),
+        ] {
+            if value.is_zero() || value > range.max {
+                return Err(Error::Config(format!("the {name} must be greater than zero and at most {:?}", range.max)));
+            }
+        }
+        if self.max_response_bytes == 0 {
+            return Err(Error::Config("max_response_bytes must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Refuses base URLs that would leak the key: credentials in the URL, or
+/// plain http to anything but loopback unless `allow_insecure_http`. Messages
+/// never repeat the URL, which may carry credentials.
+fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<()> {
+    let url = reqwest::Url::parse(base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "the base URL must not carry credentials (user:password@); pass the API key as api_key".into(),
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config("the base URL must not carry a query or fragment".into()));
+    }
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(host) => Ok(()),
+        "http" => Err(Error::Config(format!(
+            "the base URL uses plain http:// to {host}, which would send the API key and personal data unencrypted; \
+             use https://, or set allow_insecure_http if this is really wanted"
+        ))),
+        scheme => Err(Error::Config(format!("the base URL must start with https:// or http://, not {scheme}:"))),
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
 }
 
 /// Builds a [`crate::Client`]; unset values come from the environment, then defaults.
@@ -95,10 +181,52 @@ pub struct ClientBuilder {
     reconcile_grace: Option<Duration>,
     clock_skew: Option<Duration>,
     max_connections: Option<usize>,
+    allow_insecure_http: Option<bool>,
+    include_body_snippets: Option<bool>,
     binding: Option<String>,
 }
 
+/// A client's settings as a binding received them: `None` is "not given".
+/// Numbers are in the [`Dialect`]'s unit and checked by [`ClientBuilder::from_options`].
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    pub api_key: Option<Secret>,
+    pub base_url: Option<String>,
+    pub webhook_secret: Option<Secret>,
+    pub timeout: Option<f64>,
+    pub connect_timeout: Option<f64>,
+    pub sync_timeout: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub max_retry_wait: Option<f64>,
+    pub max_connections: Option<f64>,
+    pub allow_insecure_http: Option<bool>,
+    pub include_body_snippets: Option<bool>,
+    /// e.g. `python/3.11`, for the user agent.
+    pub binding: Option<String>,
+}
+
 impl ClientBuilder {
+    /// A builder from a binding's options, each checked against its range.
+    pub fn from_options(dialect: Dialect, options: ClientOptions) -> Result<Self> {
+        use crate::args::limits;
+        let count = |name, value, (min, max)| dialect.count(name, value, min, max);
+        Ok(Self {
+            api_key: options.api_key,
+            webhook_secret: options.webhook_secret,
+            base_url: options.base_url,
+            connect_timeout: dialect.duration("connect_timeout", options.connect_timeout, limits::REQUEST_TIMEOUT)?,
+            request_timeout: dialect.duration("timeout", options.timeout, limits::REQUEST_TIMEOUT)?,
+            sync_timeout: dialect.duration("sync_timeout", options.sync_timeout, limits::REQUEST_TIMEOUT)?,
+            max_retries: count("max_retries", options.max_retries, limits::MAX_RETRIES)?.map(|n| n as u32),
+            max_retry_wait: dialect.duration("max_retry_wait", options.max_retry_wait, limits::MAX_RETRY_WAIT)?,
+            max_connections: count("max_connections", options.max_connections, limits::MAX_CONNECTIONS)?.map(|n| n as usize),
+            allow_insecure_http: options.allow_insecure_http,
+            include_body_snippets: options.include_body_snippets,
+            binding: options.binding,
+            ..Self::default()
+        })
+    }
+
     /// The API key; falls back to `PASSFORT_API_KEY`.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(Secret::new(key));
@@ -180,6 +308,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Allows plain `http://` to a host other than loopback. Default off.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = Some(allow);
+        self
+    }
+
+    /// Puts the start of undecodable bodies into errors (personal data!). Default off.
+    pub fn include_body_snippets(mut self, include: bool) -> Self {
+        self.include_body_snippets = Some(include);
+        self
+    }
+
     /// Names the binding in the user agent, e.g. `python/3.11` or `node/20.1`.
     pub fn binding(mut self, binding: impl Into<String>) -> Self {
         self.binding = Some(binding.into());
@@ -192,35 +332,14 @@ impl ClientBuilder {
             Some(key) => key,
             None => Secret::new(std::env::var(ENV_API_KEY).unwrap_or_default()),
         };
-        if api_key.expose().trim().is_empty() {
-            return Err(Error::Config(format!(
-                "no API key: pass one or set {ENV_API_KEY}"
-            )));
-        }
-        if api_key.expose().chars().any(|c| c.is_control()) {
-            return Err(Error::Config("the API key contains control characters".into()));
-        }
         let base_url = self
             .base_url
             .or_else(|| std::env::var(ENV_BASE_URL).ok().filter(|url| !url.trim().is_empty()))
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(Error::Config(format!("base URL {base_url:?} must start with https:// or http://")));
-        }
-        if base_url.contains('?') || base_url.contains('#') {
-            return Err(Error::Config("the base URL must not carry a query or fragment".into()));
-        }
         let mut user_agent = format!("passfort-sdk/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(binding) = self.binding {
-            user_agent.push(' ');
-            user_agent.push_str(&binding);
-        } else {
-            user_agent.push_str(" rust");
-        }
-        if self.webhook_secret.as_ref().is_some_and(|secret| secret.expose().is_empty()) {
-            return Err(Error::Config("the webhook secret must not be empty".into()));
-        }
+        user_agent.push(' ');
+        user_agent.push_str(self.binding.as_deref().unwrap_or("rust"));
         let config = ClientConfig {
             api_key,
             webhook_secret: self.webhook_secret,
@@ -237,24 +356,47 @@ impl ClientBuilder {
             clock_skew: self.clock_skew.unwrap_or(Duration::from_secs(5)),
             user_agent,
             max_connections: self.max_connections.unwrap_or(256),
+            allow_insecure_http: self.allow_insecure_http.unwrap_or(false),
+            include_body_snippets: self.include_body_snippets.unwrap_or(false),
         };
-        if config.max_connections == 0 {
-            return Err(Error::Config("max_connections must be at least 1".into()));
-        }
-        for (name, value) in [
-            ("connect timeout", config.connect_timeout),
-            ("request timeout", config.request_timeout),
-            ("sync timeout", config.sync_timeout),
-        ] {
-            if value.is_zero() {
-                return Err(Error::Config(format!("the {name} must be greater than zero")));
-            }
-        }
+        config.validate()?;
         Ok(config)
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<crate::Client> {
         crate::Client::from_config(self.config()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_for(url: &str) -> Result<ClientConfig> {
+        crate::Client::builder().api_key("key").base_url(url).config()
+    }
+
+    #[test]
+    fn base_urls_that_would_leak_the_key_are_refused() {
+        assert!(config_for("https://api.passfort.com/4.0").is_ok());
+        assert!(config_for("http://127.0.0.1:8080/4.0").is_ok());
+        assert!(config_for("http://localhost:8080/4.0").is_ok());
+        assert!(config_for("http://[::1]:8080/4.0").is_ok());
+        let plain = config_for("http://api.example.com/4.0").unwrap_err().to_string();
+        assert!(plain.contains("allow_insecure_http"), "{plain}");
+        assert!(crate::Client::builder().api_key("k").base_url("http://api.example.com").allow_insecure_http(true).config().is_ok());
+        let credentials = config_for("https://user:hunter2@api.passfort.com/4.0").unwrap_err().to_string();
+        assert!(!credentials.contains("hunter2") && credentials.contains("credentials"), "{credentials}");
+    }
+
+    #[test]
+    fn hand_made_configs_are_checked_too() {
+        let mut config = config_for("https://api.passfort.com/4.0").unwrap();
+        config.max_connections = 0;
+        assert!(crate::Client::from_config(config.clone()).is_err());
+        config.max_connections = 1;
+        config.request_timeout = Duration::from_secs(u64::MAX);
+        assert!(crate::Client::from_config(config).is_err());
     }
 }

@@ -25,9 +25,20 @@ pub enum Error {
     #[error("connection error on {method} {path}: {message}{}", sent_note(*request_sent))]
     Connection { method: String, path: String, message: String, request_sent: bool },
 
-    /// The answer was not the JSON we expected; `snippet` is the start of the body.
-    #[error("could not decode the answer to {method} {path} (HTTP {status}): {message}; body starts {snippet:?}")]
-    Decode { method: String, path: String, status: u16, message: String, snippet: String },
+    /// The answer was not the JSON we expected. `message` says where and what
+    /// kind of error, never the body's content; `snippet`, the start of the
+    /// body, is kept only when the client was built with `include_body_snippets`.
+    #[error("could not decode the answer to {method} {path} (HTTP {status}, {body_bytes} bytes): {message}{}", snippet_note(snippet.as_deref()))]
+    Decode { method: String, path: String, status: u16, message: String, body_bytes: usize, snippet: Option<String> },
+
+    /// PassFort's API never redirects: a 3xx answer (from a proxy, say) is not
+    /// followed, so that neither the API key nor a body goes to another host.
+    #[error("{method} {path} was answered {status} redirecting to {}; redirects are not followed", target_host.as_deref().unwrap_or("an unnamed location"))]
+    Redirect { method: String, path: String, status: u16, target_host: Option<String> },
+
+    /// The client was closed with `close()`.
+    #[error("the client is closed")]
+    Closed,
 
     /// A bad argument, caught before any request was sent.
     #[error("invalid argument: {0}")]
@@ -60,6 +71,10 @@ pub enum Error {
     Webhook { kind: WebhookErrorKind, message: String },
 }
 
+fn snippet_note(snippet: Option<&str>) -> String {
+    snippet.map(|text| format!("; body starts {text:?}")).unwrap_or_default()
+}
+
 fn sent_note(request_sent: bool) -> &'static str {
     if request_sent {
         " (the request may have reached PassFort)"
@@ -89,6 +104,19 @@ pub enum ApiErrorKind {
 }
 
 impl ApiErrorKind {
+    /// The error code of an API error of this kind (see [`Error::code`]).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Authentication => "authentication",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::RateLimited => "rate_limited",
+            Self::Server => "server",
+            Self::Other => "api",
+        }
+    }
+
     pub fn from_status(status: u16) -> Self {
         match status {
             400 | 422 => Self::BadRequest,
@@ -115,7 +143,8 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
     pub method: String,
     pub path: String,
-    /// The start of a body that was not PassFort's error JSON (an HTML proxy page, say).
+    /// The start of a body that was not PassFort's error JSON (an HTML proxy
+    /// page, say); only with `include_body_snippets`, as it may hold personal data.
     pub body_snippet: Option<String>,
 }
 
@@ -169,9 +198,53 @@ impl Error {
             Error::Timeout { request_sent, .. } | Error::Connection { request_sent, .. } => *request_sent,
             Error::Api(api) => matches!(api.status, 500 | 502 | 503 | 504),
             Error::Decode { .. } | Error::AmbiguousCheckCreation { .. } => true,
-            Error::InvalidArgument(_) | Error::Config(_) | Error::WaitTimeout { .. } | Error::Webhook { .. } => false,
+            Error::InvalidArgument(_)
+            | Error::Config(_)
+            | Error::WaitTimeout { .. }
+            | Error::Webhook { .. }
+            | Error::Redirect { .. }
+            | Error::Closed => false,
         }
     }
+
+    /// A stable name for the kind of error, the same in every language: the
+    /// bindings choose their exception class by it (see [`Error::CODES`]).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Api(api) => api.kind.code(),
+            Error::Timeout { .. } => "timeout",
+            Error::Connection { .. } => "connection",
+            Error::Decode { .. } => "decode",
+            Error::Redirect { .. } => "redirect",
+            Error::InvalidArgument(_) => "invalid_argument",
+            Error::Config(_) => "configuration",
+            Error::WaitTimeout { .. } => "wait_timeout",
+            Error::AmbiguousCheckCreation { .. } => "ambiguous_check_creation",
+            Error::Webhook { .. } => "webhook",
+            Error::Closed => "closed",
+        }
+    }
+
+    /// Every value [`Error::code`] can take.
+    pub const CODES: &'static [&'static str] = &[
+        "bad_request",
+        "authentication",
+        "not_found",
+        "conflict",
+        "rate_limited",
+        "server",
+        "api",
+        "timeout",
+        "connection",
+        "decode",
+        "redirect",
+        "invalid_argument",
+        "configuration",
+        "wait_timeout",
+        "ambiguous_check_creation",
+        "webhook",
+        "closed",
+    ];
 }
 
 /// Renders an error with its whole `source()` chain, skipping repeats, so that

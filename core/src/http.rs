@@ -40,7 +40,9 @@ impl ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Transport {
     pub config: ClientConfig,
-    http: reqwest::Client,
+    /// `None` once closed: dropping the pool closes its idle connections now,
+    /// rather than when the last clone of the client is garbage-collected.
+    http: std::sync::RwLock<Option<reqwest::Client>>,
     api_key_header: http::HeaderValue,
     /// The base URL parsed once: each request only sets its path, rather
     /// than parsing a whole URL (host, IDNA and all) every time.
@@ -56,6 +58,9 @@ impl Transport {
             .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
         api_key_header.set_sensitive(true);
         let http = reqwest::Client::builder()
+            // PassFort never redirects; following one would send the `apikey`
+            // header (which reqwest does not strip) and bodies to another host.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
@@ -64,15 +69,24 @@ impl Transport {
             .build()
             .map_err(|error| Error::Config(cause_chain(&error)))?;
         let base_url = reqwest::Url::parse(&config.base_url)
-            .map_err(|error| Error::Config(format!("base URL {:?} is not a URL: {error}", config.base_url)))?;
+            .map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
-        Ok(Self { config, http, api_key_header, base_url, in_flight })
+        Ok(Self { config, http: std::sync::RwLock::new(Some(http)), api_key_header, base_url, in_flight })
+    }
+
+    /// Closes the connection pool; every later request fails with [`Error::Closed`].
+    pub fn close(&self) {
+        self.http.write().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.http.read().unwrap_or_else(|p| p.into_inner()).is_none()
     }
 
     /// Sends the request, retrying as allowed, and decodes a 2xx answer.
     pub async fn send_json<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T> {
         let (status, body) = self.send(request).await?;
-        decode(request, status, &body)
+        decode(request, status, &body, self.config.include_body_snippets)
     }
 
     /// Sends the request, retrying as allowed; gives back a 2xx answer's status and body.
@@ -119,11 +133,11 @@ impl Transport {
     }
 
     async fn attempt(&self, request: &ApiRequest) -> Result<(u16, Bytes)> {
-        let _permit = self.in_flight.acquire().await.expect("the semaphore is never closed");
+        let _permit = self.in_flight.acquire().await.map_err(|_| Error::Closed)?;
+        let http = self.http.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or(Error::Closed)?;
         let mut url = self.base_url.clone();
         url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), request.path));
-        let mut builder = self
-            .http
+        let mut builder = http
             .request(request.method.clone(), url)
             .header("apikey", self.api_key_header.clone())
             .header(http::header::ACCEPT, "application/json")
@@ -141,7 +155,10 @@ impl Transport {
         if (200..300).contains(&status) {
             return Ok((status, body));
         }
-        Err(api_error(request, status, &headers, &body))
+        if (300..400).contains(&status) {
+            return Err(redirect_error(request, status, &headers));
+        }
+        Err(api_error(request, status, &headers, &body, self.config.include_body_snippets))
     }
 
     /// Reads the body, refusing to hold more than `max_response_bytes`.
@@ -167,19 +184,45 @@ fn too_large(request: &ApiRequest, status: u16, limit: usize) -> Error {
         path: request.path.clone(),
         status,
         message: format!("the answer is larger than {limit} bytes and was not read further"),
-        snippet: String::new(),
+        body_bytes: limit,
+        snippet: None,
     }
 }
 
-/// Decodes a 2xx body as `T`.
-pub(crate) fn decode<T: DeserializeOwned>(request: &ApiRequest, status: u16, body: &[u8]) -> Result<T> {
+/// The host a redirect points to, never its path or query (which may carry data).
+fn redirect_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap) -> Error {
+    let target_host = headers
+        .get(http::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(|location| match reqwest::Url::parse(location) {
+            Ok(url) => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?")),
+            Err(_) => "a relative location on the same host".to_owned(),
+        });
+    Error::Redirect { method: request.method.to_string(), path: request.path.clone(), status, target_host }
+}
+
+/// Decodes a 2xx body as `T`. The error says where decoding failed and what
+/// kind of failure it was, never what the body held: serde's own messages
+/// quote the offending value, which may be a name or a date of birth.
+pub(crate) fn decode<T: DeserializeOwned>(request: &ApiRequest, status: u16, body: &[u8], with_snippet: bool) -> Result<T> {
     serde_json::from_slice(body).map_err(|error| Error::Decode {
         method: request.method.to_string(),
         path: request.path.clone(),
         status,
-        message: if body.is_empty() { "empty body".to_owned() } else { error.to_string() },
-        snippet: snippet(body),
+        message: if body.is_empty() { "empty body".to_owned() } else { decode_failure(&error) },
+        body_bytes: body.len(),
+        snippet: with_snippet.then(|| snippet(body)),
     })
+}
+
+fn decode_failure(error: &serde_json::Error) -> String {
+    let what = match error.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Eof => "JSON cut short",
+    };
+    format!("{what} at line {} column {}", error.line(), error.column())
 }
 
 fn transport_error(request: &ApiRequest, error: &reqwest::Error) -> Error {
@@ -203,7 +246,7 @@ fn message_without_url(error: &reqwest::Error) -> String {
     }
 }
 
-fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body: &[u8]) -> Error {
+fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body: &[u8], with_snippet: bool) -> Error {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         #[serde(default, deserialize_with = "one_or_many")]
@@ -211,6 +254,7 @@ fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body:
     }
     let parsed = serde_json::from_slice::<ErrorBody>(body).ok();
     let body_snippet = match &parsed {
+        _ if !with_snippet => None,
         Some(parsed) if !parsed.errors.is_empty() => None,
         _ if body.is_empty() => None,
         _ => Some(snippet(body)),
@@ -219,7 +263,7 @@ fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body:
         .iter()
         .find_map(|name| headers.get(*name))
         .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
+        .map(|id| id.chars().take(128).collect());
     Error::Api(Box::new(ApiError {
         kind: ApiErrorKind::from_status(status),
         status,

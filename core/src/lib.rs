@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod args;
 mod batch;
 mod bounded;
 mod client;
@@ -28,18 +29,19 @@ pub mod timestamp;
 mod waiting;
 pub mod webhooks;
 
-pub use batch::{BatchOptions, BatchProgress, CheckJob, TaskJob};
+pub use args::{CheckArgs, Dialect};
+pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
 pub use client::{CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
-pub use config::{ClientBuilder, ClientConfig, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
+pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Error, Result};
 pub use models::{
     Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState,
     TaskType, Variant, WhoAmI,
 };
-pub use lifecycle::{VerifyOptions, VerifyOutcome, VerifyStop};
-pub use listener::WebhookListener;
+pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
+pub use listener::{ListenerOptions, WebhookListener};
 pub use retry::RetryClass;
-pub use waiting::{FinishedCheck, PollSchedule, ResolvedBy, WaitOptions};
+pub use waiting::{FinishedCheck, PollSchedule, ResolvedBy, WaitArgs, WaitOptions};
 pub use webhooks::{CheckSubscription, WebhookErrorKind, WebhookEvent, WebhookEventKind, WebhookHub, WebhookVerifier};
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.

@@ -28,6 +28,26 @@ impl Default for VerifyOptions {
     }
 }
 
+/// [`VerifyOptions`] as a binding received them; `None` is "not given".
+#[derive(Clone, Debug, Default)]
+pub struct VerifyArgs {
+    pub max_failures: Option<f64>,
+    pub mode: Option<String>,
+    pub wait: crate::waiting::WaitArgs,
+}
+
+impl VerifyArgs {
+    pub fn resolve(self, dialect: crate::args::Dialect) -> Result<VerifyOptions> {
+        let defaults = VerifyOptions::default();
+        let (min, max) = crate::args::limits::MAX_FAILURES;
+        Ok(VerifyOptions {
+            max_failures: dialect.count("max_failures", self.max_failures, min, max)?.map_or(defaults.max_failures, |n| n as u32),
+            mode: crate::args::check_mode(dialect, self.mode.as_deref(), defaults.mode)?,
+            wait: self.wait.resolve(dialect)?,
+        })
+    }
+}
+
 /// Why [`Client::verify_task`] stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VerifyStop {
@@ -78,7 +98,7 @@ impl Client {
     pub async fn wait_for_check(&self, profile_id: &str, check_id: &str, options: &WaitOptions) -> Result<FinishedCheck> {
         validate_id("profile id", profile_id)?;
         validate_id("check id", check_id)?;
-        options.poll.validate()?;
+        options.validate()?;
         let mut progress = WaitProgress { started: Instant::now(), last_state: None, polls: 1 };
         let subscription = self.webhooks().subscribe(check_id);
         match self.get_check(profile_id, check_id).await {
@@ -103,7 +123,7 @@ impl Client {
         mode: CheckMode,
         options: &WaitOptions,
     ) -> Result<FinishedCheck> {
-        options.poll.validate()?;
+        options.validate()?;
         let started = Instant::now();
         let check = self.run_check(profile_id, request, mode).await?;
         if check.is_complete() {
@@ -125,7 +145,8 @@ impl Client {
         options: &WaitOptions,
         mut progress: WaitProgress,
     ) -> Result<FinishedCheck> {
-        let deadline = progress.started + options.timeout;
+        // In range (validated), so this cannot overflow; saturate all the same.
+        let deadline = progress.started.checked_add(options.timeout).unwrap_or(progress.started);
         let mut scheduled_reads = 0;
         loop {
             let now = Instant::now();
@@ -180,9 +201,11 @@ impl Client {
     ) -> Result<VerifyOutcome> {
         validate_id("profile id", profile_id)?;
         validate_id("task id", task_id)?;
-        if options.max_failures == 0 {
-            return Err(Error::InvalidArgument("max_failures must be at least 1".into()));
+        let (min, max) = crate::args::limits::MAX_FAILURES;
+        if !(min..=max).contains(&u64::from(options.max_failures)) {
+            return Err(Error::InvalidArgument(format!("max_failures must be {min} to {max}, not {}", options.max_failures)));
         }
+        options.wait.validate()?;
         let mut request = request.clone();
         if !request.task_ids.iter().any(|id| id == task_id) {
             request.task_ids.push(task_id.to_owned());

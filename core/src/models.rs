@@ -191,9 +191,16 @@ impl<T: PartialEq> PartialEq for Resource<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Resource<T> {
+/// Shows the id and the size only: a resource's fields carry names, dates of
+/// birth and document data, which must not reach logs by way of `{:?}`.
+impl<T> fmt::Debug for Resource<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.fields.fmt(f)
+        let name = std::any::type_name::<T>().rsplit("::").next().unwrap_or("Resource").trim_end_matches("Fields");
+        let id = self.field("id");
+        f.debug_struct(name)
+            .field("id", &id.as_ref().and_then(Value::as_str).unwrap_or("?"))
+            .field("json_bytes", &self.raw.get().len())
+            .finish_non_exhaustive()
     }
 }
 

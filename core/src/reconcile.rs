@@ -26,9 +26,19 @@ impl Client {
         loop {
             let sent_at = Utc::now();
             let error = match self.transport().send_json::<Check>(request).await {
+                Ok(created) if self.claim_check(&created.id) => return Ok(created),
                 Ok(created) => {
-                    self.claim_check(&created.id);
-                    return Ok(created);
+                    // Another call of this client, whose own answer was lost,
+                    // adopted the check this request created while the answer
+                    // was on its way. That call's request may have created a
+                    // check too: look for it as if this answer had been lost.
+                    tracing::info!(profile_id, check_id = created.id.as_str(), "created check already adopted by another call; reconciling");
+                    Error::Connection {
+                        method: "POST".into(),
+                        path: request.path.clone(),
+                        message: "the check created was adopted by another call".into(),
+                        request_sent: true,
+                    }
                 }
                 Err(error) if !error.may_have_reached_server() => return Err(error),
                 Err(error) => error,
@@ -87,7 +97,10 @@ fn matches_request(candidate: &Check, request: &CheckRequest, earliest: DateTime
         Some(VariantSelector::Alias(alias)) => candidate.variant.as_ref().and_then(|v| v.alias.as_ref()) == Some(alias),
         Some(VariantSelector::Id(id)) => candidate.variant.as_ref().and_then(|v| v.id.as_ref()) == Some(id),
     };
+    // A type-specific field (`document_id`, ...) must be echoed with the same
+    // value: a check for another document is not this request's check.
+    let same_fields = request.fields.iter().all(|(name, value)| candidate.field(name).as_ref() == Some(value));
     // instructed_on has whole seconds: compare against the second we sent in.
     let recent = candidate.instructed_on.is_some_and(|instructed| instructed >= earliest.trunc_subsecs(0));
-    candidate.check_type == request.check_type && same_tasks && same_variant && recent
+    candidate.check_type == request.check_type && same_tasks && same_variant && same_fields && recent
 }

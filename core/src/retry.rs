@@ -48,11 +48,21 @@ pub fn delay_before_retry(config: &ClientConfig, retry: u32, error: &Error) -> O
     Some(ceiling.mul_f64(fastrand::f64()))
 }
 
+/// The longest wait a server can ask for, as far as we count: anything longer
+/// (`Retry-After: 1e300`) is taken as this, which is already more than any
+/// client's `max_retry_wait`, so the rate limit is surfaced, not waited out.
+pub const SERVER_WAIT_CAP: Duration = crate::args::limits::MAX_RETRY_WAIT.max;
+
 /// The wait a server asked for: `Retry-After` (seconds or an HTTP date), or
 /// PassFort's `X-RateLimit-Retry-Secs`, or on a 429 `X-RateLimit-Reset-Secs`.
+/// Any proxy can send these: every value is clamped to [`SERVER_WAIT_CAP`],
+/// and a negative, non-numeric or non-finite one is ignored.
 pub fn server_requested_wait(status: u16, headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let seconds = |text: &str| text.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64);
+    let seconds = |text: &str| {
+        let seconds = text.parse::<f64>().ok().filter(|s| !s.is_nan() && *s >= 0.0)?;
+        Some(Duration::try_from_secs_f64(seconds).unwrap_or(SERVER_WAIT_CAP).min(SERVER_WAIT_CAP))
+    };
     if let Some(wait) = header("x-ratelimit-retry-secs").and_then(seconds) {
         return Some(wait);
     }
@@ -61,8 +71,8 @@ pub fn server_requested_wait(status: u16, headers: &HeaderMap) -> Option<Duratio
             return Some(wait);
         }
         if let Ok(date) = chrono::DateTime::parse_from_rfc2822(text) {
-            let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
-            return Some(wait.to_std().unwrap_or_default());
+            let wait = date.with_timezone(&chrono::Utc).signed_duration_since(chrono::Utc::now());
+            return Some(wait.to_std().unwrap_or_default().min(SERVER_WAIT_CAP));
         }
     }
     if status == 429 {
@@ -85,6 +95,28 @@ mod tests {
         assert_eq!(server_requested_wait(429, &headers), Some(Duration::from_secs(2)));
         headers.insert("x-ratelimit-retry-secs", "0.5".parse().unwrap());
         assert_eq!(server_requested_wait(429, &headers), Some(Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn absurd_waits_are_clamped_or_ignored_never_a_panic() {
+        for (value, expected) in [
+            ("1e300", Some(SERVER_WAIT_CAP)),
+            ("1e19", Some(SERVER_WAIT_CAP)),
+            ("18446744073709551616", Some(SERVER_WAIT_CAP)),
+            ("inf", Some(SERVER_WAIT_CAP)),
+            ("-1", None),
+            ("NaN", None),
+            ("-inf", None),
+            ("soon", None),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(SERVER_WAIT_CAP)),
+        ] {
+            let names: &[&str] = if value.contains("GMT") { &["retry-after"] } else { &["retry-after", "x-ratelimit-retry-secs", "x-ratelimit-reset-secs"] };
+            for name in names {
+                let mut headers = HeaderMap::new();
+                headers.insert(*name, value.parse().unwrap());
+                assert_eq!(server_requested_wait(429, &headers), expected, "{name}: {value}");
+            }
+        }
     }
 }
 

@@ -20,6 +20,43 @@ impl Default for WaitOptions {
     }
 }
 
+impl WaitOptions {
+    pub(crate) fn validate(&self) -> crate::Result<()> {
+        let range = crate::args::limits::WAIT_TIMEOUT;
+        if self.timeout.is_zero() || self.timeout > range.max {
+            return Err(Error::InvalidArgument(format!(
+                "the wait timeout must be greater than zero and at most {} s, not {:?}",
+                range.max.as_secs(),
+                self.timeout
+            )));
+        }
+        self.poll.validate()
+    }
+}
+
+/// A wait's options as a binding received them; `None` is "not given".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WaitArgs {
+    /// The overall deadline of the wait.
+    pub timeout: Option<f64>,
+    /// A fixed interval between reads, instead of the default backoff.
+    pub poll_interval: Option<f64>,
+}
+
+impl WaitArgs {
+    pub fn resolve(self, dialect: crate::args::Dialect) -> crate::Result<WaitOptions> {
+        use crate::args::limits;
+        let mut options = WaitOptions::default();
+        if let Some(timeout) = dialect.duration("timeout", self.timeout, limits::WAIT_TIMEOUT)? {
+            options.timeout = timeout;
+        }
+        if let Some(interval) = dialect.duration("poll_interval", self.poll_interval, limits::POLL_INTERVAL)? {
+            options.poll = PollSchedule::Fixed(interval);
+        }
+        Ok(options)
+    }
+}
+
 /// When to read a check that has not finished.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PollSchedule {
@@ -51,16 +88,20 @@ impl PollSchedule {
             }
         };
         if webhooks_expected {
-            (base * SLOWER_WHILE_WEBHOOKS_EXPECTED).min(max * SLOWER_WHILE_WEBHOOKS_EXPECTED)
+            base.saturating_mul(SLOWER_WHILE_WEBHOOKS_EXPECTED).min(max.saturating_mul(SLOWER_WHILE_WEBHOOKS_EXPECTED))
         } else {
             base
         }
     }
 
     pub(crate) fn validate(&self) -> crate::Result<()> {
+        let range = crate::args::limits::POLL_INTERVAL;
+        let in_range = |interval: Duration| interval >= range.min && interval <= range.max;
         let ok = match *self {
-            PollSchedule::Fixed(interval) => !interval.is_zero(),
-            PollSchedule::Backoff { first, factor, max } => !first.is_zero() && factor >= 1.0 && max >= first,
+            PollSchedule::Fixed(interval) => in_range(interval),
+            PollSchedule::Backoff { first, factor, max } => {
+                in_range(first) && in_range(max) && factor.is_finite() && (1.0..=100.0).contains(&factor) && max >= first
+            }
         };
         if ok {
             Ok(())
