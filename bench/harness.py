@@ -162,14 +162,17 @@ def wrk(emulator: Emulator, scale: Scale) -> Optional[dict]:
 
 
 def webhook_deliveries(path: Path, batches: int) -> int:
-    """Writes `batches` batch bodies of 100 CHECK_COMPLETED envelopes, one a line."""
+    """Writes `batches` batch bodies of 100 CHECK_COMPLETED envelopes, one a line,
+    stamped now: receivers refuse timestamps more than 5 minutes off, so write
+    the file again before each run."""
+    now = int(time.time())
     with path.open("w") as file:
         for batch in range(batches):
             envelopes = [{
                 "id": f"evt-{batch}-{index}",
                 "event": "CHECK_COMPLETED",
                 "secret": WEBHOOK_SECRET,
-                "timestamp": 1_790_000_000 + batch,
+                "timestamp": now,
                 "data": {
                     "profile_id": f"profile-{batch}",
                     "customer_ref": f"customer-{batch}-{index}",
@@ -183,7 +186,6 @@ def webhook_deliveries(path: Path, batches: int) -> int:
 
 def webhooks(scale: Scale, tools: argparse.Namespace, workdir: Path) -> Dict[str, dict]:
     path = workdir / "deliveries.jsonl"
-    webhook_deliveries(path, scale.webhook_batches)
     commands = {
         "Rust core": [str(tools.webhook_bin), str(path), WEBHOOK_SECRET],
         "Python binding": [tools.python, str(BENCH / "py_webhooks.py"), str(path), WEBHOOK_SECRET],
@@ -192,6 +194,7 @@ def webhooks(scale: Scale, tools: argparse.Namespace, workdir: Path) -> Dict[str
     samples: Dict[str, List[dict]] = {name: [] for name in commands}
     for _ in range(scale.rounds):
         for name, command in commands.items():
+            webhook_deliveries(path, scale.webhook_batches)
             samples[name].append(run_json(command))
             log(f"webhooks: {name}: {samples[name][-1]['events'] / samples[name][-1]['seconds']:.0f} events/s")
     return {name: median_row(found, "events") for name, found in samples.items()}

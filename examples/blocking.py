@@ -7,6 +7,7 @@ Run: python examples/blocking.py
 from __future__ import annotations
 
 import json
+import time
 from typing import List, Mapping
 
 import passfort
@@ -43,7 +44,7 @@ def main() -> None:
                 "id": "evt-1",
                 "event": "CHECK_COMPLETED",
                 "secret": WEBHOOK_SECRET,
-                "timestamp": 1700000000,
+                "timestamp": int(time.time()),
                 "data": {"profile_id": company.id, "check": {"id": check.id, "check_type": "COMPANY_REGISTRY", "result": finished.result}},
             }
             body = json.dumps(delivery).encode()

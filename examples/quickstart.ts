@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       else if (error instanceof CheckWaitTimeoutError) console.log(`9. gave up on ${error.checkId}`)
     })
 
-  const body = JSON.stringify({ id: 'evt-1', event: 'PRODUCT_STATUS_CHANGED', secret: WEBHOOK_SECRET, data: {} })
+  const body = JSON.stringify({ id: 'evt-1', event: 'PRODUCT_STATUS_CHANGED', secret: WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000), data: {} })
   const headers = { authorization: `Bearer ${WEBHOOK_SECRET}` }
   const events = client.webhooks.handle(Buffer.from(body), headers)
   const alone = verifyWebhook(body, headers, WEBHOOK_SECRET)

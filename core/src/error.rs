@@ -67,7 +67,7 @@ pub enum Error {
     },
 
     /// A webhook delivery was refused; nothing in it was dispatched.
-    #[error("webhook refused ({kind:?}): {message}")]
+    #[error("webhook refused ({kind}): {message}")]
     Webhook { kind: WebhookErrorKind, message: String },
 }
 

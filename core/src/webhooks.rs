@@ -2,23 +2,33 @@
 //!
 //! PassFort authenticates a delivery with the shared secret twice: as
 //! `Authorization: Bearer <secret>` and as the envelope's `secret` field.
-//! There is no signature. Both are compared in constant time.
+//! There is no signature, so both are required, and each is compared as a
+//! SHA-256 digest in constant time (neither its bytes nor its length leak).
+//! With no signature, nothing but the envelope's `timestamp` bounds a replay:
+//! it must be within a tolerance of now (5 minutes by default).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ring::digest::{digest, SHA256, SHA256_OUTPUT_LEN};
 use serde_json::Value;
+use subtle::ConstantTimeEq;
 use tokio::sync::watch;
+use zeroize::Zeroizing;
 
 use crate::bounded::BoundedSet;
-use crate::config::Secret;
 use crate::error::{Error, Result};
 use crate::models::{CheckResult, CheckType, Decision, TaskState, TaskType};
 
 /// Bodies larger than this are refused unread.
 pub const DEFAULT_MAX_WEBHOOK_BYTES: usize = 5 * 1024 * 1024;
+/// The shortest shared secret accepted: a shorter one can be guessed.
+pub const MIN_WEBHOOK_SECRET_BYTES: usize = 16;
+/// How far an envelope's `timestamp` may be from now, either way (as Stripe's default).
+pub const DEFAULT_WEBHOOK_TOLERANCE: Duration = Duration::from_secs(300);
 /// Event ids remembered for de-duplication, and completed check ids
 /// remembered for a waiter that subscribes after its webhook came.
 const REMEMBERED_IDS: usize = 10_000;
@@ -35,6 +45,31 @@ pub enum WebhookErrorKind {
     Malformed,
     /// Over the size limit.
     TooLarge,
+    /// An envelope without a timestamp, or one outside the tolerance: a
+    /// replay, or a clock far off.
+    Expired,
+}
+
+impl WebhookErrorKind {
+    /// Every kind, for bindings that map them.
+    pub const ALL: &'static [WebhookErrorKind] =
+        &[WebhookErrorKind::Unauthorized, WebhookErrorKind::Malformed, WebhookErrorKind::TooLarge, WebhookErrorKind::Expired];
+
+    /// A stable name for logs, bindings and wire formats, unlike `Debug`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookErrorKind::Unauthorized => "unauthorized",
+            WebhookErrorKind::Malformed => "malformed",
+            WebhookErrorKind::TooLarge => "too_large",
+            WebhookErrorKind::Expired => "expired",
+        }
+    }
+}
+
+impl fmt::Display for WebhookErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn rejected(kind: WebhookErrorKind, message: impl Into<String>) -> Error {
@@ -47,7 +82,8 @@ pub struct WebhookEvent {
     pub id: String,
     /// The event name as sent, e.g. `CHECK_COMPLETED`.
     pub event: String,
-    /// Seconds since the epoch, as sent.
+    /// Seconds since the epoch, as sent (a fraction is dropped). Always
+    /// there unless the verifier's tolerance is off.
     pub timestamp: Option<i64>,
     /// The event's `data`, whole.
     pub data: Value,
@@ -77,19 +113,39 @@ pub enum WebhookEventKind {
 }
 
 /// Checks and parses webhook deliveries for one shared secret.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct WebhookVerifier {
-    secret: Secret,
+    /// SHA-256 of the secret: what is compared, so that the comparison is of
+    /// fixed size. The secret itself is not kept; the digest is wiped on drop.
+    secret_digest: Zeroizing<[u8; SHA256_OUTPUT_LEN]>,
     max_body_bytes: usize,
+    tolerance: Option<Duration>,
+}
+
+impl fmt::Debug for WebhookVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the digest: it would let anyone holding the output test guesses offline.
+        f.debug_struct("WebhookVerifier")
+            .field("secret", &"***")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("tolerance", &self.tolerance)
+            .finish()
+    }
 }
 
 impl WebhookVerifier {
+    /// A verifier for `secret`, which must be at least
+    /// [`MIN_WEBHOOK_SECRET_BYTES`] long; `Error::Config` otherwise.
     pub fn new(secret: impl Into<String>) -> Result<Self> {
-        let secret = Secret::new(secret);
-        if secret.expose().is_empty() {
-            return Err(Error::Config("the webhook secret must not be empty".into()));
+        let secret = Zeroizing::new(secret.into());
+        if secret.len() < MIN_WEBHOOK_SECRET_BYTES {
+            return Err(Error::Config(format!(
+                "the webhook secret is too short: it must be at least {MIN_WEBHOOK_SECRET_BYTES} bytes (use the secret PassFort generated)"
+            )));
         }
-        Ok(Self { secret, max_body_bytes: DEFAULT_MAX_WEBHOOK_BYTES })
+        let mut secret_digest = Zeroizing::new([0; SHA256_OUTPUT_LEN]);
+        secret_digest.copy_from_slice(digest(&SHA256, secret.as_bytes()).as_ref());
+        Ok(Self { secret_digest, max_body_bytes: DEFAULT_MAX_WEBHOOK_BYTES, tolerance: Some(DEFAULT_WEBHOOK_TOLERANCE) })
     }
 
     pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
@@ -101,8 +157,52 @@ impl WebhookVerifier {
         self.max_body_bytes
     }
 
+    /// How far an envelope's `timestamp` may be from now, either way;
+    /// `None` accepts any timestamp, or none, and so any replay.
+    pub fn with_tolerance(mut self, tolerance: Option<Duration>) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    pub fn tolerance(&self) -> Option<Duration> {
+        self.tolerance
+    }
+
+    /// Checks the `Authorization: Bearer <secret>` header alone, so that a
+    /// server can refuse a stranger before reading the body. [`Self::verify`]
+    /// checks it again, with the body's secret.
+    pub fn authorize<I, K, V>(&self, headers: I) -> Result<()>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        let mut headers = headers.into_iter();
+        let Some((_, authorization)) = headers.find(|(name, _)| name.as_ref().eq_ignore_ascii_case("authorization")) else {
+            return Err(rejected(WebhookErrorKind::Unauthorized, "no Authorization header"));
+        };
+        let authorization = authorization.as_ref();
+        // The scheme is case-insensitive (RFC 9110 section 11.1).
+        let token = match (authorization.get(..7), authorization.get(7..)) {
+            (Some(scheme), Some(token)) if scheme.eq_ignore_ascii_case(b"Bearer ") => token,
+            _ => return Err(rejected(WebhookErrorKind::Unauthorized, "the Authorization header is not a Bearer token")),
+        };
+        if !self.is_secret(token) {
+            return Err(rejected(WebhookErrorKind::Unauthorized, "the Authorization header does not carry the shared secret"));
+        }
+        Ok(())
+    }
+
+    /// Compares digests, not the values: fixed size, so the time taken says
+    /// nothing of the secret's length or of where a guess goes wrong.
+    fn is_secret(&self, given: &[u8]) -> bool {
+        digest(&SHA256, given).as_ref().ct_eq(&self.secret_digest[..]).into()
+    }
+
     /// Verifies a delivery (one envelope, or a batch as a JSON array) and
-    /// parses its events. Any failure rejects the whole delivery.
+    /// parses its events. Any failure rejects the whole delivery: a wrong or
+    /// missing secret in the header or in any envelope, a timestamp outside
+    /// the tolerance, a malformed envelope.
     pub fn verify<I, K, V>(&self, headers: I, body: &[u8]) -> Result<Vec<WebhookEvent>>
     where
         I: IntoIterator<Item = (K, V)>,
@@ -115,17 +215,8 @@ impl WebhookVerifier {
                 format!("the body is {} bytes, over the {} byte limit", body.len(), self.max_body_bytes),
             ));
         }
-        let authorization = headers
-            .into_iter()
-            .find(|(name, _)| name.as_ref().eq_ignore_ascii_case("authorization"))
-            .map(|(_, value)| value.as_ref().to_vec());
-        let Some(authorization) = authorization else {
-            return Err(rejected(WebhookErrorKind::Unauthorized, "no Authorization header"));
-        };
-        let token = authorization.strip_prefix(b"Bearer ").unwrap_or(b"");
-        if !constant_time_eq(token, self.secret.expose().as_bytes()) {
-            return Err(rejected(WebhookErrorKind::Unauthorized, "the Authorization header does not carry the shared secret"));
-        }
+        self.authorize(headers)?;
+        let now = chrono::Utc::now().timestamp();
         let json: Value = serde_json::from_slice(body)
             .map_err(|error| rejected(WebhookErrorKind::Malformed, format!("the body is not JSON: {error}")))?;
         let envelopes = match json {
@@ -133,21 +224,34 @@ impl WebhookVerifier {
             envelope @ Value::Object(_) => vec![envelope],
             _ => return Err(rejected(WebhookErrorKind::Malformed, "the body is neither an envelope nor a batch")),
         };
-        envelopes.into_iter().enumerate().map(|(index, envelope)| self.parse_envelope(index, envelope)).collect()
+        envelopes.into_iter().enumerate().map(|(index, envelope)| self.parse_envelope(index, envelope, now)).collect()
     }
 
-    fn parse_envelope(&self, index: usize, mut envelope: Value) -> Result<WebhookEvent> {
+    fn parse_envelope(&self, index: usize, mut envelope: Value, now: i64) -> Result<WebhookEvent> {
         let malformed = |what: &str| rejected(WebhookErrorKind::Malformed, format!("envelope {index}: {what}"));
         let object = envelope.as_object_mut().ok_or_else(|| malformed("not an object"))?;
-        if let Some(secret) = object.remove("secret") {
-            let secret = secret.as_str().ok_or_else(|| malformed("secret is not a string"))?;
-            if !constant_time_eq(secret.as_bytes(), self.secret.expose().as_bytes()) {
-                return Err(rejected(WebhookErrorKind::Unauthorized, format!("envelope {index}: the body's secret does not match")));
+        let Some(secret) = object.remove("secret") else {
+            return Err(rejected(WebhookErrorKind::Unauthorized, format!("envelope {index}: no secret in the body")));
+        };
+        let secret = secret.as_str().ok_or_else(|| malformed("secret is not a string"))?;
+        if !self.is_secret(secret.as_bytes()) {
+            return Err(rejected(WebhookErrorKind::Unauthorized, format!("envelope {index}: the body's secret does not match")));
+        }
+        let timestamp = object.get("timestamp").and_then(seconds);
+        if let Some(tolerance) = self.tolerance {
+            let Some(sent) = timestamp else {
+                return Err(rejected(WebhookErrorKind::Expired, format!("envelope {index}: no timestamp (seconds since the epoch)")));
+            };
+            let off_by = now.abs_diff(sent);
+            if off_by > tolerance.as_secs() {
+                return Err(rejected(
+                    WebhookErrorKind::Expired,
+                    format!("envelope {index}: its timestamp {sent} is {off_by} s from now, outside the {} s tolerance", tolerance.as_secs()),
+                ));
             }
         }
         let id = object.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()).ok_or_else(|| malformed("no id"))?.to_owned();
         let event = object.get("event").and_then(Value::as_str).ok_or_else(|| malformed("no event name"))?.to_owned();
-        let timestamp = object.get("timestamp").and_then(Value::as_i64);
         let data = object.remove("data").unwrap_or(Value::Null);
         // `data.<outer>.<field>`, or `data.<field>` without an outer name. (Not
         // `Value::pointer`, which allocates for every segment.)
@@ -180,14 +284,11 @@ impl WebhookVerifier {
     }
 }
 
-/// Equality in time that depends only on the lengths, not on where the bytes differ.
-fn constant_time_eq(given: &[u8], expected: &[u8]) -> bool {
-    let mut difference = (given.len() ^ expected.len()) as u64;
-    for (index, byte) in expected.iter().enumerate() {
-        let other = given.get(index).copied().unwrap_or(0);
-        difference |= u64::from(byte ^ other);
-    }
-    difference == 0
+/// Whole seconds from a JSON number (PassFort's schema types its Unix
+/// timestamps as `number`, so a fraction is possible).
+fn seconds(value: &Value) -> Option<i64> {
+    // `as` saturates: an absurd value stays absurd and is refused.
+    value.as_i64().or_else(|| value.as_f64().filter(|seconds| seconds.is_finite()).map(|seconds| seconds as i64))
 }
 
 /// Receives webhook deliveries for a client and wakes the waiters of the
@@ -240,8 +341,50 @@ impl WebhookHub {
     }
 
     /// Verifies a delivery, forgets events already seen, wakes every waiter
-    /// of a completed check, and gives back the new events.
+    /// of a completed check, and gives back the new events, which are marked
+    /// seen at once: a redelivery of them returns nothing. If your handling
+    /// can fail, and PassFort should deliver again when it does, use
+    /// [`Self::handle_unacknowledged`] and [`Self::acknowledge`] instead.
     pub fn handle<I, K, V>(&self, headers: I, body: &[u8]) -> Result<Vec<WebhookEvent>>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        self.receive(headers, body, true)
+    }
+
+    /// As [`Self::handle`], but the events are not marked seen: they come
+    /// back on a redelivery until [`Self::acknowledge`]d. Handle them, then
+    /// acknowledge their ids and answer 200; on failure answer an error, so
+    /// that PassFort delivers again. Waiters of completed checks are still
+    /// woken (they re-read the check, so an early wake is harmless).
+    ///
+    /// Two concurrent deliveries of one event both return it, so handling
+    /// must be idempotent, or serialised by event id.
+    pub fn handle_unacknowledged<I, K, V>(&self, headers: I, body: &[u8]) -> Result<Vec<WebhookEvent>>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        self.receive(headers, body, false)
+    }
+
+    /// Marks events as handled: later deliveries of these ids return nothing
+    /// (the last 10,000 ids are remembered). Unknown ids are remembered too.
+    pub fn acknowledge<I, S>(&self, event_ids: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut state = self.lock();
+        for id in event_ids {
+            state.seen_events.insert(id.as_ref());
+        }
+    }
+
+    fn receive<I, K, V>(&self, headers: I, body: &[u8], acknowledge: bool) -> Result<Vec<WebhookEvent>>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -254,7 +397,18 @@ impl WebhookHub {
         let events = verifier.verify(headers, body)?;
         let mut state = self.lock();
         state.last_delivery = Some(Instant::now());
-        let fresh: Vec<WebhookEvent> = events.into_iter().filter(|event| state.seen_events.insert(&event.id)).collect();
+        // Without acknowledging, duplicates within this delivery are dropped here.
+        let mut in_this_delivery = HashSet::new();
+        let fresh: Vec<WebhookEvent> = events
+            .into_iter()
+            .filter(|event| {
+                if acknowledge {
+                    state.seen_events.insert(&event.id)
+                } else {
+                    !state.seen_events.contains(&event.id) && in_this_delivery.insert(event.id.clone())
+                }
+            })
+            .collect();
         for event in &fresh {
             if let WebhookEventKind::CheckCompleted { check_id, .. } = &event.kind {
                 state.completed_checks.insert(check_id);
@@ -342,42 +496,151 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const SECRET: &str = "whsec_unit_test_5e1d";
+
     fn verifier() -> WebhookVerifier {
-        WebhookVerifier::new("whsec").unwrap()
+        WebhookVerifier::new(SECRET).unwrap()
     }
 
     fn bearer(secret: &str) -> [(&'static str, String); 1] {
         [("Authorization", format!("Bearer {secret}"))]
     }
 
-    #[test]
-    fn constant_time_eq_compares_whole_values() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abd", b"abc"));
-        assert!(!constant_time_eq(b"ab", b"abc"));
-        assert!(!constant_time_eq(b"abcd", b"abc"));
-        assert!(!constant_time_eq(b"", b"abc"));
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    fn refused(result: Result<Vec<WebhookEvent>>) -> Option<WebhookErrorKind> {
+        match result {
+            Err(Error::Webhook { kind, .. }) => Some(kind),
+            _ => None,
+        }
     }
 
     #[test]
     fn secrets_in_header_and_body_must_both_match() {
-        let body = json!({ "id": "e1", "event": "X", "secret": "whsec", "data": {} }).to_string();
-        assert_eq!(verifier().verify(bearer("whsec"), body.as_bytes()).unwrap().len(), 1);
+        let body = json!({ "id": "e1", "event": "X", "secret": SECRET, "timestamp": now(), "data": {} }).to_string();
+        assert_eq!(verifier().verify(bearer(SECRET), body.as_bytes()).unwrap().len(), 1);
+        let lowercase_scheme = [("authorization", format!("bearer {SECRET}"))];
+        assert_eq!(verifier().verify(lowercase_scheme, body.as_bytes()).unwrap().len(), 1);
         let wrong_header = verifier().verify(bearer("nope"), body.as_bytes()).unwrap_err();
         assert!(matches!(wrong_header, Error::Webhook { kind: WebhookErrorKind::Unauthorized, .. }));
-        let wrong_body = json!({ "id": "e1", "event": "X", "secret": "nope" }).to_string();
-        assert!(matches!(verifier().verify(bearer("whsec"), wrong_body.as_bytes()), Err(Error::Webhook { kind: WebhookErrorKind::Unauthorized, .. })));
+        let wrong_body = json!({ "id": "e1", "event": "X", "secret": "nope", "timestamp": now() }).to_string();
+        assert_eq!(refused(verifier().verify(bearer(SECRET), wrong_body.as_bytes())), Some(WebhookErrorKind::Unauthorized));
         let none: [(&str, &str); 0] = [];
-        assert!(matches!(verifier().verify(none, body.as_bytes()), Err(Error::Webhook { kind: WebhookErrorKind::Unauthorized, .. })));
-        assert!(!wrong_header.to_string().contains("whsec"));
+        assert_eq!(refused(verifier().verify(none, body.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+        assert!(!wrong_header.to_string().contains(SECRET));
+    }
+
+    #[test]
+    fn an_envelope_without_the_body_secret_is_unauthorized() {
+        let without = json!({ "id": "e1", "event": "X", "timestamp": now(), "data": {} }).to_string();
+        assert_eq!(refused(verifier().verify(bearer(SECRET), without.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+        // One envelope of a batch without it refuses the whole batch.
+        let batch = json!([
+            { "id": "e1", "event": "X", "secret": SECRET, "timestamp": now() },
+            { "id": "e2", "event": "X", "timestamp": now() },
+        ])
+        .to_string();
+        assert_eq!(refused(verifier().verify(bearer(SECRET), batch.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+    }
+
+    #[test]
+    fn the_header_alone_is_authorized_before_any_body() {
+        assert!(verifier().authorize(bearer(SECRET)).is_ok());
+        for headers in [bearer("whsec_unit_test_5e1"), bearer(&format!("{SECRET}x")), bearer(""), [("Authorization", SECRET.to_owned())]] {
+            assert!(matches!(verifier().authorize(headers), Err(Error::Webhook { kind: WebhookErrorKind::Unauthorized, .. })));
+        }
+        let short = [("Authorization", "Bear")];
+        assert!(verifier().authorize(short).is_err());
+    }
+
+    #[test]
+    fn secrets_shorter_than_16_bytes_are_refused_without_echoing_them() {
+        let error = WebhookVerifier::new("whsec_15_bytes!").unwrap_err();
+        assert!(matches!(&error, Error::Config(message) if message.contains("at least 16 bytes")), "{error}");
+        assert!(!error.to_string().contains("whsec_15_bytes!"));
+        assert!(WebhookVerifier::new("").is_err() && WebhookVerifier::new("x").is_err());
+        assert!(WebhookVerifier::new("sixteen_bytes_ok").is_ok());
+    }
+
+    #[test]
+    fn debug_output_holds_neither_the_secret_nor_its_digest() {
+        let shown = format!("{:?}", verifier());
+        assert!(!shown.contains(SECRET) && shown.contains("***"), "{shown}");
+        let digest_bytes = format!("{:?}", digest(&SHA256, SECRET.as_bytes()).as_ref());
+        assert!(!shown.contains(&digest_bytes[1..20]), "{shown}");
+    }
+
+    #[test]
+    fn timestamps_outside_the_tolerance_or_missing_are_expired() {
+        let at = |timestamp: Value| json!({ "id": "e1", "event": "X", "secret": SECRET, "timestamp": timestamp }).to_string();
+        for timestamp in [json!(now()), json!(now() - 299), json!(now() + 299), json!(now() as f64 + 0.5)] {
+            assert!(verifier().verify(bearer(SECRET), at(timestamp.clone()).as_bytes()).is_ok(), "{timestamp}");
+        }
+        for timestamp in [json!(now() - 301), json!(now() + 301), json!(1_700_000_000), json!(null), json!("1700000000"), json!(1e300)] {
+            assert_eq!(refused(verifier().verify(bearer(SECRET), at(timestamp.clone()).as_bytes())), Some(WebhookErrorKind::Expired), "{timestamp}");
+        }
+        let without = json!({ "id": "e1", "event": "X", "secret": SECRET }).to_string();
+        assert_eq!(refused(verifier().verify(bearer(SECRET), without.as_bytes())), Some(WebhookErrorKind::Expired));
+
+        let lenient = verifier().with_tolerance(None);
+        assert_eq!(lenient.tolerance(), None);
+        assert_eq!(lenient.verify(bearer(SECRET), without.as_bytes()).unwrap()[0].timestamp, None);
+        assert!(lenient.verify(bearer(SECRET), at(json!(1_700_000_000)).as_bytes()).is_ok());
+        let tight = verifier().with_tolerance(Some(Duration::from_secs(10)));
+        assert_eq!(refused(tight.verify(bearer(SECRET), at(json!(now() - 60)).as_bytes())), Some(WebhookErrorKind::Expired));
+        assert_eq!(verifier().tolerance(), Some(DEFAULT_WEBHOOK_TOLERANCE));
+    }
+
+    #[test]
+    fn error_kinds_have_stable_names_used_by_display() {
+        let names: Vec<&str> = WebhookErrorKind::ALL.iter().map(|kind| kind.as_str()).collect();
+        assert_eq!(names, ["unauthorized", "malformed", "too_large", "expired"]);
+        assert_eq!(WebhookErrorKind::TooLarge.to_string(), "too_large");
     }
 
     #[test]
     fn malformed_and_oversized_bodies_are_refused() {
-        for body in [&b"{"[..], b"42", br#"[{"event":"X"}]"#, br#"{"id":"e","event":"CHECK_COMPLETED","data":{}}"#] {
-            assert!(matches!(verifier().verify(bearer("whsec"), body), Err(Error::Webhook { kind: WebhookErrorKind::Malformed, .. })), "{body:?}");
+        let no_event = json!([{ "id": "e", "secret": SECRET, "timestamp": now() }]).to_string();
+        let no_check = json!({ "id": "e", "event": "CHECK_COMPLETED", "secret": SECRET, "timestamp": now(), "data": {} }).to_string();
+        for body in [&b"{"[..], b"42", no_event.as_bytes(), no_check.as_bytes()] {
+            assert_eq!(refused(verifier().verify(bearer(SECRET), body)), Some(WebhookErrorKind::Malformed), "{body:?}");
         }
         let small = verifier().with_max_body_bytes(10);
-        assert!(matches!(small.verify(bearer("whsec"), &[b' '; 11]), Err(Error::Webhook { kind: WebhookErrorKind::TooLarge, .. })));
+        assert_eq!(refused(small.verify(bearer(SECRET), &[b' '; 11])), Some(WebhookErrorKind::TooLarge));
+    }
+
+    fn completed(id: &str, check_id: &str) -> String {
+        json!({ "id": id, "event": "CHECK_COMPLETED", "secret": SECRET, "timestamp": now(), "data": { "profile_id": "p", "check": { "id": check_id } } })
+            .to_string()
+    }
+
+    #[test]
+    fn unacknowledged_events_come_back_on_redelivery_until_acknowledged() {
+        let hub = WebhookHub::new(Some(verifier()));
+        let body = completed("evt-1", "check-1");
+        assert_eq!(hub.handle_unacknowledged(bearer(SECRET), body.as_bytes()).unwrap().len(), 1);
+        // The application failed and answered an error: PassFort delivers again, and the event is still there.
+        let again = hub.handle_unacknowledged(bearer(SECRET), body.as_bytes()).unwrap();
+        assert_eq!(again.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt-1"]);
+        hub.acknowledge(again.iter().map(|e| &e.id));
+        assert!(hub.handle_unacknowledged(bearer(SECRET), body.as_bytes()).unwrap().is_empty(), "acknowledged: a duplicate");
+        assert!(hub.handle(bearer(SECRET), body.as_bytes()).unwrap().is_empty());
+        // `handle` marks seen at once, for both ways.
+        let other = completed("evt-2", "check-2");
+        assert_eq!(hub.handle(bearer(SECRET), other.as_bytes()).unwrap().len(), 1);
+        assert!(hub.handle_unacknowledged(bearer(SECRET), other.as_bytes()).unwrap().is_empty());
+        // A delivery carrying one event twice returns it once.
+        let twice = format!("[{},{}]", completed("evt-3", "check-3"), completed("evt-3", "check-3"));
+        assert_eq!(hub.handle_unacknowledged(bearer(SECRET), twice.as_bytes()).unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn unacknowledged_events_still_wake_waiters() {
+        let hub = WebhookHub::new(Some(verifier()));
+        let mut subscription = hub.subscribe("check-9");
+        hub.handle_unacknowledged(bearer(SECRET), completed("evt-9", "check-9").as_bytes()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), subscription.completed()).await.expect("woken");
     }
 }

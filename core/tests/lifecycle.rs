@@ -99,7 +99,7 @@ async fn batched_deliveries_wake_every_waiter() {
 }
 
 fn envelope(id: &str, event: &str, data: serde_json::Value) -> serde_json::Value {
-    json!({ "id": id, "event": event, "secret": WEBHOOK_SECRET, "timestamp": 1_700_000_000, "data": data })
+    json!({ "id": id, "event": event, "secret": WEBHOOK_SECRET, "timestamp": Utc::now().timestamp(), "data": data })
 }
 
 fn bearer(secret: &str) -> Vec<(String, String)> {

@@ -1,7 +1,9 @@
 //! Webhook delivery, as PassFort does it: envelopes `{id, event, secret,
 //! timestamp, data}` posted with `Authorization: Bearer <secret>`, in order,
 //! retried with backoff until the receiver answers 200; with batching, a JSON
-//! array of up to 100 envelopes (the batch shape is [A]).
+//! array of up to 100 envelopes (the batch shape is [A]). Each attempt
+//! stamps `timestamp` afresh (seconds since the epoch, [A]), so that a
+//! retried delivery stays within a receiver's replay tolerance.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -138,9 +140,7 @@ async fn deliver_forever(inner: Arc<Inner>) {
 }
 
 /// Sends one delivery until it is answered 200, the configuration changes, or the emulator closes.
-async fn deliver(inner: &Inner, http: &reqwest::Client, generation: u64, batching: bool, batch: Vec<Value>) {
-    let body = if batching { Value::Array(batch.clone()) } else { batch[0].clone() };
-    let body = serde_json::to_vec(&body).expect("JSON values serialise");
+async fn deliver(inner: &Inner, http: &reqwest::Client, generation: u64, batching: bool, mut batch: Vec<Value>) {
     let event_ids: Vec<Value> = batch.iter().map(|e| e["id"].clone()).collect();
     let events: Vec<Value> = batch.iter().map(|e| e["event"].clone()).collect();
     let mut wait = FIRST_RETRY;
@@ -150,11 +150,16 @@ async fn deliver(inner: &Inner, http: &reqwest::Client, generation: u64, batchin
         }
         let Some(config) = lock(&inner.config).clone() else { return };
         let sent = Utc::now();
+        for envelope in &mut batch {
+            envelope["timestamp"] = json!(sent.timestamp());
+        }
+        let body = if batching { serde_json::to_vec(&batch) } else { serde_json::to_vec(&batch[0]) };
+        let body = body.expect("JSON values serialise");
         let outcome = http
             .post(&config.url)
             .header("authorization", format!("Bearer {}", config.secret))
             .header("content-type", "application/json")
-            .body(body.clone())
+            .body(body)
             .send()
             .await;
         let (status, error) = match &outcome {

@@ -274,7 +274,7 @@ async fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
 #[tokio::test]
 async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200() {
     let (url, received) = receiver(1).await;
-    let webhook = WebhookConfig { url, secret: "whsec_test".into(), batching: false, events: None };
+    let webhook = WebhookConfig { url, secret: "whsec_emulator_test_6a2c".into(), batching: false, events: None };
     let api = Api::start(EmulatorConfig { webhook: Some(webhook), ..fast() }).await;
     let profile = api.individual("Fail").await;
     let pid = profile["id"].as_str().unwrap();
@@ -288,10 +288,12 @@ async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200(
     })
     .await;
     let (headers, completed) = &events[0];
-    assert_eq!(headers["authorization"], "Bearer whsec_test");
+    assert_eq!(headers["authorization"], "Bearer whsec_emulator_test_6a2c");
     assert_eq!(completed["event"], "CHECK_COMPLETED");
-    assert_eq!(completed["secret"], "whsec_test");
+    assert_eq!(completed["secret"], "whsec_emulator_test_6a2c");
     assert!(completed["id"].is_string() && completed["timestamp"].is_i64());
+    let age = chrono::Utc::now().timestamp() - completed["timestamp"].as_i64().unwrap();
+    assert!((0..60).contains(&age), "stamped when sent, within receivers' replay tolerance: {age} s old");
     assert_eq!(completed["data"]["profile_id"], pid);
     assert_eq!(completed["data"]["check"], json!({ "id": check["id"], "check_type": "IDENTITY_CHECK", "result": "Fail", "decision": "FAIL" }));
     assert_eq!(events[1].1["event"], "TASK_STATE_CHANGED");
@@ -304,10 +306,29 @@ async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200(
 }
 
 #[tokio::test]
+async fn a_retried_delivery_is_stamped_again() {
+    // Five failures: the retries wait 50 + 100 + 200 + 400 + 800 ms, so the sixth attempt is over a second later.
+    let (url, received) = receiver(5).await;
+    let webhook = WebhookConfig { url, secret: "whsec_emulator_test_6a2c".into(), batching: false, events: Some(vec!["CHECK_COMPLETED".into()]) };
+    let api = Api::start(EmulatorConfig { webhook: Some(webhook), ..fast() }).await;
+    let profile = api.individual("Smith").await;
+    let pid = profile["id"].as_str().unwrap();
+    api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+    let delivered = wait_for(|| received.lock().unwrap().first().map(|(_, body)| body.clone())).await;
+    let deliveries = api.admin(Method::GET, "/webhook/deliveries", None).await.1;
+    let attempts = deliveries.as_array().unwrap();
+    assert_eq!(attempts.len(), 6);
+    let first_sent_s = attempts[0]["timestamp_ms"].as_i64().unwrap() / 1000;
+    let last_sent_s = attempts[5]["timestamp_ms"].as_i64().unwrap() / 1000;
+    assert_eq!(delivered["timestamp"], last_sent_s, "the envelope carries the time of the attempt that got through");
+    assert!(last_sent_s > first_sent_s, "not the time of the first attempt");
+}
+
+#[tokio::test]
 async fn batched_webhooks_arrive_as_one_array() {
     let (url, received) = receiver(0).await;
     let api = Api::start(fast()).await;
-    let (status, _) = api.admin(Method::PUT, "/webhook", Some(json!({ "url": url, "secret": "whsec_b", "batching": true, "events": ["CHECK_COMPLETED"] }))).await;
+    let (status, _) = api.admin(Method::PUT, "/webhook", Some(json!({ "url": url, "secret": "whsec_batching_test_9d4e", "batching": true, "events": ["CHECK_COMPLETED"] }))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();

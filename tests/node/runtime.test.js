@@ -20,7 +20,7 @@ test('the process exits by itself after close()', () => {
   const child = runAlone(`
     const { Emulator } = require('passfort/testing')
     ;(async () => {
-      const emulator = await Emulator.start({ webhookSecret: 'whsec_exit' })
+      const emulator = await Emulator.start({ webhookSecret: 'whsec_exit_test_0001' })
       const client = emulator.client()
       await client.whoami()
       const server = await client.webhooks.serve()
@@ -117,7 +117,7 @@ test('PASSFORT_LOG=debug prints the core tracing without secrets', () => {
     `const { Emulator } = require('passfort/testing')
      ;(async () => {
        const emulator = await Emulator.start({ apiKey: '${API_KEY}' })
-       const client = emulator.client({ webhookSecret: 'whsec_log_check' })
+       const client = emulator.client({ webhookSecret: 'whsec_log_check_test' })
        await client.whoami()
        await client.getProfile('00000000-0000-0000-0000-000000000000').catch(() => {})
        for (const request of emulator.requests()) if (JSON.stringify(request).includes('${API_KEY}')) throw new Error('key in a URL')
@@ -127,5 +127,5 @@ test('PASSFORT_LOG=debug prints the core tracing without secrets', () => {
   )
   assert.equal(child.status, 0, child.stderr)
   assert.match(child.stderr, /passfort\.request/)
-  assert.ok(!child.stderr.includes(API_KEY) && !child.stderr.includes('whsec_log_check'))
+  assert.ok(!child.stderr.includes(API_KEY) && !child.stderr.includes('whsec_log_check_test'))
 })

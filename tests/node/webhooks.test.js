@@ -9,7 +9,7 @@ function envelope(id, checkId, secret = WEBHOOK_SECRET) {
     id,
     event: 'CHECK_COMPLETED',
     secret,
-    timestamp: 1700000000,
+    timestamp: Math.floor(Date.now() / 1000),
     data: { profile_id: 'p1', customer_ref: 'cust-1', check: { id: checkId, check_type: 'IDENTITY_CHECK', result: '2+2' } },
   }
 }
@@ -19,7 +19,7 @@ const bearer = (secret = WEBHOOK_SECRET) => ({ authorization: `Bearer ${secret}`
 test('handle verifies, dedupes and passes unknown events through', async () => {
   const emulator = await startEmulator()
   const client = emulator.client()
-  const batch = Buffer.from(JSON.stringify([envelope('e1', 'c1'), { id: 'e2', event: 'PRODUCT_STATUS_CHANGED', secret: WEBHOOK_SECRET, data: { x: 1 } }]))
+  const batch = Buffer.from(JSON.stringify([envelope('e1', 'c1'), { id: 'e2', event: 'PRODUCT_STATUS_CHANGED', secret: WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000), data: { x: 1 } }]))
   const events = client.webhooks.handle(batch, bearer())
   assert.deepEqual(events.map((e) => e.event), ['CHECK_COMPLETED', 'PRODUCT_STATUS_CHANGED'])
   assert.deepEqual([events[0].checkId, events[0].profileId, events[0].customerRef, events[0].result], ['c1', 'p1', 'cust-1', '2+2'])

@@ -160,7 +160,7 @@ def test_debug_logging_reaches_python_without_secrets(emulator: Emulator, caplog
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
     with pytest.raises(passfort.NotFoundError):
         client.get_check(profile.id, "missing")
-    client.webhooks.handle(b'{"id":"e","event":"X","secret":"' + WEBHOOK_SECRET.encode() + b'"}', {"Authorization": f"Bearer {WEBHOOK_SECRET}"})
+    client.webhooks.handle(b'{"id":"e","event":"X","secret":"' + WEBHOOK_SECRET.encode() + b'","timestamp":' + str(int(time.time())).encode() + b'}', {"Authorization": f"Bearer {WEBHOOK_SECRET}"})
     lines = [record.getMessage() for record in caplog.records if record.name == "passfort"]
     assert any("passfort.request" in line and "/profiles/{profile_id}/checks/{check_id}" in line for line in lines), lines
     for line in lines:

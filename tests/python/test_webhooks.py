@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import Any, Dict
@@ -21,7 +22,7 @@ def envelope(event_id: str, check_id: str, secret: str = WEBHOOK_SECRET) -> Dict
         "id": event_id,
         "event": "CHECK_COMPLETED",
         "secret": secret,
-        "timestamp": 1700000000,
+        "timestamp": int(time.time()),
         "data": {"profile_id": "p1", "customer_ref": "cust-9", "check": {"id": check_id, "check_type": "IDENTITY_CHECK", "result": "2+2"}},
     }
 
@@ -32,7 +33,7 @@ def bearer(secret: str = WEBHOOK_SECRET) -> Dict[str, str]:
 
 def test_handle_verifies_dedupes_and_passes_unknown_events_through(emulator: Emulator) -> None:
     client = emulator.client()
-    batch = [envelope("e1", "c1"), {"id": "e2", "event": "PRODUCT_STATUS_CHANGED", "secret": WEBHOOK_SECRET, "data": {"x": 1}}]
+    batch = [envelope("e1", "c1"), {"id": "e2", "event": "PRODUCT_STATUS_CHANGED", "secret": WEBHOOK_SECRET, "timestamp": int(time.time()), "data": {"x": 1}}]
     events = client.webhooks.handle(json.dumps(batch).encode(), bearer())
     assert [e.event for e in events] == ["CHECK_COMPLETED", "PRODUCT_STATUS_CHANGED"]
     assert (events[0].check_id, events[0].profile_id, events[0].customer_ref, events[0].result) == ("c1", "p1", "cust-9", "2+2")
@@ -126,4 +127,4 @@ def test_async_verify_task_with_fewer_allowed_failures(emulator: Emulator) -> No
 def test_an_oversized_body_is_refused_unread(emulator: Emulator) -> None:
     with pytest.raises(passfort.WebhookVerificationError) as raised:
         emulator.client().webhooks.handle(b" " * (6 * 1024 * 1024), bearer())
-    assert raised.value.reason == "toolarge"
+    assert raised.value.reason == "too_large"
