@@ -82,6 +82,22 @@ impl Dialect {
         Ok(Some(Duration::from_secs_f64(value / scale)))
     }
 
+    /// A delay of zero or more, at most `max` (the emulator's latencies).
+    pub fn delay(self, snake: &str, value: Option<f64>, max: Duration) -> Result<Option<Duration>> {
+        let Some(value) = value else { return Ok(None) };
+        let limit = max.as_secs_f64() * self.per_second();
+        if !(value.is_finite() && value >= 0.0 && value <= limit) {
+            return Err(Error::InvalidArgument(format!(
+                "{} must be a number of {} from 0 to {}, not {}",
+                self.name(snake, true),
+                self.unit(),
+                trim(limit),
+                shown_number(value)
+            )));
+        }
+        Ok(Some(Duration::from_secs_f64(value / self.per_second())))
+    }
+
     /// A whole number within `min..=max`.
     pub fn count(self, snake: &str, value: Option<f64>, min: u64, max: u64) -> Result<Option<u64>> {
         let Some(value) = value else { return Ok(None) };
@@ -137,6 +153,8 @@ pub mod limits {
     pub const MAX_JSON_DEPTH: usize = 64;
     /// Encoded size of JSON given by a caller.
     pub const MAX_JSON_BYTES: usize = 8 * 1024 * 1024;
+    /// The emulator's simulated latencies and timeouts.
+    pub const EMULATOR_DELAY: Duration = secs(3600);
     /// Jobs in one batch.
     pub const MAX_BATCH_JOBS: usize = 100_000;
 }
