@@ -14,6 +14,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 
+use futures_util::FutureExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -172,8 +173,15 @@ where
     let future = event_loop.call_method0(intern!(py, "create_future"))?;
     let handle = future.clone().unbind();
     let task = runtime().spawn(async move {
-        let output = fut.await;
-        bridge.finish(Completion { future: handle, output: Box::new(move |py| output.and_then(|value| value.into_py_any(py))) });
+        // A panic must still settle the awaitable: an await that never resolves is worse than an error.
+        let output = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
+        bridge.finish(Completion {
+            future: handle,
+            output: Box::new(move |py| match output {
+                Ok(output) => output.and_then(|value| value.into_py_any(py)),
+                Err(_) => Err(PyRuntimeError::new_err("internal error in the PassFort SDK (a panic; please report it)")),
+            }),
+        });
     });
     future.call_method1(intern!(py, "add_done_callback"), (AbortOnDone(task.abort_handle()),))?;
     Ok(future)

@@ -3,24 +3,25 @@
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use passfort_core::{
-    BatchOptions, BatchProgress, CheckJob, TaskJob, CheckMode, CheckRequest, Client, ClientConfig, PollSchedule, ProfileQuery, Role, TaskOutcome, VerifyOptions,
-    WaitOptions, WebhookListener, WebhookVerifier,
+    BatchArgs, BatchProgress, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientConfig, ClientOptions, Dialect,
+    ProfileQuery, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
 };
-use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration, PyValueError};
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3::IntoPyObjectExt;
 
-use crate::convert::{json_to_py, py_to_json};
-use crate::errors::to_py_err;
+use crate::convert::{py_to_json, py_number, py_str_list, JsonValue};
+use crate::errors::{to_py_err, CoreResult, Outcomes};
 use crate::models::{PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
 use crate::runtime::{block_on, fork_generation, run};
 
 type Headers = Vec<(String, Vec<u8>)>;
+
+const PY: Dialect = Dialect::PYTHON;
 
 #[pyclass(module = "passfort._native", frozen)]
 pub struct NativeClient {
@@ -35,58 +36,41 @@ impl NativeClient {
         let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
         let generation = fork_generation();
         if slot.0 != generation {
+            let closed = slot.1.is_closed();
             *slot = (generation, Client::from_config(self.config.clone()).map_err(to_py_err)?);
+            if closed {
+                slot.1.close();
+            }
         }
         Ok(slot.1.clone())
     }
 }
 
-fn seconds(name: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-        Some(s) => Err(PyValueError::new_err(format!("{name} must be a positive number of seconds, not {s}"))),
-    }
+/// A check as the Python layer passes it: check type, task ids, variant alias, variant id, fields.
+fn check_args(
+    check_type: String,
+    task_ids: Option<&Bound<'_, PyAny>>,
+    variant_alias: Option<String>,
+    variant_id: Option<String>,
+    fields: Option<&Bound<'_, PyAny>>,
+) -> PyResult<CheckArgs> {
+    Ok(CheckArgs {
+        check_type,
+        task_ids: py_str_list("task_ids", task_ids)?,
+        variant_alias,
+        variant_id,
+        fields: fields.map(|fields| py_to_json("fields", fields)).transpose()?,
+    })
 }
 
-fn check_mode(mode: Option<&str>) -> PyResult<CheckMode> {
-    match mode {
-        None => Ok(CheckMode::ServerDefault),
-        Some("sync") => Ok(CheckMode::Sync),
-        Some("async") => Ok(CheckMode::Async),
-        Some(other) => Err(PyValueError::new_err(format!("mode must be \"sync\", \"async\" or None, not {other:?}"))),
-    }
-}
-
-fn check_request(check_type: &str, task_ids: Option<Vec<String>>, variant_alias: Option<String>, variant_id: Option<String>) -> PyResult<CheckRequest> {
-    let mut request = CheckRequest::new(check_type).task_ids(task_ids.unwrap_or_default());
-    request = match (variant_alias, variant_id) {
-        (Some(_), Some(_)) => return Err(PyValueError::new_err("give variant_alias or variant_id, not both")),
-        (Some(alias), None) => request.variant_alias(alias),
-        (None, Some(id)) => request.variant_id(id),
-        (None, None) => request,
-    };
-    Ok(request)
-}
-
-fn wait_options(timeout: Option<f64>, poll_interval: Option<f64>) -> PyResult<WaitOptions> {
-    let mut options = WaitOptions::default();
-    if let Some(timeout) = seconds("timeout", timeout)? {
-        options.timeout = timeout;
-    }
-    if let Some(interval) = seconds("poll_interval", poll_interval)? {
-        options.poll = PollSchedule::Fixed(interval);
-    }
-    Ok(options)
-}
-
-/// A batch job as Python passes it: profile id, check type, task ids, variant alias, variant id.
-type CheckJobArgs = (String, String, Option<Vec<String>>, Option<String>, Option<String>);
-/// profile id, task id, check type, variant alias, variant id.
-type TaskJobArgs = (String, String, String, Option<String>, Option<String>);
-
-fn batch_options(mode: Option<&str>, timeout: Option<f64>, concurrency: usize) -> PyResult<BatchOptions> {
-    Ok(BatchOptions { concurrency, mode: check_mode(mode)?, wait: wait_options(timeout, None)?, ..BatchOptions::default() })
+/// A core call, awaitable or blocking; its result (or error) is converted
+/// to Python where it is delivered, never on a runtime thread.
+fn call<F, T>(py: Python<'_>, blocking: bool, fut: F) -> PyResult<Py<PyAny>>
+where
+    F: std::future::Future<Output = CoreResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    run(py, blocking, async move { Ok::<_, PyErr>(fut.await) })
 }
 
 /// Calls the binding's progress callable; an exception in it is reported, not raised.
@@ -100,46 +84,42 @@ fn report_progress(callback: Option<&Py<PyAny>>, progress: BatchProgress) {
     }
 }
 
-/// A batch item's result, or its error as an exception object (not raised).
-fn item_outcome<T: for<'py> IntoPyObject<'py>>(py: Python<'_>, result: passfort_core::Result<T>) -> PyResult<Py<PyAny>> {
-    match result {
-        Ok(value) => value.into_py_any(py),
-        Err(error) => Ok(to_py_err(error).into_value(py).into_any()),
-    }
-}
-
 #[pymethods]
 impl NativeClient {
+    /// Every argument as the caller gave it (`None`: not given); the core
+    /// checks them and supplies the defaults.
     #[new]
-    #[pyo3(signature = (api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, max_connections, binding))]
+    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, binding=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         api_key: Option<String>,
         base_url: Option<String>,
-        timeout: f64,
-        sync_timeout: f64,
-        max_retries: u32,
+        timeout: Option<&Bound<'_, PyAny>>,
+        connect_timeout: Option<&Bound<'_, PyAny>>,
+        sync_timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        max_retry_wait: Option<&Bound<'_, PyAny>>,
+        max_connections: Option<&Bound<'_, PyAny>>,
         webhook_secret: Option<String>,
-        max_connections: usize,
-        binding: String,
+        allow_insecure_http: Option<bool>,
+        include_body_snippets: Option<bool>,
+        binding: Option<String>,
     ) -> PyResult<Self> {
-        let mut builder = Client::builder().binding(binding).max_retries(max_retries).max_connections(max_connections);
-        if let Some(key) = api_key {
-            builder = builder.api_key(key);
-        }
-        if let Some(url) = base_url {
-            builder = builder.base_url(url);
-        }
-        if let Some(timeout) = seconds("timeout", Some(timeout))? {
-            builder = builder.request_timeout(timeout);
-        }
-        if let Some(timeout) = seconds("sync_timeout", Some(sync_timeout))? {
-            builder = builder.sync_timeout(timeout);
-        }
-        if let Some(secret) = webhook_secret {
-            builder = builder.webhook_secret(secret);
-        }
-        let config = builder.config().map_err(to_py_err)?;
+        let options = ClientOptions {
+            api_key: api_key.map(Secret::new),
+            base_url,
+            webhook_secret: webhook_secret.map(Secret::new),
+            timeout: py_number("timeout", timeout)?,
+            connect_timeout: py_number("connect_timeout", connect_timeout)?,
+            sync_timeout: py_number("sync_timeout", sync_timeout)?,
+            max_retries: py_number("max_retries", max_retries)?,
+            max_retry_wait: py_number("max_retry_wait", max_retry_wait)?,
+            max_connections: py_number("max_connections", max_connections)?,
+            allow_insecure_http,
+            include_body_snippets,
+            binding,
+        };
+        let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;
         let client = Client::from_config(config.clone()).map_err(to_py_err)?;
         Ok(Self { config, client: Mutex::new((fork_generation(), client)) })
     }
@@ -149,186 +129,213 @@ impl NativeClient {
         &self.config.base_url
     }
 
-    fn whoami(&self, py: Python<'_>, blocking: bool) -> PyResult<Py<PyAny>> {
-        let client = self.client()?;
-        run(py, blocking, async move {
-            let me = client.whoami().await.map_err(to_py_err)?;
-            Python::attach(|py| json_to_py(py, &me.to_value()))
-        })
+    /// Closes the connection pool now; later calls raise `ClientClosedError`.
+    fn close(&self) -> PyResult<()> {
+        self.client()?.close();
+        Ok(())
     }
 
-    fn create_profile(&self, py: Python<'_>, role: &str, collected_data: &Bound<'_, PyAny>, blocking: bool) -> PyResult<Py<PyAny>> {
-        let (client, role, data) = (self.client()?, Role::from(role), py_to_json(py, collected_data)?);
-        run(py, blocking, async move { client.create_profile(role, data).await.map(PyProfile).map_err(to_py_err) })
+    fn whoami(&self, py: Python<'_>, blocking: bool) -> PyResult<Py<PyAny>> {
+        let client = self.client()?;
+        call(py, blocking, async move { CoreResult(client.whoami().await.map(|me| JsonValue(me.to_value()))) })
+    }
+
+    fn create_profile(&self, py: Python<'_>, role: String, collected_data: &Bound<'_, PyAny>, blocking: bool) -> PyResult<Py<PyAny>> {
+        let (client, data) = (self.client()?, py_to_json("collected_data", collected_data)?);
+        call(py, blocking, async move { CoreResult(client.create_profile(Role::from(role), data).await.map(PyProfile)) })
     }
 
     fn get_profile(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        run(py, blocking, async move { client.get_profile(&profile_id).await.map(PyProfile).map_err(to_py_err) })
+        call(py, blocking, async move { CoreResult(client.get_profile(&profile_id).await.map(PyProfile)) })
     }
 
-    #[pyo3(signature = (query, page_size))]
-    fn list_profiles(&self, query: Option<String>, page_size: u32) -> PyResult<ProfilePager> {
-        let stream = self.client()?.list_profiles(ProfileQuery { query, page_size });
+    #[pyo3(signature = (query=None, page_size=None))]
+    fn list_profiles(&self, query: Option<String>, page_size: Option<&Bound<'_, PyAny>>) -> PyResult<ProfilePager> {
+        let query = ProfileQuery::from_args(PY, query, py_number("page_size", page_size)?).map_err(to_py_err)?;
+        let stream = self.client()?.list_profiles(query);
         Ok(ProfilePager { stream: Arc::new(tokio::sync::Mutex::new(Box::pin(stream))) })
     }
 
-    #[pyo3(signature = (profile_id, check_type, task_ids, variant_alias, variant_id, mode, blocking))]
+    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_check(
         &self,
         py: Python<'_>,
         profile_id: String,
-        check_type: &str,
-        task_ids: Option<Vec<String>>,
+        check_type: String,
+        task_ids: Option<&Bound<'_, PyAny>>,
         variant_alias: Option<String>,
         variant_id: Option<String>,
+        fields: Option<&Bound<'_, PyAny>>,
         mode: Option<&str>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let (client, request, mode) = (self.client()?, check_request(check_type, task_ids, variant_alias, variant_id)?, check_mode(mode)?);
-        run(py, blocking, async move { client.run_check(&profile_id, &request, mode).await.map(PyCheck).map_err(to_py_err) })
+        let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
+        let mode = passfort_core::args::check_mode(PY, mode, CheckMode::ServerDefault).map_err(to_py_err)?;
+        let client = self.client()?;
+        call(py, blocking, async move { CoreResult(client.run_check(&profile_id, &request, mode).await.map(PyCheck)) })
     }
 
     fn get_check(&self, py: Python<'_>, profile_id: String, check_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        run(py, blocking, async move { client.get_check(&profile_id, &check_id).await.map(PyCheck).map_err(to_py_err) })
+        call(py, blocking, async move { CoreResult(client.get_check(&profile_id, &check_id).await.map(PyCheck)) })
     }
 
     fn list_checks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        run(py, blocking, async move {
-            let checks = client.list_checks(&profile_id).await.map_err(to_py_err)?;
-            Ok(checks.into_iter().map(PyCheck).collect::<Vec<_>>())
+        call(py, blocking, async move { CoreResult(client.list_checks(&profile_id).await.map(|c| c.into_iter().map(PyCheck).collect::<Vec<_>>())) })
+    }
+
+    #[pyo3(signature = (profile_id, check_id, timeout=None, poll_interval=None, *, blocking))]
+    fn wait_for_check(
+        &self,
+        py: Python<'_>,
+        profile_id: String,
+        check_id: String,
+        timeout: Option<&Bound<'_, PyAny>>,
+        poll_interval: Option<&Bound<'_, PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let wait = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
+        let (client, options) = (self.client()?, wait.resolve(PY).map_err(to_py_err)?);
+        call(py, blocking, async move {
+            CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(|f| PyCheck(f.check)))
         })
     }
 
-    #[pyo3(signature = (profile_id, check_id, timeout, poll_interval, blocking))]
-    fn wait_for_check(&self, py: Python<'_>, profile_id: String, check_id: String, timeout: Option<f64>, poll_interval: Option<f64>, blocking: bool) -> PyResult<Py<PyAny>> {
-        let (client, options) = (self.client()?, wait_options(timeout, poll_interval)?);
-        run(py, blocking, async move {
-            client.wait_for_check(&profile_id, &check_id, &options).await.map(|f| PyCheck(f.check)).map_err(to_py_err)
-        })
-    }
-
-    #[pyo3(signature = (profile_id, check_type, task_ids, variant_alias, variant_id, mode, timeout, blocking))]
+    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, timeout=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_check_and_wait(
         &self,
         py: Python<'_>,
         profile_id: String,
-        check_type: &str,
-        task_ids: Option<Vec<String>>,
+        check_type: String,
+        task_ids: Option<&Bound<'_, PyAny>>,
         variant_alias: Option<String>,
         variant_id: Option<String>,
+        fields: Option<&Bound<'_, PyAny>>,
         mode: Option<&str>,
-        timeout: Option<f64>,
+        timeout: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
+        let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
+        let mode = passfort_core::args::check_mode(PY, mode, CheckMode::Sync).map_err(to_py_err)?;
+        let options = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None }.resolve(PY).map_err(to_py_err)?;
         let client = self.client()?;
-        let (request, mode, options) = (check_request(check_type, task_ids, variant_alias, variant_id)?, check_mode(mode)?, wait_options(timeout, None)?);
-        run(py, blocking, async move {
-            client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(|f| PyCheck(f.check)).map_err(to_py_err)
+        call(py, blocking, async move {
+            CoreResult(client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(|f| PyCheck(f.check)))
         })
     }
 
     fn get_task(&self, py: Python<'_>, profile_id: String, task_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        run(py, blocking, async move { client.get_task(&profile_id, &task_id).await.map(PyTask).map_err(to_py_err) })
+        call(py, blocking, async move { CoreResult(client.get_task(&profile_id, &task_id).await.map(PyTask)) })
     }
 
     fn list_tasks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        run(py, blocking, async move {
-            let tasks = client.list_tasks(&profile_id).await.map_err(to_py_err)?;
-            Ok(tasks.into_iter().map(PyTask).collect::<Vec<_>>())
-        })
+        call(py, blocking, async move { CoreResult(client.list_tasks(&profile_id).await.map(|t| t.into_iter().map(PyTask).collect::<Vec<_>>())) })
     }
 
     fn complete_task(&self, py: Python<'_>, profile_id: String, task_id: String, state: &str, blocking: bool) -> PyResult<Py<PyAny>> {
         let (client, outcome) = (self.client()?, TaskOutcome::try_from(state).map_err(to_py_err)?);
-        run(py, blocking, async move { client.complete_task(&profile_id, &task_id, outcome).await.map(PyTask).map_err(to_py_err) })
+        call(py, blocking, async move { CoreResult(client.complete_task(&profile_id, &task_id, outcome).await.map(PyTask)) })
     }
 
-    #[pyo3(signature = (profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, blocking))]
+    #[pyo3(signature = (profile_id, task_id, check_type, variant_alias=None, variant_id=None, fields=None, max_failures=None, mode=None, timeout=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn verify_task(
         &self,
         py: Python<'_>,
         profile_id: String,
         task_id: String,
-        check_type: &str,
+        check_type: String,
         variant_alias: Option<String>,
         variant_id: Option<String>,
-        max_failures: u32,
-        timeout: Option<f64>,
+        fields: Option<&Bound<'_, PyAny>>,
+        max_failures: Option<&Bound<'_, PyAny>>,
+        mode: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let client = self.client()?;
-        let request = check_request(check_type, None, variant_alias, variant_id)?;
-        let options = VerifyOptions { max_failures, wait: wait_options(timeout, None)?, ..VerifyOptions::default() };
-        run(py, blocking, async move {
-            client.verify_task(&profile_id, &task_id, &request, &options).await.map(PyVerifyOutcome).map_err(to_py_err)
+        let request = check_args(check_type, None, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
+        let args = VerifyArgs {
+            max_failures: py_number("max_failures", max_failures)?,
+            mode,
+            wait: WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None },
+        };
+        let (client, options) = (self.client()?, args.resolve(PY).map_err(to_py_err)?);
+        call(py, blocking, async move {
+            CoreResult(client.verify_task(&profile_id, &task_id, &request, &options).await.map(PyVerifyOutcome))
         })
     }
 
     /// Runs a batch of checks; one result per job, in order: a `Check`, or the
     /// exception for that job (not raised). `progress(done, total, failed)` is
     /// called from a runtime thread after each job.
-    #[pyo3(signature = (jobs, mode, timeout, concurrency, progress, blocking))]
+    #[pyo3(signature = (jobs, *, mode=None, timeout=None, concurrency=None, progress=None, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_checks(
         &self,
         py: Python<'_>,
-        jobs: Vec<CheckJobArgs>,
-        mode: Option<&str>,
-        timeout: Option<f64>,
-        concurrency: usize,
+        jobs: Vec<Bound<'_, PyAny>>,
+        mode: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        concurrency: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let client = self.client()?;
         let jobs = jobs
-            .into_iter()
-            .map(|(profile_id, check_type, task_ids, alias, id)| {
-                Ok(CheckJob { profile_id, request: check_request(&check_type, task_ids, alias, id)? })
+            .iter()
+            .map(|job| {
+                let (profile_id, check_type, task_ids, alias, id, fields): (String, String, Option<Bound<'_, PyAny>>, Option<String>, Option<String>, Option<Bound<'_, PyAny>>) = job.extract()?;
+                let request = check_args(check_type, task_ids.as_ref(), alias, id, fields.as_ref())?.into_request(PY).map_err(to_py_err)?;
+                Ok(CheckJob { profile_id, request })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let options = batch_options(mode, timeout, concurrency)?;
-        run(py, blocking, async move {
-            let results = client.run_checks(jobs, &options, |p| report_progress(progress.as_ref(), p)).await.map_err(to_py_err)?;
-            Python::attach(|py| results.into_iter().map(|result| item_outcome(py, result.map(|f| PyCheck(f.check)))).collect::<PyResult<Vec<_>>>())
+        let args = BatchArgs { concurrency: py_number("concurrency", concurrency)?, mode, timeout: py_number("timeout", timeout)?, max_failures: None };
+        let (options, _) = args.resolve(PY).map_err(to_py_err)?;
+        let client = self.client()?;
+        call(py, blocking, async move {
+            let results = client.run_checks(jobs, &options, |p| report_progress(progress.as_ref(), p)).await;
+            CoreResult(results.map(|results| Outcomes(results.into_iter().map(|r| r.map(|f| PyCheck(f.check))).collect())))
         })
     }
 
     /// Runs `verify_task` for a batch of tasks; one `VerifyOutcome` or
     /// exception per job, in order, as `run_checks`.
-    #[pyo3(signature = (jobs, max_failures, timeout, concurrency, progress, blocking))]
+    #[pyo3(signature = (jobs, *, max_failures=None, timeout=None, concurrency=None, progress=None, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn verify_tasks(
         &self,
         py: Python<'_>,
-        jobs: Vec<TaskJobArgs>,
-        max_failures: u32,
-        timeout: Option<f64>,
-        concurrency: usize,
+        jobs: Vec<Bound<'_, PyAny>>,
+        max_failures: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        concurrency: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let client = self.client()?;
         let jobs = jobs
-            .into_iter()
-            .map(|(profile_id, task_id, check_type, alias, id)| {
-                Ok(TaskJob { profile_id, task_id, request: check_request(&check_type, None, alias, id)? })
+            .iter()
+            .map(|job| {
+                let (profile_id, task_id, check_type, alias, id, fields): (String, String, String, Option<String>, Option<String>, Option<Bound<'_, PyAny>>) = job.extract()?;
+                let request = check_args(check_type, None, alias, id, fields.as_ref())?.into_request(PY).map_err(to_py_err)?;
+                Ok(TaskJob { profile_id, task_id, request })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let options = batch_options(Some("sync"), timeout, concurrency)?;
-        run(py, blocking, async move {
-            let results = client
-                .verify_tasks(jobs, &options, max_failures, |p| report_progress(progress.as_ref(), p))
-                .await
-                .map_err(to_py_err)?;
-            Python::attach(|py| results.into_iter().map(|result| item_outcome(py, result.map(PyVerifyOutcome))).collect::<PyResult<Vec<_>>>())
+        let args = BatchArgs {
+            concurrency: py_number("concurrency", concurrency)?,
+            mode: None,
+            timeout: py_number("timeout", timeout)?,
+            max_failures: py_number("max_failures", max_failures)?,
+        };
+        let (options, max_failures) = args.resolve(PY).map_err(to_py_err)?;
+        let client = self.client()?;
+        call(py, blocking, async move {
+            let results = client.verify_tasks(jobs, &options, max_failures, |p| report_progress(progress.as_ref(), p)).await;
+            CoreResult(results.map(|results| Outcomes(results.into_iter().map(|r| r.map(PyVerifyOutcome)).collect())))
         })
     }
 
@@ -340,9 +347,7 @@ impl NativeClient {
 
     fn serve_webhooks(&self, py: Python<'_>, host: String, port: u16, path: String) -> PyResult<NativeListener> {
         let client = self.client()?;
-        let listener = block_on(py, async move {
-            client.serve_webhooks(&format!("{host}:{port}"), &path).await.map_err(to_py_err)
-        })?;
+        let listener = block_on(py, async move { Ok(client.serve_webhooks(&format!("{host}:{port}"), &path).await) })?.map_err(to_py_err)?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Mutex::new(Some(listener)) })
     }
 }
@@ -380,6 +385,23 @@ impl NativeListener {
     }
 }
 
+/// The next profile, the end (StopAsyncIteration) or the error, converted where delivered.
+struct NextProfile(passfort_core::Result<Option<PyProfile>>);
+
+impl<'py> IntoPyObject<'py> for NextProfile {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        match self.0 {
+            Ok(Some(profile)) => profile.into_bound_py_any(py),
+            Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+            Err(error) => CoreResult::<()>(Err(error)).into_pyobject(py),
+        }
+    }
+}
+
 type ProfileStream = Pin<Box<dyn Stream<Item = passfort_core::Result<passfort_core::Profile>> + Send>>;
 
 /// Every profile of a query, page by page, for `async for` and `for`.
@@ -388,12 +410,8 @@ pub struct ProfilePager {
     stream: Arc<tokio::sync::Mutex<ProfileStream>>,
 }
 
-async fn next_profile(stream: Arc<tokio::sync::Mutex<ProfileStream>>) -> PyResult<Option<PyProfile>> {
-    match stream.lock().await.next().await {
-        Some(Ok(profile)) => Ok(Some(PyProfile(profile))),
-        Some(Err(error)) => Err(to_py_err(error)),
-        None => Ok(None),
-    }
+async fn next_profile(stream: Arc<tokio::sync::Mutex<ProfileStream>>) -> passfort_core::Result<Option<PyProfile>> {
+    stream.lock().await.next().await.transpose().map(|profile| profile.map(PyProfile))
 }
 
 #[pymethods]
@@ -404,9 +422,7 @@ impl ProfilePager {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stream = self.stream.clone();
-        crate::runtime::awaitable(py, async move {
-            next_profile(stream).await?.ok_or_else(|| PyStopAsyncIteration::new_err(()))
-        })
+        crate::runtime::awaitable(py, async move { Ok::<_, PyErr>(NextProfile(next_profile(stream).await)) })
     }
 
     fn __iter__(slf: Py<Self>) -> Py<Self> {
@@ -415,6 +431,6 @@ impl ProfilePager {
 
     fn __next__(&self, py: Python<'_>) -> PyResult<PyProfile> {
         let stream = self.stream.clone();
-        block_on(py, next_profile(stream))?.ok_or_else(|| PyStopIteration::new_err(()))
+        block_on(py, async move { Ok(next_profile(stream).await) })?.map_err(to_py_err)?.ok_or_else(|| PyStopIteration::new_err(()))
     }
 }

@@ -3,7 +3,7 @@
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyModule};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyModule, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 use serde_json::Value;
 
@@ -35,11 +35,137 @@ pub fn json_to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
     })
 }
 
-/// A Python object as JSON, through the standard `json` module: anything it
-/// cannot encode is a TypeError, raised before any request.
-pub fn py_to_json(py: Python<'_>, object: &Bound<'_, PyAny>) -> PyResult<Value> {
-    let text: String = py.import("json")?.call_method1("dumps", (object,))?.extract()?;
-    serde_json::from_str(&text).map_err(|error| PyTypeError::new_err(format!("not JSON-compatible: {error}")))
+/// A Python object as JSON, faithfully or not at all: dicts with str keys,
+/// lists and tuples, str, bool, None, ints that JSON numbers can carry
+/// (i64/u64), finite floats. Anything else is a `TypeError`, an int out of
+/// range or a non-finite float a `ValueError`, nesting deeper than the core's
+/// limit a `ValueError`, all raised before any request and without
+/// recursing deeper than that limit.
+pub fn py_to_json(what: &str, object: &Bound<'_, PyAny>) -> PyResult<Value> {
+    to_json(what, object, passfort_core::args::limits::MAX_JSON_DEPTH)
+}
+
+fn to_json(what: &str, object: &Bound<'_, PyAny>, depth_left: usize) -> PyResult<Value> {
+    if object.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(flag) = object.cast::<PyBool>() {
+        return Ok(Value::Bool(flag.is_true()));
+    }
+    if let Ok(int) = object.cast::<PyInt>() {
+        if let Ok(value) = int.extract::<i64>() {
+            return Ok(Value::from(value));
+        }
+        if let Ok(value) = int.extract::<u64>() {
+            return Ok(Value::from(value));
+        }
+        return Err(invalid(format!("{what}: an integer outside the 64-bit range cannot be sent as JSON exactly")));
+    }
+    if let Ok(float) = object.cast::<PyFloat>() {
+        let value = float.value();
+        return serde_json::Number::from_f64(value)
+            .map(Value::Number)
+            .ok_or_else(|| invalid(format!("{what}: {value} is not a JSON number")));
+    }
+    if let Ok(text) = object.cast::<PyString>() {
+        return Ok(Value::String(text.extract::<String>()?));
+    }
+    let nested = |items: &mut dyn Iterator<Item = Bound<'_, PyAny>>| -> PyResult<Value> {
+        if depth_left == 0 {
+            return Err(invalid(format!(
+                "{what} is nested deeper than {} levels",
+                passfort_core::args::limits::MAX_JSON_DEPTH
+            )));
+        }
+        Ok(Value::Array(items.map(|item| to_json(what, &item, depth_left - 1)).collect::<PyResult<_>>()?))
+    };
+    if let Ok(list) = object.cast::<PyList>() {
+        return nested(&mut list.iter());
+    }
+    if let Ok(tuple) = object.cast::<PyTuple>() {
+        return nested(&mut tuple.iter());
+    }
+    if let Ok(dict) = object.cast::<PyDict>() {
+        if depth_left == 0 {
+            return nested(&mut std::iter::empty());
+        }
+        let mut map = serde_json::Map::new();
+        for (key, value) in dict.iter() {
+            let key = key
+                .cast::<PyString>()
+                .map_err(|_| PyTypeError::new_err(format!("{what}: JSON object keys are str, not {}", type_name(&key))))?
+                .extract::<String>()?;
+            map.insert(key, to_json(what, &value, depth_left - 1)?);
+        }
+        return Ok(Value::Object(map));
+    }
+    Err(PyTypeError::new_err(format!("{what}: a {} cannot be sent as JSON", type_name(object))))
+}
+
+fn type_name(object: &Bound<'_, PyAny>) -> String {
+    object.get_type().name().map(|name| name.to_string()).unwrap_or_else(|_| "value".into())
+}
+
+/// A number argument as given: `None` when not given; a bool or a non-number
+/// is a `TypeError`. Ints too large for a float become infinity, which the
+/// core refuses with the argument's range.
+pub fn py_number(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<f64>> {
+    let Some(value) = value.filter(|value| !value.is_none()) else { return Ok(None) };
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{what} must be a number, not a bool")));
+    }
+    if let Ok(int) = value.cast::<PyInt>() {
+        return Ok(Some(int.extract::<f64>().unwrap_or_else(|_| {
+            if int.lt(0).unwrap_or(false) {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        })));
+    }
+    if let Ok(float) = value.cast::<PyFloat>() {
+        return Ok(Some(float.value()));
+    }
+    Err(PyTypeError::new_err(format!("{what} must be a number, not {}", type_name(value))))
+}
+
+/// A list of strings: a `str` (which would iterate as characters) or any
+/// non-str item is a `TypeError`.
+pub fn py_str_list(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(value) = value.filter(|value| !value.is_none()) else { return Ok(None) };
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(format!("{what} must be a list of str, not a single {}", type_name(value))));
+    }
+    let mut items = Vec::new();
+    for item in value.try_iter().map_err(|_| PyTypeError::new_err(format!("{what} must be a list of str")))? {
+        let item = item?;
+        let text = item
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err(format!("{what} must hold str, not {}", type_name(&item))))?;
+        items.push(text.extract::<String>()?);
+        if items.len() > passfort_core::args::limits::MAX_TASK_IDS {
+            return Err(invalid(format!("{what} holds more than {} items", passfort_core::args::limits::MAX_TASK_IDS)));
+        }
+    }
+    Ok(Some(items))
+}
+
+/// The package's `InvalidArgumentError` (a `ValueError`), as the core raises it.
+fn invalid(message: String) -> PyErr {
+    crate::errors::to_py_err(passfort_core::Error::InvalidArgument(message))
+}
+
+/// A JSON value that becomes plain Python objects when delivered.
+pub struct JsonValue(pub Value);
+
+impl<'py> IntoPyObject<'py> for JsonValue {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        Ok(json_to_py(py, &self.0)?.into_bound(py))
+    }
 }
 
 /// The member of a `passfort` str enum for `value`, or the plain string when

@@ -28,17 +28,21 @@ fn json_list(py: Python<'_>, values: Vec<serde_json::Value>) -> PyResult<Py<PyAn
     json_to_py(py, &serde_json::Value::Array(values))
 }
 
+/// A simulated delay in seconds, checked by the core (negative ones refused, not a panic).
+fn delay(name: &str, seconds: Option<f64>) -> PyResult<Option<Duration>> {
+    passfort_core::Dialect::PYTHON
+        .delay(name, seconds, passfort_core::args::limits::EMULATOR_DELAY)
+        .map_err(crate::errors::to_py_err)
+}
+
 #[pymethods]
 impl NativeEmulator {
     #[new]
     fn new(py: Python<'_>, api_key: String, sync_timeout: f64, provider_latency: f64) -> PyResult<Self> {
-        if !(sync_timeout.is_finite() && sync_timeout >= 0.0 && provider_latency.is_finite() && provider_latency >= 0.0) {
-            return Err(PyValueError::new_err("sync_timeout and provider_latency are non-negative seconds"));
-        }
         let config = EmulatorConfig {
             api_key,
-            sync_timeout: Duration::from_secs_f64(sync_timeout),
-            provider_latency: Duration::from_secs_f64(provider_latency),
+            sync_timeout: delay("sync_timeout", Some(sync_timeout))?.unwrap_or_default(),
+            provider_latency: delay("provider_latency", Some(provider_latency))?.unwrap_or_default(),
             ..EmulatorConfig::default()
         };
         let emulator = block_on(py, async move {
@@ -60,12 +64,12 @@ impl NativeEmulator {
 
     #[pyo3(signature = (profile_id, check_type, results, latency))]
     fn script(&self, profile_id: &str, check_type: &str, results: Vec<String>, latency: Option<f64>) -> PyResult<()> {
-        let latency = latency.map(Duration::from_secs_f64);
+        let latency = delay("latency", latency)?;
         self.with(|e| e.script(profile_id, check_type, results, latency))?.map_err(PyValueError::new_err)
     }
 
     fn fault(&self, py: Python<'_>, rule: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let rule = py_to_json(py, rule)?;
+        let rule = py_to_json("rule", rule)?;
         let added = self.with(|e| e.add_fault(&rule))?.map_err(PyValueError::new_err)?;
         json_to_py(py, &added)
     }
@@ -98,7 +102,8 @@ impl NativeEmulator {
 
     #[pyo3(signature = (sync_timeout, provider_latency))]
     fn configure(&self, sync_timeout: Option<f64>, provider_latency: Option<f64>) -> PyResult<()> {
-        self.with(|e| e.configure(sync_timeout.map(Duration::from_secs_f64), provider_latency.map(Duration::from_secs_f64)))
+        let (sync_timeout, provider_latency) = (delay("sync_timeout", sync_timeout)?, delay("provider_latency", provider_latency)?);
+        self.with(|e| e.configure(sync_timeout, provider_latency))
     }
 
     fn reset(&self) -> PyResult<()> {

@@ -237,10 +237,9 @@ impl PyProfile {
     }
     fn __repr__(&self) -> String {
         format!(
-            "Profile(id={}, role={}, display_name={}, tasks={}, checks={})",
+            "Profile(id={}, role={}, tasks={}, checks={})",
             quote(&self.0.id),
             quote(self.0.role.as_str()),
-            repr_opt(self.0.display_name.as_deref()),
             self.0.tasks.len(),
             self.0.checks.len()
         )
@@ -326,8 +325,8 @@ impl PyErrorDetail {
     }
     /// Rebuilds an ErrorDetail from its dict, so that errors carrying it pickle.
     #[classmethod]
-    fn from_dict(_class: &Bound<'_, PyType>, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let value = crate::convert::py_to_json(py, data)?;
+    fn from_dict(_class: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let value = crate::convert::py_to_json("data", data)?;
         serde_json::from_value(value).map(Self).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
     }
     fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (Py<PyAny>,))> {

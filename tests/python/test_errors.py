@@ -140,6 +140,11 @@ def test_a_200_that_is_not_json_is_a_decode_error(garbage_server: str) -> None:
     client = passfort.Client("k", base_url=garbage_server)
     with pytest.raises(passfort.ResponseDecodeError) as raised:
         client.whoami()
+    # Bodies may carry personal data: their content is shown only on request.
+    assert raised.value.body_snippet is None
+    assert "not valid JSON at line 1" in str(raised.value)
+    with pytest.raises(passfort.ResponseDecodeError) as raised:
+        passfort.Client("k", base_url=garbage_server, include_body_snippets=True).whoami()
     assert raised.value.body_snippet == "<html>not json</html>"
 
 
@@ -182,3 +187,39 @@ def test_async_errors_are_the_same_classes(emulator: Emulator) -> None:
             await client.get_check(MISSING, MISSING)
 
     asyncio.run(scenario())
+
+
+SENTINEL = "Zebediah Quorvath-Sentinel"
+
+
+def test_personal_data_in_a_garbled_answer_stays_out_of_errors_reprs_and_logs(caplog: pytest.LogCaptureFixture) -> None:
+    """A profile answer that does not decode, holding a planted name: the
+    name reaches no exception message, repr, pickle or log line."""
+    import http.server
+    import pickle
+    import threading
+
+    body = ('{"id":"p1","role":7,"collected_data":{"personal_details":{"name":"%s"}}}' % SENTINEL).encode()
+
+    class Garbled(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbled)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        caplog.set_level("DEBUG", logger="passfort")
+        client = passfort.Client("k", base_url=f"http://127.0.0.1:{server.server_address[1]}/4.0", max_retries=0)
+        with pytest.raises(passfort.ResponseDecodeError) as raised:
+            client.get_profile("p1")
+        shown = [str(raised.value), repr(raised.value), repr(pickle.loads(pickle.dumps(raised.value)).__dict__)]
+        shown += [record.getMessage() for record in caplog.records]
+        assert all("Zebediah" not in text for text in shown), shown
+    finally:
+        server.shutdown()

@@ -37,10 +37,11 @@ class CheckRequest(NamedTuple):
     task_ids: Optional[Sequence[str]] = None
     variant_alias: Optional[str] = None
     variant_id: Optional[str] = None
+    #: Type-specific fields, e.g. ``{"document_id": ...}`` for DOCUMENT_VERIFICATION.
+    fields: Optional[Mapping[str, Any]] = None
 
-    def _native(self) -> Tuple[str, str, Optional[List[str]], Optional[str], Optional[str]]:
-        ids = list(self.task_ids) if self.task_ids is not None else None
-        return (self.profile_id, str(self.check_type), ids, self.variant_alias, self.variant_id)
+    def _native(self) -> Tuple[Any, ...]:
+        return (self.profile_id, str(self.check_type), self.task_ids, self.variant_alias, self.variant_id, self.fields)
 
 
 class TaskRequest(NamedTuple):
@@ -51,9 +52,10 @@ class TaskRequest(NamedTuple):
     check_type: str
     variant_alias: Optional[str] = None
     variant_id: Optional[str] = None
+    fields: Optional[Mapping[str, Any]] = None
 
-    def _native(self) -> Tuple[str, str, str, Optional[str], Optional[str]]:
-        return (self.profile_id, self.task_id, str(self.check_type), self.variant_alias, self.variant_id)
+    def _native(self) -> Tuple[Any, ...]:
+        return (self.profile_id, self.task_id, str(self.check_type), self.variant_alias, self.variant_id, self.fields)
 
 
 CheckRequestLike = Union[CheckRequest, Tuple[str, str], Mapping[str, Any]]

@@ -22,7 +22,7 @@ from ._batch import (
 
 from ._native import Check, NativeClient, NativeListener, Profile, Task, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
-from ._types import TaskState
+from ._types import CheckMode, TaskState
 
 Body = Union[bytes, bytearray, memoryview, str]
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
@@ -38,9 +38,18 @@ def _body_bytes(body: Body) -> bytes:
     raise TypeError(f"a webhook body is bytes or str, not {type(body).__name__}")
 
 
+def _header_value(value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode("latin-1", errors="replace")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    # Not bytes(value): bytes(10**11) would allocate 100 GB.
+    raise TypeError(f"a header value is str or bytes, not {type(value).__name__}")
+
+
 def _header_pairs(headers: Headers) -> List[Tuple[str, bytes]]:
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    return [(str(name), value.encode("latin-1") if isinstance(value, str) else bytes(value)) for name, value in pairs]
+    return [(str(name), _header_value(value)) for name, value in pairs]
 
 
 def verify_webhook(body: Body, headers: Headers, secret: str) -> List[WebhookEvent]:
@@ -83,6 +92,13 @@ class Webhooks:
 
     def __init__(self, native: NativeClient) -> None:
         self._native = native
+        self._servers: List[WebhookServer] = []
+
+    def close_all(self) -> None:
+        """Closes every listener started with ``serve``."""
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.close()
 
     def handle(self, body: Body, headers: Headers) -> List[WebhookEvent]:
         """Verifies a delivery, drops events already seen, wakes every waiter
@@ -92,7 +108,9 @@ class Webhooks:
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, path: str = "/passfort/webhooks") -> WebhookServer:
         """Runs the built-in listener: 200 once verified, 401 for a bad secret, 400 for a malformed body."""
-        return WebhookServer(self._native.serve_webhooks(host, port, path))
+        server = WebhookServer(self._native.serve_webhooks(host, port, path))
+        self._servers.append(server)
+        return server
 
 
 class _ClientBase:
@@ -101,14 +119,33 @@ class _ClientBase:
         api_key: Optional[str] = None,
         *,
         base_url: Optional[str] = None,
-        timeout: float = 30.0,
-        sync_timeout: float = 150.0,
-        max_retries: int = 2,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        sync_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        max_retry_wait: Optional[float] = None,
         webhook_secret: Optional[str] = None,
-        max_connections: int = 256,
+        max_connections: Optional[int] = None,
+        allow_insecure_http: Optional[bool] = None,
+        include_body_snippets: Optional[bool] = None,
     ) -> None:
+        """Every setting left as ``None`` takes the core's default: timeout 30 s,
+        connect_timeout 10 s, sync_timeout 150 s, max_retries 2,
+        max_retry_wait 60 s, max_connections 256. A plain ``http://`` base URL
+        is refused for hosts other than loopback unless ``allow_insecure_http``."""
         self._native = NativeClient(
-            api_key, base_url, timeout, sync_timeout, max_retries, webhook_secret, max_connections, _BINDING
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            sync_timeout=sync_timeout,
+            max_retries=max_retries,
+            max_retry_wait=max_retry_wait,
+            webhook_secret=webhook_secret,
+            max_connections=max_connections,
+            allow_insecure_http=allow_insecure_http,
+            include_body_snippets=include_body_snippets,
+            binding=_BINDING,
         )
         self.webhooks = Webhooks(self._native)
 
@@ -132,7 +169,7 @@ class AsyncClient(_ClientBase):
     async def get_profile(self, profile_id: str) -> Profile:
         return await self._native.get_profile(profile_id, False)
 
-    def list_profiles(self, query: Optional[str] = None, *, page_size: int = 100) -> AsyncIterator[Profile]:
+    def list_profiles(self, query: Optional[str] = None, *, page_size: Optional[int] = None) -> AsyncIterator[Profile]:
         """Every profile matching ``query``, fetching pages as you iterate."""
         return self._native.list_profiles(query, page_size)
 
@@ -144,10 +181,12 @@ class AsyncClient(_ClientBase):
         task_ids: Optional[Sequence[str]] = None,
         variant_alias: Optional[str] = None,
         variant_id: Optional[str] = None,
-        mode: Optional[str] = None,
+        fields: Optional[Mapping[str, Any]] = None,
+        mode: Optional[CheckMode] = None,
     ) -> Check:
-        ids = list(task_ids) if task_ids is not None else None
-        return await self._native.run_check(profile_id, check_type, ids, variant_alias, variant_id, mode, False)
+        return await self._native.run_check(
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, blocking=False
+        )
 
     async def get_check(self, profile_id: str, check_id: str) -> Check:
         return await self._native.get_check(profile_id, check_id, False)
@@ -158,7 +197,7 @@ class AsyncClient(_ClientBase):
     async def wait_for_check(
         self, profile_id: str, check_id: str, *, timeout: Optional[float] = None, poll_interval: Optional[float] = None
     ) -> Check:
-        return await self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, False)
+        return await self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, blocking=False)
 
     async def run_check_and_wait(
         self,
@@ -168,12 +207,12 @@ class AsyncClient(_ClientBase):
         task_ids: Optional[Sequence[str]] = None,
         variant_alias: Optional[str] = None,
         variant_id: Optional[str] = None,
-        mode: Optional[str] = "sync",
+        fields: Optional[Mapping[str, Any]] = None,
+        mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
     ) -> Check:
-        ids = list(task_ids) if task_ids is not None else None
         return await self._native.run_check_and_wait(
-            profile_id, check_type, ids, variant_alias, variant_id, mode, timeout, False
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, blocking=False
         )
 
     async def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -193,20 +232,22 @@ class AsyncClient(_ClientBase):
         *,
         variant_alias: Optional[str] = None,
         variant_id: Optional[str] = None,
-        max_failures: int = 3,
+        fields: Optional[Mapping[str, Any]] = None,
+        max_failures: Optional[int] = None,
+        mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
     ) -> VerifyOutcome:
         return await self._native.verify_task(
-            profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, False
+            profile_id, task_id, check_type, variant_alias, variant_id, fields, max_failures, mode, timeout, blocking=False
         )
 
     async def run_checks(
         self,
         requests: Iterable[CheckRequestLike],
         *,
-        concurrency: int = 8,
+        concurrency: Optional[int] = None,
         progress: ProgressArg = None,
-        mode: Optional[str] = "sync",
+        mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[Check]:
         """Runs every check and waits for each, ``concurrency`` at a time. Gives
@@ -217,7 +258,7 @@ class AsyncClient(_ClientBase):
         jobs = check_requests(requests)
         with ProgressReporter(progress, len(jobs), "check", _running_loop()) as report:
             outcomes = await self._native.run_checks(
-                [job._native() for job in jobs], mode, timeout, concurrency, report, False
+                [job._native() for job in jobs], mode=mode, timeout=timeout, concurrency=concurrency, progress=report, blocking=False
             )
         return batch_result(jobs, outcomes)
 
@@ -225,9 +266,9 @@ class AsyncClient(_ClientBase):
         self,
         requests: Iterable[TaskRequestLike],
         *,
-        concurrency: int = 8,
+        concurrency: Optional[int] = None,
         progress: ProgressArg = None,
-        max_failures: int = 3,
+        max_failures: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[VerifyOutcome]:
         """``verify_task`` for every request, ``concurrency`` at a time; one
@@ -235,12 +276,15 @@ class AsyncClient(_ClientBase):
         jobs = task_requests(requests)
         with ProgressReporter(progress, len(jobs), "task", _running_loop()) as report:
             outcomes = await self._native.verify_tasks(
-                [job._native() for job in jobs], max_failures, timeout, concurrency, report, False
+                [job._native() for job in jobs], max_failures=max_failures, timeout=timeout, concurrency=concurrency, progress=report, blocking=False
             )
         return batch_result(jobs, outcomes)
 
     async def close(self) -> None:
-        """Nothing to release eagerly: connections close when the client is dropped."""
+        """Closes the connection pool now; later calls raise ``ClientClosedError``.
+        Webhook listeners started with ``webhooks.serve`` are closed too."""
+        self.webhooks.close_all()
+        self._native.close()
 
     async def __aenter__(self) -> "AsyncClient":
         return self
@@ -263,7 +307,7 @@ class Client(_ClientBase):
     def get_profile(self, profile_id: str) -> Profile:
         return self._native.get_profile(profile_id, True)
 
-    def list_profiles(self, query: Optional[str] = None, *, page_size: int = 100) -> Iterator[Profile]:
+    def list_profiles(self, query: Optional[str] = None, *, page_size: Optional[int] = None) -> Iterator[Profile]:
         """Every profile matching ``query``, fetching pages as you iterate."""
         return self._native.list_profiles(query, page_size)
 
@@ -275,10 +319,10 @@ class Client(_ClientBase):
         task_ids: Optional[Sequence[str]] = None,
         variant_alias: Optional[str] = None,
         variant_id: Optional[str] = None,
-        mode: Optional[str] = None,
+        fields: Optional[Mapping[str, Any]] = None,
+        mode: Optional[CheckMode] = None,
     ) -> Check:
-        ids = list(task_ids) if task_ids is not None else None
-        return self._native.run_check(profile_id, check_type, ids, variant_alias, variant_id, mode, True)
+        return self._native.run_check(profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, blocking=True)
 
     def get_check(self, profile_id: str, check_id: str) -> Check:
         return self._native.get_check(profile_id, check_id, True)
@@ -289,7 +333,7 @@ class Client(_ClientBase):
     def wait_for_check(
         self, profile_id: str, check_id: str, *, timeout: Optional[float] = None, poll_interval: Optional[float] = None
     ) -> Check:
-        return self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, True)
+        return self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, blocking=True)
 
     def run_check_and_wait(
         self,
@@ -299,12 +343,12 @@ class Client(_ClientBase):
         task_ids: Optional[Sequence[str]] = None,
         variant_alias: Optional[str] = None,
         variant_id: Optional[str] = None,
-        mode: Optional[str] = "sync",
+        fields: Optional[Mapping[str, Any]] = None,
+        mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
     ) -> Check:
-        ids = list(task_ids) if task_ids is not None else None
         return self._native.run_check_and_wait(
-            profile_id, check_type, ids, variant_alias, variant_id, mode, timeout, True
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, blocking=True
         )
 
     def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -324,20 +368,22 @@ class Client(_ClientBase):
         *,
         variant_alias: Optional[str] = None,
         variant_id: Optional[str] = None,
-        max_failures: int = 3,
+        fields: Optional[Mapping[str, Any]] = None,
+        max_failures: Optional[int] = None,
+        mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
     ) -> VerifyOutcome:
         return self._native.verify_task(
-            profile_id, task_id, check_type, variant_alias, variant_id, max_failures, timeout, True
+            profile_id, task_id, check_type, variant_alias, variant_id, fields, max_failures, mode, timeout, blocking=True
         )
 
     def run_checks(
         self,
         requests: Iterable[CheckRequestLike],
         *,
-        concurrency: int = 8,
+        concurrency: Optional[int] = None,
         progress: ProgressArg = None,
-        mode: Optional[str] = "sync",
+        mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[Check]:
         """Runs every check and waits for each, ``concurrency`` at a time; see
@@ -345,7 +391,7 @@ class Client(_ClientBase):
         jobs = check_requests(requests)
         with ProgressReporter(progress, len(jobs), "check") as report:
             outcomes = self._native.run_checks(
-                [job._native() for job in jobs], mode, timeout, concurrency, report, True
+                [job._native() for job in jobs], mode=mode, timeout=timeout, concurrency=concurrency, progress=report, blocking=True
             )
         return batch_result(jobs, outcomes)
 
@@ -353,21 +399,24 @@ class Client(_ClientBase):
         self,
         requests: Iterable[TaskRequestLike],
         *,
-        concurrency: int = 8,
+        concurrency: Optional[int] = None,
         progress: ProgressArg = None,
-        max_failures: int = 3,
+        max_failures: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[VerifyOutcome]:
         """``verify_task`` for every request, ``concurrency`` at a time; see ``run_checks``."""
         jobs = task_requests(requests)
         with ProgressReporter(progress, len(jobs), "task") as report:
             outcomes = self._native.verify_tasks(
-                [job._native() for job in jobs], max_failures, timeout, concurrency, report, True
+                [job._native() for job in jobs], max_failures=max_failures, timeout=timeout, concurrency=concurrency, progress=report, blocking=True
             )
         return batch_result(jobs, outcomes)
 
     def close(self) -> None:
-        """Nothing to release eagerly: connections close when the client is dropped."""
+        """Closes the connection pool now; later calls raise ``ClientClosedError``.
+        Webhook listeners started with ``webhooks.serve`` are closed too."""
+        self.webhooks.close_all()
+        self._native.close()
 
     def __enter__(self) -> "Client":
         return self

@@ -5,15 +5,17 @@ attributes set, and pickle (the default ``BaseException`` pickling keeps
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional, Type
 
 if TYPE_CHECKING:
     from ._native import ErrorDetail
 
 
 class PassFortError(Exception):
-    """Base of every error the SDK raises (except ValueError/TypeError for bad arguments)."""
+    """Base of every error the SDK raises. ``code`` is the core's stable name
+    for the kind of error, the same in Python, Node and Rust."""
 
+    code: str = ""
     #: True when a failed request may still have had an effect at PassFort
     #: (e.g. a check creation whose answer was lost): look before you retry.
     may_have_reached_server: bool = False
@@ -72,13 +74,31 @@ class APITimeoutError(APIConnectionError):
 
 
 class ResponseDecodeError(PassFortError):
-    """A 2xx answer that is not the JSON expected; ``body_snippet`` shows its start."""
+    """A 2xx answer that is not the JSON expected. The message says where
+    decoding failed, never what the body held (personal data);
+    ``body_snippet`` is set only with ``include_body_snippets=True``."""
 
     status: int = 0
     body_snippet: Optional[str] = None
 
 
-class CheckWaitTimeout(PassFortError):
+class InvalidArgumentError(PassFortError, ValueError):
+    """A bad argument, caught before any request was sent (also a ``ValueError``)."""
+
+
+class RedirectError(PassFortError):
+    """A 3xx answer (from a proxy, say): not followed, so that neither the API
+    key nor a body goes elsewhere. ``target_host`` names where it pointed."""
+
+    status: int = 0
+    target_host: Optional[str] = None
+
+
+class ClientClosedError(PassFortError):
+    """The client was closed with ``close()``."""
+
+
+class CheckWaitTimeoutError(PassFortError):
     """The check had not finished by the deadline. It is still at PassFort:
     wait for ``check_id`` again later; nothing is lost."""
 
@@ -101,7 +121,33 @@ class AmbiguousCheckError(PassFortError):
 
 
 class WebhookVerificationError(PassFortError):
-    """A webhook delivery was refused (``reason``: unauthorized, malformed or
-    toolarge); nothing in it was dispatched."""
+    """A webhook delivery was refused (``reason``: unauthorized, malformed,
+    too_large or expired); nothing in it was dispatched."""
 
     reason: str = ""
+
+
+#: The old name of ``CheckWaitTimeoutError``.
+CheckWaitTimeout = CheckWaitTimeoutError
+
+#: The class raised for each of the core's error codes (``_native.ERROR_CODES``;
+#: a test checks that the two lists match).
+CLASS_BY_CODE: Dict[str, Type[PassFortError]] = {
+    "bad_request": BadRequestError,
+    "authentication": AuthenticationError,
+    "not_found": NotFoundError,
+    "conflict": ConflictError,
+    "rate_limited": RateLimitError,
+    "server": ServerError,
+    "api": APIError,
+    "timeout": APITimeoutError,
+    "connection": APIConnectionError,
+    "decode": ResponseDecodeError,
+    "redirect": RedirectError,
+    "invalid_argument": InvalidArgumentError,
+    "configuration": ConfigurationError,
+    "wait_timeout": CheckWaitTimeoutError,
+    "ambiguous_check_creation": AmbiguousCheckError,
+    "webhook": WebhookVerificationError,
+    "closed": ClientClosedError,
+}

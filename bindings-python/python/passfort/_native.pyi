@@ -6,6 +6,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, List
 from ._types import CheckState, CheckType, Decision, Role, TaskState, TaskType
 
 __version__: str
+ERROR_CODES: List[str]
 
 # A batch job: profile id, check type, task ids, variant alias, variant id.
 CheckJob = Tuple[str, str, Optional[List[str]], Optional[str], Optional[str]]
@@ -174,172 +175,85 @@ class NativeListener:
     def close(self) -> None: ...
 
 class NativeClient:
-    """Each call answers the value when ``blocking`` is True, an awaitable when False."""
+    """Each call answers the value when ``blocking`` is True, an awaitable when
+    False. Every setting is optional: the core supplies defaults and checks ranges."""
 
     def __init__(
         self,
-        api_key: Optional[str],
-        base_url: Optional[str],
-        timeout: float,
-        sync_timeout: float,
-        max_retries: int,
-        webhook_secret: Optional[str],
-        max_connections: int,
-        binding: str,
+        *,
+        api_key: Optional[str] = ...,
+        base_url: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        connect_timeout: Optional[float] = ...,
+        sync_timeout: Optional[float] = ...,
+        max_retries: Optional[int] = ...,
+        max_retry_wait: Optional[float] = ...,
+        max_connections: Optional[int] = ...,
+        webhook_secret: Optional[str] = ...,
+        allow_insecure_http: Optional[bool] = ...,
+        include_body_snippets: Optional[bool] = ...,
+        binding: Optional[str] = ...,
     ) -> None: ...
     @property
     def base_url(self) -> str: ...
+    def close(self) -> None: ...
     @overload
-    def whoami(self, blocking: Literal[True]) -> Dict[str, Any]: ...
+    def whoami(self, *, blocking: Literal[True]) -> Dict[str, Any]: ...
     @overload
-    def whoami(self, blocking: Literal[False]) -> Awaitable[Dict[str, Any]]: ...
+    def whoami(self, *, blocking: Literal[False]) -> Awaitable[Dict[str, Any]]: ...
     @overload
-    def create_profile(self, role: str, collected_data: Mapping[str, Any], blocking: Literal[True]) -> Profile: ...
+    def create_profile(self, role: str, collected_data: Mapping[str, Any], *, blocking: Literal[True]) -> Profile: ...
     @overload
-    def create_profile(self, role: str, collected_data: Mapping[str, Any], blocking: Literal[False]) -> Awaitable[Profile]: ...
+    def create_profile(self, role: str, collected_data: Mapping[str, Any], *, blocking: Literal[False]) -> Awaitable[Profile]: ...
     @overload
-    def get_profile(self, profile_id: str, blocking: Literal[True]) -> Profile: ...
+    def get_profile(self, profile_id: str, *, blocking: Literal[True]) -> Profile: ...
     @overload
-    def get_profile(self, profile_id: str, blocking: Literal[False]) -> Awaitable[Profile]: ...
-    def list_profiles(self, query: Optional[str], page_size: int) -> ProfilePager: ...
+    def get_profile(self, profile_id: str, *, blocking: Literal[False]) -> Awaitable[Profile]: ...
+    def list_profiles(self, query: Optional[str] = ..., page_size: Optional[int] = ...) -> ProfilePager: ...
     @overload
-    def run_check(
-        self,
-        profile_id: str,
-        check_type: str,
-        task_ids: Optional[Sequence[str]],
-        variant_alias: Optional[str],
-        variant_id: Optional[str],
-        mode: Optional[str],
-        blocking: Literal[True],
-    ) -> Check: ...
+    def run_check(self, profile_id: str, check_type: str, task_ids: Optional[Sequence[str]] = ..., variant_alias: Optional[str] = ..., variant_id: Optional[str] = ..., fields: Optional[Mapping[str, Any]] = ..., mode: Optional[str] = ..., *, blocking: Literal[True]) -> Check: ...
     @overload
-    def run_check(
-        self,
-        profile_id: str,
-        check_type: str,
-        task_ids: Optional[Sequence[str]],
-        variant_alias: Optional[str],
-        variant_id: Optional[str],
-        mode: Optional[str],
-        blocking: Literal[False],
-    ) -> Awaitable[Check]: ...
+    def run_check(self, profile_id: str, check_type: str, task_ids: Optional[Sequence[str]] = ..., variant_alias: Optional[str] = ..., variant_id: Optional[str] = ..., fields: Optional[Mapping[str, Any]] = ..., mode: Optional[str] = ..., *, blocking: Literal[False]) -> Awaitable[Check]: ...
     @overload
-    def get_check(self, profile_id: str, check_id: str, blocking: Literal[True]) -> Check: ...
+    def get_check(self, profile_id: str, check_id: str, *, blocking: Literal[True]) -> Check: ...
     @overload
-    def get_check(self, profile_id: str, check_id: str, blocking: Literal[False]) -> Awaitable[Check]: ...
+    def get_check(self, profile_id: str, check_id: str, *, blocking: Literal[False]) -> Awaitable[Check]: ...
     @overload
-    def list_checks(self, profile_id: str, blocking: Literal[True]) -> List[Check]: ...
+    def list_checks(self, profile_id: str, *, blocking: Literal[True]) -> List[Check]: ...
     @overload
-    def list_checks(self, profile_id: str, blocking: Literal[False]) -> Awaitable[List[Check]]: ...
+    def list_checks(self, profile_id: str, *, blocking: Literal[False]) -> Awaitable[List[Check]]: ...
     @overload
-    def wait_for_check(
-        self, profile_id: str, check_id: str, timeout: Optional[float], poll_interval: Optional[float], blocking: Literal[True]
-    ) -> Check: ...
+    def wait_for_check(self, profile_id: str, check_id: str, timeout: Optional[float] = ..., poll_interval: Optional[float] = ..., *, blocking: Literal[True]) -> Check: ...
     @overload
-    def wait_for_check(
-        self, profile_id: str, check_id: str, timeout: Optional[float], poll_interval: Optional[float], blocking: Literal[False]
-    ) -> Awaitable[Check]: ...
+    def wait_for_check(self, profile_id: str, check_id: str, timeout: Optional[float] = ..., poll_interval: Optional[float] = ..., *, blocking: Literal[False]) -> Awaitable[Check]: ...
     @overload
-    def run_check_and_wait(
-        self,
-        profile_id: str,
-        check_type: str,
-        task_ids: Optional[Sequence[str]],
-        variant_alias: Optional[str],
-        variant_id: Optional[str],
-        mode: Optional[str],
-        timeout: Optional[float],
-        blocking: Literal[True],
-    ) -> Check: ...
+    def run_check_and_wait(self, profile_id: str, check_type: str, task_ids: Optional[Sequence[str]] = ..., variant_alias: Optional[str] = ..., variant_id: Optional[str] = ..., fields: Optional[Mapping[str, Any]] = ..., mode: Optional[str] = ..., timeout: Optional[float] = ..., *, blocking: Literal[True]) -> Check: ...
     @overload
-    def run_check_and_wait(
-        self,
-        profile_id: str,
-        check_type: str,
-        task_ids: Optional[Sequence[str]],
-        variant_alias: Optional[str],
-        variant_id: Optional[str],
-        mode: Optional[str],
-        timeout: Optional[float],
-        blocking: Literal[False],
-    ) -> Awaitable[Check]: ...
+    def run_check_and_wait(self, profile_id: str, check_type: str, task_ids: Optional[Sequence[str]] = ..., variant_alias: Optional[str] = ..., variant_id: Optional[str] = ..., fields: Optional[Mapping[str, Any]] = ..., mode: Optional[str] = ..., timeout: Optional[float] = ..., *, blocking: Literal[False]) -> Awaitable[Check]: ...
     @overload
-    def get_task(self, profile_id: str, task_id: str, blocking: Literal[True]) -> Task: ...
+    def get_task(self, profile_id: str, task_id: str, *, blocking: Literal[True]) -> Task: ...
     @overload
-    def get_task(self, profile_id: str, task_id: str, blocking: Literal[False]) -> Awaitable[Task]: ...
+    def get_task(self, profile_id: str, task_id: str, *, blocking: Literal[False]) -> Awaitable[Task]: ...
     @overload
-    def list_tasks(self, profile_id: str, blocking: Literal[True]) -> List[Task]: ...
+    def list_tasks(self, profile_id: str, *, blocking: Literal[True]) -> List[Task]: ...
     @overload
-    def list_tasks(self, profile_id: str, blocking: Literal[False]) -> Awaitable[List[Task]]: ...
+    def list_tasks(self, profile_id: str, *, blocking: Literal[False]) -> Awaitable[List[Task]]: ...
     @overload
-    def complete_task(self, profile_id: str, task_id: str, state: str, blocking: Literal[True]) -> Task: ...
+    def complete_task(self, profile_id: str, task_id: str, state: str, *, blocking: Literal[True]) -> Task: ...
     @overload
-    def complete_task(self, profile_id: str, task_id: str, state: str, blocking: Literal[False]) -> Awaitable[Task]: ...
+    def complete_task(self, profile_id: str, task_id: str, state: str, *, blocking: Literal[False]) -> Awaitable[Task]: ...
     @overload
-    def verify_task(
-        self,
-        profile_id: str,
-        task_id: str,
-        check_type: str,
-        variant_alias: Optional[str],
-        variant_id: Optional[str],
-        max_failures: int,
-        timeout: Optional[float],
-        blocking: Literal[True],
-    ) -> VerifyOutcome: ...
+    def verify_task(self, profile_id: str, task_id: str, check_type: str, variant_alias: Optional[str] = ..., variant_id: Optional[str] = ..., fields: Optional[Mapping[str, Any]] = ..., max_failures: Optional[int] = ..., mode: Optional[str] = ..., timeout: Optional[float] = ..., *, blocking: Literal[True]) -> VerifyOutcome: ...
     @overload
-    def verify_task(
-        self,
-        profile_id: str,
-        task_id: str,
-        check_type: str,
-        variant_alias: Optional[str],
-        variant_id: Optional[str],
-        max_failures: int,
-        timeout: Optional[float],
-        blocking: Literal[False],
-    ) -> Awaitable[VerifyOutcome]: ...
+    def verify_task(self, profile_id: str, task_id: str, check_type: str, variant_alias: Optional[str] = ..., variant_id: Optional[str] = ..., fields: Optional[Mapping[str, Any]] = ..., max_failures: Optional[int] = ..., mode: Optional[str] = ..., timeout: Optional[float] = ..., *, blocking: Literal[False]) -> Awaitable[VerifyOutcome]: ...
     @overload
-    def run_checks(
-        self,
-        jobs: List[CheckJob],
-        mode: Optional[str],
-        timeout: Optional[float],
-        concurrency: int,
-        progress: Optional[NativeProgress],
-        blocking: Literal[True],
-    ) -> List[Union[Check, Exception]]: ...
+    def run_checks(self, jobs: List[Tuple[Any, ...]], *, mode: Optional[str] = ..., timeout: Optional[float] = ..., concurrency: Optional[int] = ..., progress: Optional[NativeProgress] = ..., blocking: Literal[True]) -> List[Union[Check, Exception]]: ...
     @overload
-    def run_checks(
-        self,
-        jobs: List[CheckJob],
-        mode: Optional[str],
-        timeout: Optional[float],
-        concurrency: int,
-        progress: Optional[NativeProgress],
-        blocking: Literal[False],
-    ) -> Awaitable[List[Union[Check, Exception]]]: ...
+    def run_checks(self, jobs: List[Tuple[Any, ...]], *, mode: Optional[str] = ..., timeout: Optional[float] = ..., concurrency: Optional[int] = ..., progress: Optional[NativeProgress] = ..., blocking: Literal[False]) -> Awaitable[List[Union[Check, Exception]]]: ...
     @overload
-    def verify_tasks(
-        self,
-        jobs: List[TaskJob],
-        max_failures: int,
-        timeout: Optional[float],
-        concurrency: int,
-        progress: Optional[NativeProgress],
-        blocking: Literal[True],
-    ) -> List[Union[VerifyOutcome, Exception]]: ...
+    def verify_tasks(self, jobs: List[Tuple[Any, ...]], *, max_failures: Optional[int] = ..., timeout: Optional[float] = ..., concurrency: Optional[int] = ..., progress: Optional[NativeProgress] = ..., blocking: Literal[True]) -> List[Union[VerifyOutcome, Exception]]: ...
     @overload
-    def verify_tasks(
-        self,
-        jobs: List[TaskJob],
-        max_failures: int,
-        timeout: Optional[float],
-        concurrency: int,
-        progress: Optional[NativeProgress],
-        blocking: Literal[False],
-    ) -> Awaitable[List[Union[VerifyOutcome, Exception]]]: ...
+    def verify_tasks(self, jobs: List[Tuple[Any, ...]], *, max_failures: Optional[int] = ..., timeout: Optional[float] = ..., concurrency: Optional[int] = ..., progress: Optional[NativeProgress] = ..., blocking: Literal[False]) -> Awaitable[List[Union[VerifyOutcome, Exception]]]: ...
     def handle_webhook(self, body: bytes, headers: Headers) -> List[WebhookEvent]: ...
     def serve_webhooks(self, host: str, port: int, path: str) -> NativeListener: ...
 

@@ -6,6 +6,11 @@ A value this version does not know comes back from the API as the plain string.
 from __future__ import annotations
 
 import enum
+from typing import Literal
+
+#: How PassFort runs a check: ``"sync"`` (answer with the finished check unless
+#: it takes over 120 s), ``"async"`` (answer at once), ``"server_default"``.
+CheckMode = Literal["sync", "async", "server_default"]
 
 
 class _StrEnum(str, enum.Enum):
