@@ -7,8 +7,10 @@ const PREFIX = 'PASSFORT_ERROR:'
 
 class PassFortError extends Error {
   constructor(message, fields = {}) {
-    super(message)
+    super(message, fields.cause !== undefined ? { cause: fields.cause } : undefined)
     this.name = new.target.name
+    /** The core's stable name for the kind of error, the same in Python, Node and Rust. */
+    this.code = fields.code ?? 'passfort'
     /** True when a failed request may still have had an effect at PassFort: look before you retry. */
     this.mayHaveReachedServer = Boolean(fields.mayHaveReachedServer)
   }
@@ -40,6 +42,28 @@ class RateLimitError extends APIError {
 }
 
 class APIConnectionError extends PassFortError {}
+
+/** A 3xx answer (from a proxy, say): not followed, so neither the API key nor a body goes elsewhere. */
+class RedirectError extends PassFortError {
+  constructor(message, fields = {}) {
+    super(message, fields)
+    this.status = fields.status ?? 0
+    this.targetHost = fields.targetHost ?? null
+  }
+}
+
+/** The client was closed with close(). */
+class ClientClosedError extends PassFortError {}
+
+/** A bad argument, caught before any request was sent: a TypeError, as Node's own argument errors are. */
+class InvalidArgumentError extends TypeError {
+  constructor(message) {
+    super(message)
+    this.name = 'InvalidArgumentError'
+    this.code = 'invalid_argument'
+    this.mayHaveReachedServer = false
+  }
+}
 class APITimeoutError extends APIConnectionError {}
 
 class ResponseDecodeError extends PassFortError {
@@ -101,17 +125,47 @@ const classes = {
   CheckWaitTimeoutError,
   AmbiguousCheckError,
   WebhookVerificationError,
+  RedirectError,
+  ClientClosedError,
+  InvalidArgumentError,
 }
+
+/** The class for each of the core's error codes (`errorCodes()` of the addon; a test checks they match). */
+const CLASS_BY_CODE = {
+  bad_request: BadRequestError,
+  authentication: AuthenticationError,
+  not_found: NotFoundError,
+  conflict: ConflictError,
+  rate_limited: RateLimitError,
+  server: ServerError,
+  api: APIError,
+  timeout: APITimeoutError,
+  connection: APIConnectionError,
+  decode: ResponseDecodeError,
+  redirect: RedirectError,
+  invalid_argument: InvalidArgumentError,
+  configuration: ConfigurationError,
+  wait_timeout: CheckWaitTimeoutError,
+  ambiguous_check_creation: AmbiguousCheckError,
+  webhook: WebhookVerificationError,
+  closed: ClientClosedError,
+}
+
+/** napi-rs statuses for a JS value of the wrong type: these are TypeErrors, not plain Errors. */
+const WRONG_TYPE = new Set(['InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected', 'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected', 'ArrayBufferExpected'])
 
 /** The package's error for a native rejection; anything else unchanged. */
 function toJsError(error) {
   const message = error && typeof error.message === 'string' ? error.message : ''
-  if (!message.startsWith(PREFIX)) return error
+  if (!message.startsWith(PREFIX)) {
+    if (error && WRONG_TYPE.has(error.code) && !(error instanceof TypeError)) return new InvalidArgumentError(message)
+    return error
+  }
   const fields = JSON.parse(message.slice(PREFIX.length))
-  if (fields.name === 'TypeError') return new TypeError(fields.message)
-  if (fields.name === 'AbortError') return new AbortError(fields.message)
-  const ErrorClass = classes[fields.name] ?? PassFortError
+  if (fields.code === 'aborted') return new AbortError(fields.message)
+  if (fields.code === 'invalid_argument') return new InvalidArgumentError(fields.message)
+  const ErrorClass = CLASS_BY_CODE[fields.code] ?? PassFortError
   return new ErrorClass(fields.message, fields)
 }
 
-module.exports = { ...classes, AbortError, toJsError }
+module.exports = { ...classes, CheckWaitTimeout: CheckWaitTimeoutError, AbortError, toJsError, CLASS_BY_CODE }

@@ -48,7 +48,7 @@ export type TaskType = Open<
   | 'COMPANY_VERIFY_TAX_STATUS'
 >
 export type Role = Open<'INDIVIDUAL_CUSTOMER' | 'INDIVIDUAL_ASSOCIATED' | 'COMPANY_CUSTOMER' | 'COMPANY_ASSOCIATED'>
-export type CheckMode = 'sync' | 'async'
+export type CheckMode = 'sync' | 'async' | 'server_default'
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
 export interface ErrorDetail {
@@ -311,7 +311,7 @@ export declare class AmbiguousCheckError extends PassFortError {
   sentAt: Date | null
 }
 export declare class WebhookVerificationError extends PassFortError {
-  reason: 'unauthorized' | 'malformed' | 'toolarge' | (string & {})
+  reason: 'unauthorized' | 'malformed' | 'too_large' | 'expired' | (string & {})
 }
 export declare class AbortError extends Error {
   name: 'AbortError'

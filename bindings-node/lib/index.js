@@ -26,19 +26,61 @@ function call(run, shape) {
   return shape ? promise.then(shape, rethrow) : promise.catch(rethrow)
 }
 
+/**
+ * What an aborted call rejects with: the signal's own reason (an
+ * `AbortSignal.timeout()`'s TimeoutError, or whatever `abort(reason)` was
+ * given), or this package's AbortError for a plain `abort()`.
+ */
+function abortReason(signal) {
+  const reason = signal.reason
+  if (reason === undefined || (reason instanceof Error && reason.name === 'AbortError')) return new AbortError()
+  return reason
+}
+
 /** Runs a cancellable native call; aborting `signal` drops the Rust future. */
 async function withSignal(signal, run, shape) {
   if (!signal) return call(() => run(undefined), shape)
-  if (signal.aborted) throw new AbortError()
+  if (signal.aborted) throw abortReason(signal)
   const token = native.newCancelToken()
   const onAbort = () => native.cancel(token)
   signal.addEventListener('abort', onAbort, { once: true })
   try {
     return await call(() => run(token), shape)
+  } catch (error) {
+    throw error instanceof AbortError && signal.aborted ? abortReason(signal) : error
   } finally {
     signal.removeEventListener('abort', onAbort)
     native.releaseCancelToken(token)
   }
+}
+
+/**
+ * JSON the caller gave, as text for the core: converted as JSON.stringify
+ * does (a Date becomes its ISO string, `toJSON` is honoured), or refused with
+ * a TypeError where that would change the data silently (a Buffer or typed
+ * array, NaN or Infinity) or cannot work (a BigInt, a cycle).
+ */
+function jsonText(what, value) {
+  if (value === undefined) return undefined
+  try {
+    return JSON.stringify(value, function (key, item) {
+      const original = this[key]
+      if (Buffer.isBuffer(original) || ArrayBuffer.isView(original)) {
+        throw new TypeError(`${what}: a ${original.constructor.name} is not JSON; encode it (base64, say) first`)
+      }
+      if (typeof item === 'number' && !Number.isFinite(item)) throw new TypeError(`${what}: ${item} is not a JSON number`)
+      return item
+    })
+  } catch (error) {
+    // A RangeError here is V8's stack running out on very deep data.
+    if (error instanceof RangeError) throw new errors.InvalidArgumentError(`${what} is nested too deeply`)
+    throw error instanceof TypeError ? new errors.InvalidArgumentError(error.message) : error
+  }
+}
+
+/** The check fields of a call's options, as the addon takes them. */
+function checkOptions({ checkType, taskIds, variantAlias, variantId, fields, mode } = {}) {
+  return { checkType, taskIds, variantAlias, variantId, fieldsJson: jsonText('fields', fields), mode }
 }
 
 // The addon sends each resource's API JSON as text in `raw`; these parse it
@@ -105,7 +147,8 @@ function batchJob(request, index, required) {
   for (const field of required) {
     if (typeof request[field] !== 'string') throw new TypeError(`request ${index}: ${field} must be a string`)
   }
-  return request
+  const { fields, ...rest } = request
+  return { ...rest, fieldsJson: jsonText(`request ${index}: fields`, fields) }
 }
 
 /** The native progress callback: the user's, kept from throwing into the addon. */
@@ -169,16 +212,27 @@ class Webhooks {
 class PassFort {
   #native
 
-  constructor({ apiKey, baseUrl, timeoutMs = 30000, syncTimeoutMs = 150000, maxRetries = 2, webhookSecret, maxConnections = 256 } = {}) {
+  /**
+   * Every option left undefined takes the core's default: timeoutMs 30000,
+   * connectTimeoutMs 10000, syncTimeoutMs 150000, maxRetries 2,
+   * maxRetryWaitMs 60000, maxConnections 256. The core checks every range.
+   */
+  constructor(options = {}) {
+    const { apiKey, baseUrl, timeoutMs, connectTimeoutMs, syncTimeoutMs, maxRetries, maxRetryWaitMs } = options
+    const { webhookSecret, maxConnections, allowInsecureHttp, includeBodySnippets } = options
     try {
       this.#native = new native.NativeClient({
         apiKey,
         baseUrl,
         timeoutMs,
+        connectTimeoutMs,
         syncTimeoutMs,
         maxRetries,
+        maxRetryWaitMs,
         webhookSecret,
         maxConnections,
+        allowInsecureHttp,
+        includeBodySnippets,
         binding: `node/${process.versions.node}`,
       })
     } catch (error) {
@@ -196,7 +250,7 @@ class PassFort {
   }
 
   createProfile(role, collectedData = {}) {
-    return call(() => this.#native.createProfile(role, collectedData), profile)
+    return call(() => this.#native.createProfile(role, jsonText('collectedData', collectedData)), profile)
   }
 
   getProfile(profileId) {
@@ -205,7 +259,12 @@ class PassFort {
 
   /** Every profile matching `query`, fetching pages as you iterate. */
   async *listProfiles({ query, pageSize } = {}) {
-    const pager = this.#native.listProfiles(query, pageSize)
+    let pager
+    try {
+      pager = this.#native.listProfiles(query, pageSize)
+    } catch (error) {
+      throw toJsError(error)
+    }
     for (;;) {
       const next = await call(() => pager.next())
       if (next == null) return
@@ -213,8 +272,8 @@ class PassFort {
     }
   }
 
-  runCheck(profileId, { checkType, taskIds, variantAlias, variantId, mode } = {}) {
-    return call(() => this.#native.runCheck(profileId, { checkType, taskIds, variantAlias, variantId, mode }), check)
+  runCheck(profileId, options = {}) {
+    return call(() => this.#native.runCheck(profileId, checkOptions(options)), check)
   }
 
   getCheck(profileId, checkId) {
@@ -229,9 +288,10 @@ class PassFort {
     return withSignal(signal, (token) => this.#native.waitForCheck(profileId, checkId, timeoutMs, pollIntervalMs, token), check)
   }
 
-  runCheckAndWait(profileId, { checkType, taskIds, variantAlias, variantId, mode = 'sync' } = {}, { timeoutMs, signal } = {}) {
-    const request = { checkType, taskIds, variantAlias, variantId, mode }
-    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, request, timeoutMs, token), check)
+  runCheckAndWait(profileId, options = {}, waitOptions = {}) {
+    // One options object; a second argument is still read, for older callers.
+    const { timeoutMs = waitOptions.timeoutMs, signal = waitOptions.signal } = options
+    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), timeoutMs, token), check)
   }
 
   getTask(profileId, taskId) {
@@ -246,8 +306,8 @@ class PassFort {
     return call(() => this.#native.completeTask(profileId, taskId, state), task)
   }
 
-  verifyTask(profileId, taskId, { checkType, variantAlias, variantId, maxFailures = 3, timeoutMs, signal } = {}) {
-    const options = { checkType, variantAlias, variantId, maxFailures, timeoutMs }
+  verifyTask(profileId, taskId, { checkType, variantAlias, variantId, fields, maxFailures, mode, timeoutMs, signal } = {}) {
+    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, timeoutMs }
     return withSignal(signal, (token) => this.#native.verifyTask(profileId, taskId, options, token), outcome)
   }
 
@@ -258,7 +318,7 @@ class PassFort {
    * `onProgress({ done, total, failed })` runs after each item; aborting
    * `signal` cancels the whole batch.
    */
-  async runChecks(requests, { concurrency = 8, mode = 'sync', timeoutMs, onProgress, signal } = {}) {
+  async runChecks(requests, { concurrency, mode, timeoutMs, onProgress, signal } = {}) {
     const list = Array.from(requests)
     const jobs = list.map((request, index) => batchJob(request, index, ['profileId', 'checkType']))
     const items = await withSignal(signal, (token) =>
@@ -268,7 +328,7 @@ class PassFort {
   }
 
   /** `verifyTask` for every request, `concurrency` at a time; items as `runChecks`, with `outcome`. */
-  async verifyTasks(requests, { concurrency = 8, maxFailures = 3, timeoutMs, onProgress, signal } = {}) {
+  async verifyTasks(requests, { concurrency, maxFailures, timeoutMs, onProgress, signal } = {}) {
     const list = Array.from(requests)
     const jobs = list.map((request, index) => batchJob(request, index, ['profileId', 'taskId', 'checkType']))
     const items = await withSignal(signal, (token) =>
@@ -277,11 +337,12 @@ class PassFort {
     return items.map((item, index) => batchItem(list[index], item.error, 'outcome', item.outcome && outcome(item.outcome)))
   }
 
-  /** Stops the webhook listeners this client started. Connections close when the client is collected. */
+  /** Stops the webhook listeners this client started and closes its connections now; later calls reject with ClientClosedError. */
   async close() {
     await this.webhooks.closeAll()
+    this.#native.close()
   }
 }
 
-const { toJsError: _internal, ...errorClasses } = errors
+const { toJsError: _internal, CLASS_BY_CODE: _table, ...errorClasses } = errors
 module.exports = { PassFort, verifyWebhook, ...errorClasses }

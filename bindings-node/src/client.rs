@@ -4,33 +4,40 @@
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use napi::bindgen_prelude::Buffer;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use passfort_core::{
-    BatchOptions, CheckJob, TaskJob, CheckMode, CheckRequest, Client, PollSchedule, ProfileQuery, Role, TaskOutcome, VerifyOptions, WaitOptions,
-    WebhookListener, WebhookVerifier,
+    BatchArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect, ProfileQuery,
+    Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
 };
 use serde_json::Value;
 
 use crate::cancel::cancellable;
-use crate::errors::{error_reason, invalid, js_error};
+use crate::errors::{error_reason, js_error};
 use crate::models::{Check, Profile, Task, VerifyOutcome, WebhookEvent, WhoAmI};
 
 type Result<T> = napi::Result<T>;
 
+const NODE: Dialect = Dialect::NODE;
+
+/// Every option as the caller gave it (undefined: not given); the core checks
+/// ranges and supplies defaults. Numbers arrive as JS numbers, unwrapped.
 #[napi(object)]
 pub struct ClientOptions {
     pub api_key: Option<String>,
     pub base_url: Option<String>,
     pub timeout_ms: Option<f64>,
+    pub connect_timeout_ms: Option<f64>,
     pub sync_timeout_ms: Option<f64>,
-    pub max_retries: Option<u32>,
+    pub max_retries: Option<f64>,
+    pub max_retry_wait_ms: Option<f64>,
     pub webhook_secret: Option<String>,
-    pub max_connections: Option<u32>,
+    pub max_connections: Option<f64>,
+    pub allow_insecure_http: Option<bool>,
+    pub include_body_snippets: Option<bool>,
     pub binding: Option<String>,
 }
 
@@ -40,7 +47,9 @@ pub struct CheckOptions {
     pub task_ids: Option<Vec<String>>,
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
-    /// `'sync'`, `'async'`, or undefined for PassFort's default.
+    /// Type-specific fields as JSON text (the JS layer stringifies them).
+    pub fields_json: Option<String>,
+    /// `'sync'`, `'async'`, `'server_default'`, or undefined for the call's default.
     pub mode: Option<String>,
 }
 
@@ -52,6 +61,7 @@ pub struct BatchCheckJob {
     pub task_ids: Option<Vec<String>>,
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
+    pub fields_json: Option<String>,
 }
 
 /// One task of a batch of verifications.
@@ -62,14 +72,15 @@ pub struct BatchTaskJob {
     pub check_type: String,
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
+    pub fields_json: Option<String>,
 }
 
 #[napi(object)]
 pub struct BatchRunOptions {
-    pub concurrency: Option<u32>,
+    pub concurrency: Option<f64>,
     pub mode: Option<String>,
     pub timeout_ms: Option<f64>,
-    pub max_failures: Option<u32>,
+    pub max_failures: Option<f64>,
 }
 
 #[napi(object)]
@@ -95,11 +106,6 @@ pub struct TaskBatchItem {
 /// The JS `onProgress` callback, called with one `BatchProgress` argument.
 type ProgressCallback = ThreadsafeFunction<BatchProgress, (), BatchProgress, napi::Status, false>;
 
-fn batch_options(options: &BatchRunOptions, mode: Option<&str>) -> Result<BatchOptions> {
-    let concurrency = options.concurrency.unwrap_or(8) as usize;
-    Ok(BatchOptions { concurrency, mode: check_mode(mode)?, wait: wait_options(options.timeout_ms, None)?, ..BatchOptions::default() })
-}
-
 fn report_progress(callback: Option<&ProgressCallback>, progress: passfort_core::BatchProgress) {
     if let Some(callback) = callback {
         let progress = BatchProgress { done: progress.done as u32, total: progress.total as u32, failed: progress.failed as u32 };
@@ -119,46 +125,35 @@ pub struct VerifyTaskOptions {
     pub check_type: String,
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
-    pub max_failures: Option<u32>,
+    pub fields_json: Option<String>,
+    pub max_failures: Option<f64>,
+    pub mode: Option<String>,
     pub timeout_ms: Option<f64>,
 }
 
-fn millis(name: &str, value: Option<f64>) -> Result<Option<Duration>> {
-    match value {
-        None => Ok(None),
-        Some(ms) if ms.is_finite() && ms > 0.0 => Ok(Some(Duration::from_secs_f64(ms / 1000.0))),
-        Some(ms) => Err(invalid(format!("{name} must be a positive number of milliseconds, not {ms}"))),
-    }
+/// JSON text the JS layer made with `JSON.stringify`; serde's own nesting
+/// limit stops a 10,000-deep value before it is built.
+fn parse_json(what: &str, text: Option<String>) -> Result<Option<Value>> {
+    let Some(text) = text else { return Ok(None) };
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|_| js_error(passfort_core::Error::InvalidArgument(format!("{what} is not JSON, or is nested too deeply"))))?;
+    passfort_core::args::check_json(what, &value).map_err(js_error)?;
+    Ok(Some(value))
 }
 
-fn check_mode(mode: Option<&str>) -> Result<CheckMode> {
-    match mode {
-        None => Ok(CheckMode::ServerDefault),
-        Some("sync") => Ok(CheckMode::Sync),
-        Some("async") => Ok(CheckMode::Async),
-        Some(other) => Err(invalid(format!("mode must be 'sync', 'async' or undefined, not {other:?}"))),
-    }
+fn check_args(
+    check_type: String,
+    task_ids: Option<Vec<String>>,
+    variant_alias: Option<String>,
+    variant_id: Option<String>,
+    fields_json: Option<String>,
+) -> Result<passfort_core::CheckRequest> {
+    let fields = parse_json("fields", fields_json)?;
+    CheckArgs { check_type, task_ids, variant_alias, variant_id, fields }.into_request(NODE).map_err(js_error)
 }
 
-fn check_request(check_type: &str, task_ids: Option<Vec<String>>, alias: Option<String>, id: Option<String>) -> Result<CheckRequest> {
-    let request = CheckRequest::new(check_type).task_ids(task_ids.unwrap_or_default());
-    match (alias, id) {
-        (Some(_), Some(_)) => Err(invalid("give variantAlias or variantId, not both")),
-        (Some(alias), None) => Ok(request.variant_alias(alias)),
-        (None, Some(id)) => Ok(request.variant_id(id)),
-        (None, None) => Ok(request),
-    }
-}
-
-fn wait_options(timeout_ms: Option<f64>, poll_interval_ms: Option<f64>) -> Result<WaitOptions> {
-    let mut options = WaitOptions::default();
-    if let Some(timeout) = millis("timeoutMs", timeout_ms)? {
-        options.timeout = timeout;
-    }
-    if let Some(interval) = millis("pollIntervalMs", poll_interval_ms)? {
-        options.poll = PollSchedule::Fixed(interval);
-    }
-    Ok(options)
+fn mode(mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
+    passfort_core::args::check_mode(NODE, mode, default).map_err(js_error)
 }
 
 #[napi]
@@ -170,29 +165,22 @@ pub struct NativeClient {
 impl NativeClient {
     #[napi(constructor)]
     pub fn new(options: ClientOptions) -> Result<Self> {
-        let mut builder = Client::builder().binding(options.binding.unwrap_or_else(|| "node".into()));
-        if let Some(key) = options.api_key {
-            builder = builder.api_key(key);
-        }
-        if let Some(url) = options.base_url {
-            builder = builder.base_url(url);
-        }
-        if let Some(timeout) = millis("timeoutMs", options.timeout_ms)? {
-            builder = builder.request_timeout(timeout);
-        }
-        if let Some(timeout) = millis("syncTimeoutMs", options.sync_timeout_ms)? {
-            builder = builder.sync_timeout(timeout);
-        }
-        if let Some(retries) = options.max_retries {
-            builder = builder.max_retries(retries);
-        }
-        if let Some(secret) = options.webhook_secret {
-            builder = builder.webhook_secret(secret);
-        }
-        if let Some(limit) = options.max_connections {
-            builder = builder.max_connections(limit as usize);
-        }
-        Ok(Self { client: builder.build().map_err(js_error)? })
+        let options = CoreClientOptions {
+            api_key: options.api_key.map(Secret::new),
+            base_url: options.base_url,
+            webhook_secret: options.webhook_secret.map(Secret::new),
+            timeout: options.timeout_ms,
+            connect_timeout: options.connect_timeout_ms,
+            sync_timeout: options.sync_timeout_ms,
+            max_retries: options.max_retries,
+            max_retry_wait: options.max_retry_wait_ms,
+            max_connections: options.max_connections,
+            allow_insecure_http: options.allow_insecure_http,
+            include_body_snippets: options.include_body_snippets,
+            binding: Some(options.binding.unwrap_or_else(|| "node".into())),
+        };
+        let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;
+        Ok(Self { client })
     }
 
     #[napi(getter)]
@@ -200,42 +188,50 @@ impl NativeClient {
         self.client.config().base_url.clone()
     }
 
+    /// Closes the connection pool now; later calls reject with `ClientClosedError`.
     #[napi]
-    pub async fn whoami(&self) -> Result<WhoAmI> {
-        self.client.whoami().await.map(WhoAmI::from).map_err(js_error)
+    pub fn close(&self) {
+        self.client.close();
     }
 
     #[napi]
-    pub async fn create_profile(&self, role: String, collected_data: Value) -> Result<Profile> {
-        self.client.create_profile(Role::from(role), collected_data).await.map(Profile::from).map_err(js_error)
+    pub async fn whoami(&self) -> Result<WhoAmI> {
+        cancellable(None, async { self.client.whoami().await.map(WhoAmI::from).map_err(js_error) }).await
+    }
+
+    #[napi]
+    pub async fn create_profile(&self, role: String, collected_data_json: String) -> Result<Profile> {
+        let data = parse_json("collectedData", Some(collected_data_json))?.unwrap_or(Value::Null);
+        cancellable(None, async { self.client.create_profile(Role::from(role), data).await.map(Profile::from).map_err(js_error) }).await
     }
 
     #[napi]
     pub async fn get_profile(&self, profile_id: String) -> Result<Profile> {
-        self.client.get_profile(&profile_id).await.map(Profile::from).map_err(js_error)
+        cancellable(None, async { self.client.get_profile(&profile_id).await.map(Profile::from).map_err(js_error) }).await
     }
 
     #[napi]
-    pub fn list_profiles(&self, query: Option<String>, page_size: Option<u32>) -> ProfilePager {
-        let stream = self.client.list_profiles(ProfileQuery { query, page_size: page_size.unwrap_or(100) });
-        ProfilePager { stream: Arc::new(tokio::sync::Mutex::new(Box::pin(stream))) }
+    pub fn list_profiles(&self, query: Option<String>, page_size: Option<f64>) -> Result<ProfilePager> {
+        let query = ProfileQuery::from_args(NODE, query, page_size).map_err(js_error)?;
+        let stream = self.client.list_profiles(query);
+        Ok(ProfilePager { stream: Arc::new(tokio::sync::Mutex::new(Box::pin(stream))) })
     }
 
     #[napi]
     pub async fn run_check(&self, profile_id: String, options: CheckOptions) -> Result<Check> {
-        let mode = check_mode(options.mode.as_deref())?;
-        let request = check_request(&options.check_type, options.task_ids, options.variant_alias, options.variant_id)?;
-        self.client.run_check(&profile_id, &request, mode).await.map(Check::from).map_err(js_error)
+        let mode = mode(options.mode.as_deref(), CheckMode::ServerDefault)?;
+        let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
+        cancellable(None, async { self.client.run_check(&profile_id, &request, mode).await.map(Check::from).map_err(js_error) }).await
     }
 
     #[napi]
     pub async fn get_check(&self, profile_id: String, check_id: String) -> Result<Check> {
-        self.client.get_check(&profile_id, &check_id).await.map(Check::from).map_err(js_error)
+        cancellable(None, async { self.client.get_check(&profile_id, &check_id).await.map(Check::from).map_err(js_error) }).await
     }
 
     #[napi]
     pub async fn list_checks(&self, profile_id: String) -> Result<Vec<Check>> {
-        let checks = self.client.list_checks(&profile_id).await.map_err(js_error)?;
+        let checks = cancellable(None, async { self.client.list_checks(&profile_id).await.map_err(js_error) }).await?;
         Ok(checks.into_iter().map(Check::from).collect())
     }
 
@@ -248,7 +244,7 @@ impl NativeClient {
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
     ) -> Result<Check> {
-        let options = wait_options(timeout_ms, poll_interval_ms)?;
+        let options = WaitArgs { timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.wait_for_check(&profile_id, &check_id, &options).await.map(|f| Check::from(f.check)).map_err(js_error)
         })
@@ -257,9 +253,9 @@ impl NativeClient {
 
     #[napi]
     pub async fn run_check_and_wait(&self, profile_id: String, options: CheckOptions, timeout_ms: Option<f64>, cancel: Option<u32>) -> Result<Check> {
-        let mode = check_mode(options.mode.as_deref())?;
-        let request = check_request(&options.check_type, options.task_ids, options.variant_alias, options.variant_id)?;
-        let wait = wait_options(timeout_ms, None)?;
+        let mode = mode(options.mode.as_deref(), CheckMode::Sync)?;
+        let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
+        let wait = WaitArgs { timeout: timeout_ms, poll_interval: None }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(|f| Check::from(f.check)).map_err(js_error)
         })
@@ -268,29 +264,30 @@ impl NativeClient {
 
     #[napi]
     pub async fn get_task(&self, profile_id: String, task_id: String) -> Result<Task> {
-        self.client.get_task(&profile_id, &task_id).await.map(Task::from).map_err(js_error)
+        cancellable(None, async { self.client.get_task(&profile_id, &task_id).await.map(Task::from).map_err(js_error) }).await
     }
 
     #[napi]
     pub async fn list_tasks(&self, profile_id: String) -> Result<Vec<Task>> {
-        let tasks = self.client.list_tasks(&profile_id).await.map_err(js_error)?;
+        let tasks = cancellable(None, async { self.client.list_tasks(&profile_id).await.map_err(js_error) }).await?;
         Ok(tasks.into_iter().map(Task::from).collect())
     }
 
     #[napi]
     pub async fn complete_task(&self, profile_id: String, task_id: String, state: String) -> Result<Task> {
         let outcome = TaskOutcome::try_from(state.as_str()).map_err(js_error)?;
-        self.client.complete_task(&profile_id, &task_id, outcome).await.map(Task::from).map_err(js_error)
+        cancellable(None, async { self.client.complete_task(&profile_id, &task_id, outcome).await.map(Task::from).map_err(js_error) }).await
     }
 
     #[napi]
     pub async fn verify_task(&self, profile_id: String, task_id: String, options: VerifyTaskOptions, cancel: Option<u32>) -> Result<VerifyOutcome> {
-        let request = check_request(&options.check_type, None, options.variant_alias, options.variant_id)?;
-        let verify = VerifyOptions {
-            max_failures: options.max_failures.unwrap_or(3),
-            wait: wait_options(options.timeout_ms, None)?,
-            ..VerifyOptions::default()
+        let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json)?;
+        let args = VerifyArgs {
+            max_failures: options.max_failures,
+            mode: options.mode,
+            wait: WaitArgs { timeout: options.timeout_ms, poll_interval: None },
         };
+        let verify = args.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.verify_task(&profile_id, &task_id, &request, &verify).await.map(VerifyOutcome::from).map_err(js_error)
         })
@@ -306,11 +303,12 @@ impl NativeClient {
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
     ) -> Result<Vec<CheckBatchItem>> {
-        let batch = batch_options(&options, options.mode.as_deref().or(Some("sync")))?;
+        let args = BatchArgs { concurrency: options.concurrency, mode: options.mode, timeout: options.timeout_ms, max_failures: None };
+        let (batch, _) = args.resolve(NODE).map_err(js_error)?;
         let jobs = jobs
             .into_iter()
             .map(|job| {
-                let request = check_request(&job.check_type, job.task_ids, job.variant_alias, job.variant_id)?;
+                let request = check_args(job.check_type, job.task_ids, job.variant_alias, job.variant_id, job.fields_json)?;
                 Ok(CheckJob { profile_id: job.profile_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -336,15 +334,15 @@ impl NativeClient {
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
     ) -> Result<Vec<TaskBatchItem>> {
-        let batch = batch_options(&options, Some("sync"))?;
+        let args = BatchArgs { concurrency: options.concurrency, mode: None, timeout: options.timeout_ms, max_failures: options.max_failures };
+        let (batch, max_failures) = args.resolve(NODE).map_err(js_error)?;
         let jobs = jobs
             .into_iter()
             .map(|job| {
-                let request = check_request(&job.check_type, None, job.variant_alias, job.variant_id)?;
+                let request = check_args(job.check_type, None, job.variant_alias, job.variant_id, job.fields_json)?;
                 Ok(TaskJob { profile_id: job.profile_id, task_id: job.task_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
-        let max_failures = options.max_failures.unwrap_or(3);
         cancellable(cancel, async {
             let results = self
                 .client
@@ -371,7 +369,7 @@ impl NativeClient {
 
     #[napi]
     pub async fn serve_webhooks(&self, host: String, port: u32, path: String) -> Result<NativeListener> {
-        let listener = self.client.serve_webhooks(&format!("{host}:{port}"), &path).await.map_err(js_error)?;
+        let listener = cancellable(None, async { self.client.serve_webhooks(&format!("{host}:{port}"), &path).await.map_err(js_error) }).await?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Arc::new(Mutex::new(Some(listener))) })
     }
 }

@@ -7,7 +7,6 @@ use napi_derive::napi;
 use passfort_emulator::{Emulator, EmulatorConfig, WebhookConfig};
 use serde_json::Value;
 
-use crate::errors::invalid;
 
 type Result<T> = napi::Result<T>;
 
@@ -18,16 +17,21 @@ pub struct EmulatorOptions {
     pub provider_latency_ms: Option<f64>,
 }
 
-fn duration(ms: f64) -> Duration {
-    Duration::from_secs_f64(ms.max(0.0) / 1000.0)
+/// A simulated delay in milliseconds, checked by the core (negative ones refused, as in Python).
+fn delay(name: &str, ms: Option<f64>) -> Result<Option<Duration>> {
+    passfort_core::Dialect::NODE.delay(name, ms, passfort_core::args::limits::EMULATOR_DELAY).map_err(crate::errors::js_error)
+}
+
+fn invalid(message: impl Into<String>) -> napi::Error {
+    crate::errors::js_error(passfort_core::Error::InvalidArgument(message.into()))
 }
 
 #[napi]
 pub async fn start_emulator(options: EmulatorOptions) -> Result<NativeEmulator> {
     let config = EmulatorConfig {
         api_key: options.api_key.unwrap_or_else(|| "test-key".into()),
-        sync_timeout: duration(options.sync_timeout_ms.unwrap_or(120_000.0)),
-        provider_latency: duration(options.provider_latency_ms.unwrap_or(50.0)),
+        sync_timeout: delay("sync_timeout", Some(options.sync_timeout_ms.unwrap_or(120_000.0)))?.unwrap_or_default(),
+        provider_latency: delay("provider_latency", Some(options.provider_latency_ms.unwrap_or(50.0)))?.unwrap_or_default(),
         ..EmulatorConfig::default()
     };
     let emulator = passfort_emulator::start(config)
@@ -64,7 +68,8 @@ impl NativeEmulator {
 
     #[napi]
     pub fn script(&self, profile_id: String, check_type: String, results: Vec<String>, latency_ms: Option<f64>) -> Result<()> {
-        self.with(|e| e.script(&profile_id, &check_type, results, latency_ms.map(duration)))?.map_err(invalid)
+        let latency = delay("latency", latency_ms)?;
+        self.with(|e| e.script(&profile_id, &check_type, results, latency))?.map_err(invalid)
     }
 
     #[napi]
@@ -104,7 +109,8 @@ impl NativeEmulator {
 
     #[napi]
     pub fn configure(&self, sync_timeout_ms: Option<f64>, provider_latency_ms: Option<f64>) -> Result<()> {
-        self.with(|e| e.configure(sync_timeout_ms.map(duration), provider_latency_ms.map(duration)))
+        let (sync_timeout, provider_latency) = (delay("sync_timeout", sync_timeout_ms)?, delay("provider_latency", provider_latency_ms)?);
+        self.with(|e| e.configure(sync_timeout, provider_latency))
     }
 
     #[napi]

@@ -2,7 +2,7 @@
 //! travels as `PASSFORT_ERROR:<json>` and the JS layer (lib/errors.js)
 //! rebuilds the matching Error subclass from it.
 
-use passfort_core::{ApiErrorKind, Error};
+use passfort_core::Error;
 use serde_json::{json, Map, Value};
 
 pub const PREFIX: &str = "PASSFORT_ERROR:";
@@ -17,61 +17,58 @@ pub fn error_reason(error: &Error) -> String {
     format!("{PREFIX}{}", error_payload(error))
 }
 
+/// The error's code (the JS layer picks its class by it, from one table) and fields.
 fn error_payload(error: &Error) -> Value {
     let mut payload = Map::new();
-    let name = match error {
-        Error::InvalidArgument(_) => "TypeError",
-        Error::Config(_) => "ConfigurationError",
+    match error {
         Error::Api(api) => {
             payload.insert("status".into(), json!(api.status));
             let details: Vec<Value> = api.errors.iter().map(error_detail).collect();
             payload.insert("errors".into(), Value::Array(details));
             payload.insert("requestId".into(), json!(api.request_id));
             payload.insert("bodySnippet".into(), json!(api.body_snippet));
-            match api.kind {
-                ApiErrorKind::Authentication => "AuthenticationError",
-                ApiErrorKind::NotFound => "NotFoundError",
-                ApiErrorKind::BadRequest => "BadRequestError",
-                ApiErrorKind::Conflict => "ConflictError",
-                ApiErrorKind::RateLimited => {
-                    payload.insert("retryAfterMs".into(), json!(api.retry_after.map(|wait| wait.as_millis() as u64)));
-                    "RateLimitError"
-                }
-                ApiErrorKind::Server => "ServerError",
-                _ => "APIError",
-            }
+            payload.insert("retryAfterMs".into(), json!(api.retry_after.map(|wait| wait.as_millis() as u64)));
         }
-        Error::Timeout { .. } => "APITimeoutError",
-        Error::Connection { .. } => "APIConnectionError",
         Error::Decode { status, snippet, .. } => {
             payload.insert("status".into(), json!(status));
             payload.insert("bodySnippet".into(), json!(snippet));
-            "ResponseDecodeError"
+        }
+        Error::Redirect { status, target_host, .. } => {
+            payload.insert("status".into(), json!(status));
+            payload.insert("targetHost".into(), json!(target_host));
         }
         Error::WaitTimeout { profile_id, check_id, last_state, waited } => {
             payload.insert("profileId".into(), json!(profile_id));
             payload.insert("checkId".into(), json!(check_id));
             payload.insert("lastState".into(), json!(last_state.as_ref().map(|s| s.as_str())));
             payload.insert("waitedMs".into(), json!(waited.as_millis() as u64));
-            "CheckWaitTimeoutError"
         }
         Error::AmbiguousCheckCreation { profile_id, check_type, task_ids, sent_at, .. } => {
             payload.insert("profileId".into(), json!(profile_id));
             payload.insert("checkType".into(), json!(check_type));
             payload.insert("taskIds".into(), json!(task_ids));
             payload.insert("sentAt".into(), json!(sent_at.to_rfc3339()));
-            "AmbiguousCheckError"
         }
         Error::Webhook { kind, .. } => {
-            payload.insert("reason".into(), json!(format!("{kind:?}").to_lowercase()));
-            "WebhookVerificationError"
+            payload.insert("reason".into(), json!(kind.as_str()));
         }
-        _ => "PassFortError",
-    };
-    payload.insert("name".into(), json!(name));
+        _ => {}
+    }
+    payload.insert("code".into(), json!(error.code()));
     payload.insert("message".into(), json!(error.to_string()));
     payload.insert("mayHaveReachedServer".into(), json!(error.may_have_reached_server()));
     Value::Object(payload)
+}
+
+/// Every code `error_payload` can carry; the JS table is tested against it.
+#[napi_derive::napi]
+pub fn error_codes() -> Vec<&'static str> {
+    Error::CODES.to_vec()
+}
+
+/// A panic in the core, as the package's error.
+pub fn internal() -> napi::Error {
+    coded(json!({ "code": "internal", "message": "internal error in the PassFort SDK (a panic; please report it)" }))
 }
 
 /// The same shape as a check's `errors` entries (`ErrorDetail` in models.rs).
@@ -87,11 +84,7 @@ fn error_detail(detail: &passfort_core::ErrorDetail) -> Value {
 
 /// An error the JS layer turns into `AbortError`.
 pub fn aborted() -> napi::Error {
-    coded(json!({ "name": "AbortError", "message": "The operation was aborted" }))
-}
-
-pub fn invalid(message: impl Into<String>) -> napi::Error {
-    coded(json!({ "name": "TypeError", "message": message.into() }))
+    coded(json!({ "code": "aborted", "message": "The operation was aborted" }))
 }
 
 fn coded(payload: Value) -> napi::Error {

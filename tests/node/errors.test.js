@@ -111,24 +111,56 @@ test('a 200 that is not JSON is a ResponseDecodeError', async () => {
   const server = http.createServer((_, response) => response.end('<html>not json</html>')).listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   const client = new passfort.PassFort({ apiKey: 'k', baseUrl: `http://127.0.0.1:${server.address().port}/4.0`, maxRetries: 0 })
-  await assert.rejects(client.whoami(), (error) => error instanceof passfort.ResponseDecodeError && error.bodySnippet === '<html>not json</html>')
+  // Bodies may carry personal data: their content is shown only on request.
+  await assert.rejects(client.whoami(), (error) => error instanceof passfort.ResponseDecodeError && error.bodySnippet === null && error.message.includes('not valid JSON'))
+  const debugging = new passfort.PassFort({ apiKey: 'k', baseUrl: `http://127.0.0.1:${server.address().port}/4.0`, maxRetries: 0, includeBodySnippets: true })
+  await assert.rejects(debugging.whoami(), (error) => error.bodySnippet === '<html>not json</html>')
   await new Promise((resolve) => server.close(resolve))
 })
 
 test('secrets stay out of errors and inspection', async () => {
   const util = require('node:util')
   const emulator = await startEmulator()
-  const client = emulator.client({ webhookSecret: 'whsec_inspect_1' })
+  const client = emulator.client({ webhookSecret: 'whsec_inspect_test_1' })
   const wrong = new passfort.PassFort({ apiKey: 'sk_inspect_wrong', baseUrl: emulator.baseUrl })
   const errors = [
     await wrong.whoami().catch((e) => e),
-    (() => { try { client.webhooks.handle('{"id":"e","event":"X","secret":"whsec_other"}', { authorization: 'Bearer whsec_inspect_1' }) } catch (e) { return e } })(),
-    (() => { try { client.webhooks.handle(Buffer.alloc(6 * 1024 * 1024, 32), { authorization: 'Bearer whsec_inspect_1' }) } catch (e) { return e } })(),
+    (() => { try { client.webhooks.handle('{"id":"e","event":"X","secret":"whsec_other"}', { authorization: 'Bearer whsec_inspect_test_1' }) } catch (e) { return e } })(),
+    (() => { try { client.webhooks.handle(Buffer.alloc(6 * 1024 * 1024, 32), { authorization: 'Bearer whsec_inspect_test_1' }) } catch (e) { return e } })(),
   ]
-  assert.equal(errors[2].reason, 'toolarge', 'an oversized body is refused unread')
+  assert.equal(errors[2].reason, 'too_large', 'an oversized body is refused unread')
   const shown = [util.inspect(client, { depth: 5 }), util.inspect(wrong, { depth: 5 }), ...errors.flatMap((e) => [String(e), util.inspect(e), JSON.stringify(e)])]
-  for (const secret of [emulator.apiKey, 'whsec_inspect_1', 'sk_inspect_wrong', 'whsec_other']) {
+  for (const secret of [emulator.apiKey, 'whsec_inspect_test_1', 'sk_inspect_wrong', 'whsec_other']) {
     for (const text of shown) assert.ok(!text.includes(secret), `${secret} in ${text}`)
   }
+  await emulator.close()
+})
+
+test('personal data in a garbled answer stays out of errors and inspection', async () => {
+  const util = require('node:util')
+  const http = require('node:http')
+  const body = '{"id":"p1","role":7,"collected_data":{"personal_details":{"name":"Zebediah Quorvath-Sentinel"}}}'
+  const server = http.createServer((_, response) => response.end(body)).listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const client = new passfort.PassFort({ apiKey: 'k', baseUrl: `http://127.0.0.1:${server.address().port}/4.0`, maxRetries: 0 })
+  const error = await client.getProfile('p1').catch((e) => e)
+  assert.ok(error instanceof passfort.ResponseDecodeError, String(error))
+  for (const shown of [error.message, util.inspect(error), JSON.stringify(error)]) assert.ok(!shown.includes('Zebediah'), shown)
+  await new Promise((resolve) => server.close(resolve))
+})
+
+test('close() releases the sockets now, not when the client is collected', async () => {
+  const fs = require('node:fs')
+  const openSockets = () => fs.readdirSync('/proc/self/fd').filter((fd) => { try { return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:') } catch { return false } }).length
+  const emulator = await startEmulator()
+  const before = openSockets()
+  const clients = Array.from({ length: 50 }, () => emulator.client())
+  await Promise.all(clients.map((client) => client.whoami()))
+  assert.ok(openSockets() >= before + 50, 'each client holds a pooled connection')
+  await Promise.all(clients.map((client) => client.close()))
+  const deadline = Date.now() + 10000
+  while (openSockets() > before + 5 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.ok(openSockets() <= before + 5, `sockets after close: ${openSockets()} (before: ${before})`)
+  await assert.rejects(clients[0].whoami(), passfort.ClientClosedError)
   await emulator.close()
 })
