@@ -5,16 +5,15 @@ mod cancel;
 mod client;
 mod emulator;
 mod errors;
+mod logging;
 mod models;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `PASSFORT_LOG=debug` prints the core's tracing to stderr; it holds no secrets.
+/// `PASSFORT_LOG=debug|info|warning|error` prints the SDK's tracing to
+/// stderr; unset, nothing is printed. It holds no secrets.
 #[napi_derive::module_init]
 fn init() {
-    if let Ok(level) = std::env::var("PASSFORT_LOG") {
-        let filter = tracing_subscriber::EnvFilter::new(format!("passfort_core={level}"));
-        let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(filter).try_init();
-    }
+    logging::install_from_env();
 }

@@ -15,8 +15,9 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     runtime::install_fork_handler();
-    logging::install();
+    logging::install(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add("ERROR_CODES", passfort_core::Error::CODES.to_vec())?;
     module.add_class::<client::NativeClient>()?;
     module.add_class::<client::NativeListener>()?;
     module.add_class::<client::ProfilePager>()?;

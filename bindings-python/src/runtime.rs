@@ -1,11 +1,17 @@
 //! The tokio runtime behind every call, made fork-safe, and the two ways a
 //! Rust future reaches Python: as an asyncio awaitable (`asyncio_bridge`), or
-//! blocking with the GIL released and Ctrl-C honoured.
+//! blocking, run on the runtime while the caller waits with the GIL released
+//! and Ctrl-C honoured.
 
+use std::any::Any;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError};
 use std::time::Duration;
 
+use futures_util::FutureExt;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
 use tokio::runtime::Runtime;
@@ -68,27 +74,75 @@ pub fn runtime() -> &'static Runtime {
     }
 }
 
-/// Runs a future to completion on the runtime with the GIL released, checking
-/// for signals every 100 ms so that Ctrl-C raises KeyboardInterrupt (and drops
-/// the future). Works whether or not an asyncio loop runs on this thread.
+/// How often a blocking call looks for a pending signal (Ctrl-C).
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// Runs a future to completion for a blocking call, and Ctrl-C interrupts it.
+///
+/// The future runs on the runtime, never on the calling thread: there it
+/// could run Python code (a tracing subscriber, say) in which a pending
+/// Ctrl-C's handler would raise KeyboardInterrupt only for it to be lost.
+/// The calling thread only waits, with the GIL released, and every 100 ms
+/// runs the signal handlers; when one raises, the task is aborted (which
+/// drops the future, stopping any polling) and its exception is raised. A
+/// panic in the task becomes a `PassFortError`. Works whether or not an
+/// asyncio loop runs on this thread.
 pub fn block_on<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = PyResult<T>> + Send,
-    T: Send,
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: Send + 'static,
 {
-    py.detach(|| {
-        runtime().block_on(async {
-            let mut fut = std::pin::pin!(fut);
-            loop {
-                tokio::select! {
-                    output = &mut fut => return output,
-                    _ = tokio::time::sleep(Duration::from_millis(100)) => {
-                        Python::attach(|py| py.check_signals())?;
-                    }
+    let (sender, receiver) = sync_channel::<std::thread::Result<PyResult<T>>>(1);
+    let task = runtime().spawn(async move {
+        let output = AssertUnwindSafe(fut).catch_unwind().await;
+        let _ = sender.send(output);
+    });
+    // Moved in and out of each wait: a receiver is not `Sync`.
+    let mut receiver = receiver;
+    loop {
+        let received;
+        (received, receiver) = py.detach(move || {
+            let received = receiver.recv_timeout(SIGNAL_CHECK);
+            if received.is_ok() {
+                // The call's log lines reach Python before its caller goes on.
+                crate::logging::wait_for_delivery(Duration::from_secs(1));
+            }
+            (received, receiver)
+        });
+        match received {
+            Ok(Ok(output)) => return output,
+            Ok(Err(panic)) => return Err(panic_error(py, panic.as_ref())),
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(error) = py.check_signals() {
+                    task.abort();
+                    // Until the future is dropped (its sender with it), briefly:
+                    // no request of this call starts after the exception.
+                    let late = py.detach(move || receiver.recv_timeout(Duration::from_secs(1)));
+                    drop(late);
+                    return Err(error);
                 }
             }
-        })
-    })
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(PyRuntimeError::new_err("the PassFort runtime shut down before the call finished"));
+            }
+        }
+    }
+}
+
+/// A panic of the core as a `PassFortError` (a RuntimeError if that class
+/// cannot be had), never as pyo3's PanicException.
+fn panic_error(py: Python<'_>, panic: &(dyn Any + Send)) -> PyErr {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned());
+    let message = format!("internal error in the PassFort SDK (please report it): {detail}");
+    py.import("passfort._errors")
+        .and_then(|module| module.getattr("PassFortError"))
+        .and_then(|class| class.call1((message.clone(),)))
+        .map(PyErr::from_value)
+        .unwrap_or_else(|_| PyRuntimeError::new_err(message))
 }
 
 /// Either awaitable or blocking, as the Python layer asks: one native method

@@ -12,17 +12,24 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     CheckWaitTimeout,
+    CheckWaitTimeoutError,
+    ClientClosedError,
     ConfigurationError,
+    InvalidArgumentError,
     ConflictError,
     NotFoundError,
     PassFortError,
     RateLimitError,
+    RedirectError,
     ResponseDecodeError,
     ServerError,
     WebhookVerificationError,
 )
 from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WebhookEvent, __version__
-from ._types import CheckState, CheckType, Decision, Role, TaskState, TaskType
+from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskState, TaskType
+from ._logging import configure as _configure_logging
+
+_configure_logging()
 
 
 def to_dataframe(items: Iterable[Any]) -> Any:
@@ -48,17 +55,22 @@ __all__ = [
     "CheckRequest",
     "CheckState",
     "CheckType",
+    "CheckMode",
     "CheckWaitTimeout",
+    "CheckWaitTimeoutError",
     "Client",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "Decision",
     "ErrorDetail",
+    "InvalidArgumentError",
     "NotFoundError",
     "PassFortError",
     "Profile",
     "Progress",
     "RateLimitError",
+    "RedirectError",
     "ResponseDecodeError",
     "Role",
     "ServerError",
