@@ -266,7 +266,7 @@ impl Client {
     pub fn from_config(config: ClientConfig) -> Result<Self> {
         config.validate()?;
         let verifier = match &config.webhook_secret {
-            Some(secret) => Some(WebhookVerifier::new(secret.expose())?),
+            Some(secret) => Some(WebhookVerifier::new(secret.expose())?.with_tolerance(config.webhook_tolerance)),
             None => None,
         };
         Ok(Self {

@@ -88,6 +88,9 @@ pub struct ClientConfig {
     /// Puts the start of an undecodable answer's body into errors. Off by
     /// default: PassFort's bodies carry names and dates of birth. For debugging.
     pub include_body_snippets: bool,
+    /// How far a webhook envelope's `timestamp` may be from now (the replay
+    /// window); `None` turns the check off. Default 5 minutes.
+    pub webhook_tolerance: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -125,6 +128,12 @@ impl ClientConfig {
             if value.is_zero() || value > range.max {
                 return Err(Error::Config(format!("the {name} must be greater than zero and at most {:?}", range.max)));
             }
+        }
+        if self.webhook_tolerance.is_some_and(|tolerance| tolerance.is_zero() || tolerance > limits::WEBHOOK_TOLERANCE.max) {
+            return Err(Error::Config(format!(
+                "the webhook tolerance must be greater than zero and at most {:?}",
+                limits::WEBHOOK_TOLERANCE.max
+            )));
         }
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be at least 1".into()));
@@ -183,6 +192,7 @@ pub struct ClientBuilder {
     max_connections: Option<usize>,
     allow_insecure_http: Option<bool>,
     include_body_snippets: Option<bool>,
+    webhook_tolerance: Option<Option<Duration>>,
     binding: Option<String>,
 }
 
@@ -201,6 +211,8 @@ pub struct ClientOptions {
     pub max_connections: Option<f64>,
     pub allow_insecure_http: Option<bool>,
     pub include_body_snippets: Option<bool>,
+    /// The webhook replay window.
+    pub webhook_tolerance: Option<f64>,
     /// e.g. `python/3.11`, for the user agent.
     pub binding: Option<String>,
 }
@@ -222,6 +234,7 @@ impl ClientBuilder {
             max_connections: count("max_connections", options.max_connections, limits::MAX_CONNECTIONS)?.map(|n| n as usize),
             allow_insecure_http: options.allow_insecure_http,
             include_body_snippets: options.include_body_snippets,
+            webhook_tolerance: dialect.duration("webhook_tolerance", options.webhook_tolerance, limits::WEBHOOK_TOLERANCE)?.map(Some),
             binding: options.binding,
             ..Self::default()
         })
@@ -320,6 +333,12 @@ impl ClientBuilder {
         self
     }
 
+    /// The webhook replay window (default 5 minutes); `None` turns the timestamp check off.
+    pub fn webhook_tolerance(mut self, tolerance: Option<Duration>) -> Self {
+        self.webhook_tolerance = Some(tolerance);
+        self
+    }
+
     /// Names the binding in the user agent, e.g. `python/3.11` or `node/20.1`.
     pub fn binding(mut self, binding: impl Into<String>) -> Self {
         self.binding = Some(binding.into());
@@ -358,6 +377,7 @@ impl ClientBuilder {
             max_connections: self.max_connections.unwrap_or(256),
             allow_insecure_http: self.allow_insecure_http.unwrap_or(false),
             include_body_snippets: self.include_body_snippets.unwrap_or(false),
+            webhook_tolerance: self.webhook_tolerance.unwrap_or(Some(crate::webhooks::DEFAULT_WEBHOOK_TOLERANCE)),
         };
         config.validate()?;
         Ok(config)

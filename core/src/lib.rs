@@ -26,6 +26,12 @@ mod open_enum;
 mod reconcile;
 mod retry;
 pub mod timestamp;
+
+/// Entry points for the fuzz targets (`fuzz/`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::retry::server_requested_wait;
+}
 mod waiting;
 pub mod webhooks;
 

@@ -180,3 +180,39 @@ async fn a_closed_client_sends_nothing_more() {
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
     assert!(server.received.lock().unwrap()[0].contains("apikey: sk_live_secret_key_0123456789"));
 }
+
+/// The shared table (tests/scenarios/hostile-servers.json), also run by the
+/// Python and Node suites.
+#[tokio::test]
+async fn the_shared_hostile_server_table() {
+    let table: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/scenarios/hostile-servers.json")).expect("the table is JSON");
+    for row in table["rows"].as_array().unwrap() {
+        let elsewhere = raw_server(response("200 OK", &[], "{}")).await;
+        let headers: Vec<(String, String)> = row["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, value)| (name.clone(), value.as_str().unwrap().replace("{elsewhere}", &elsewhere.base_url)))
+            .collect();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let server = raw_server(response(row["status"].as_str().unwrap(), &headers, row["body"].as_str().unwrap())).await;
+        let client = builder(&server).max_retries(2).build().unwrap();
+        let error = match row["call"].as_str().unwrap() {
+            "get_check" => client.get_check("p1", "c1").await.map(drop),
+            "get_profile" => client.get_profile("p1").await.map(drop),
+            "create_profile" => client.create_profile("INDIVIDUAL_CUSTOMER", serde_json::json!({ "name": SENTINEL })).await.map(drop),
+            "run_checks" => {
+                let jobs = vec![CheckJob { profile_id: "p1".into(), request: CheckRequest::new("IDENTITY_CHECK") }];
+                client.run_checks(jobs, &BatchOptions::default(), |_| {}).await.unwrap().remove(0).map(drop)
+            }
+            other => panic!("no such call in the table: {other}"),
+        }
+        .expect_err(row["name"].as_str().unwrap());
+        assert_eq!(error.code(), row["error"].as_str().unwrap(), "{}: {error}", row["name"]);
+        if let Some(absent) = row["absent"].as_str() {
+            assert!(!format!("{error} {error:?}").contains(absent), "{}: {error}", row["name"]);
+        }
+        assert_eq!(elsewhere.connections.load(Ordering::SeqCst), 0, "{}", row["name"]);
+    }
+}

@@ -1,5 +1,7 @@
 //! With debug logging on, every call and error path leaves the API key and
-//! the webhook secret out of logs, Debug output, error messages and URLs.
+//! the webhook secret out of logs, Debug output, error messages and URLs, and
+//! a name planted in the profile's collected data out of logs, Debug output
+//! and error messages.
 
 mod support;
 
@@ -13,6 +15,8 @@ use serde_json::json;
 use support::{Harness, API_KEY};
 
 const WEBHOOK_SECRET: &str = "whsec_secret_hygiene_51f0";
+/// A family name planted in collected data: personal data that must not leak.
+const SENTINEL_NAME: &str = "Quorvathsentinel";
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -42,12 +46,18 @@ async fn secrets_appear_nowhere() {
     let client = h.builder().webhook_secret(WEBHOOK_SECRET).build().unwrap();
     let mut shown = vec![format!("{client:?}"), format!("{:?}", client.config())];
 
-    let profile = client.create_profile("INDIVIDUAL_CUSTOMER", support::individual_data("Smith")).await.unwrap();
+    let profile = client.create_profile("INDIVIDUAL_CUSTOMER", support::individual_data(SENTINEL_NAME)).await.unwrap();
+    shown.push(format!("{profile:?}"));
     let task = profile.tasks[0].id.clone();
     client.whoami().await.unwrap();
     client.get_profile(&profile.id).await.unwrap();
     let _: Vec<_> = client.list_profiles(ProfileQuery::default()).try_collect().await.unwrap();
     let check = client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap();
+    shown.push(format!("{check:?}"));
+    // A lost answer: reconciliation logs at WARN and INFO while it adopts the check.
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "drop_after_commit", "times": 1 })).await;
+    let adopted = client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap();
+    shown.push(format!("{adopted:?}"));
     client.get_check(&profile.id, &check.id).await.unwrap();
     client.list_checks(&profile.id).await.unwrap();
     client.wait_for_check(&profile.id, &check.id, &WaitOptions::default()).await.unwrap();
@@ -77,6 +87,11 @@ async fn secrets_appear_nowhere() {
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("passfort.request"), "debug logging was on");
+    assert!(logs.contains("reconciling"), "the reconciliation path ran");
+    assert!(!logs.contains(SENTINEL_NAME), "a name in the logs");
+    for text in &shown {
+        assert!(!text.contains(SENTINEL_NAME), "a name in {text}");
+    }
     for secret in [API_KEY, WEBHOOK_SECRET, "sk_wrong_secret_key", "whsec_forged"] {
         assert!(!logs.contains(secret), "{secret} in the logs");
         for text in &shown {

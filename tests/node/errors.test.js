@@ -164,3 +164,21 @@ test('close() releases the sockets now, not when the client is collected', async
   await assert.rejects(clients[0].whoami(), passfort.ClientClosedError)
   await emulator.close()
 })
+
+test('collected data is converted as JSON.stringify does, or refused before any request', async () => {
+  const emulator = await startEmulator()
+  const client = emulator.client()
+  const data = { entity_type: 'INDIVIDUAL', personal_details: { dob: new Date(Date.UTC(1990, 0, 1)) }, custom: { toJSON: () => 'custom' } }
+  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', data)
+  assert.equal(profile.collectedData.personal_details.dob, '1990-01-01T00:00:00.000Z', 'a Date becomes its ISO string, not {}')
+  assert.equal(profile.collectedData.custom, 'custom', 'toJSON is honoured')
+  const before = emulator.requests().length
+  for (const bad of [{ scan: Buffer.from('image') }, { scan: new Uint8Array(3) }, { n: NaN }, { n: Infinity }, { n: 10n }]) {
+    await assert.rejects(client.createProfile('INDIVIDUAL_CUSTOMER', bad), passfort.InvalidArgumentError)
+  }
+  const cycle = {}
+  cycle.self = cycle
+  await assert.rejects(client.createProfile('INDIVIDUAL_CUSTOMER', cycle), passfort.InvalidArgumentError)
+  assert.equal(emulator.requests().length, before, 'nothing was sent')
+  await emulator.close()
+})

@@ -14,7 +14,10 @@ const { Emulator } = require('passfort/testing')
   const emulator = await Emulator.start({ apiKey: 'sk_node_secret_key', webhookSecret: 'whsec_node_secret' })
   const client = emulator.client()
   const shown = [util.inspect(client, { depth: 5 })]
-  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', {})
+  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', {
+    entity_type: 'INDIVIDUAL',
+    personal_details: { name: { given_names: ['Ada'], family_name: 'Quorvathsentinel' }, dob: '1990-01-01' },
+  })
   const task = profile.tasks[0]
   await client.whoami()
   await client.getProfile(profile.id)
@@ -28,6 +31,9 @@ const { Emulator } = require('passfort/testing')
   await client.listTasks(profile.id)
   await client.completeTask(profile.id, task.id, 'COMPLETED_PASS')
   await client.verifyTask(profile.id, profile.tasks[1].id, { checkType: 'PEPS_AND_SANCTIONS_SCREEN' })
+  // A lost answer: reconciliation logs while it adopts the check.
+  emulator.fault({ method: 'POST', path: '/4.0/profiles/*/checks', action: 'drop_after_commit', times: 1 })
+  shown.push(util.inspect(await client.runCheck(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'sync' })))
   const errors = []
   const wrong = new passfort.PassFort({ apiKey: 'sk_node_wrong_key', baseUrl: emulator.baseUrl })
   errors.push(await wrong.whoami().catch((e) => e))
@@ -47,12 +53,12 @@ const { Emulator } = require('passfort/testing')
   shown.push(String(refused.status), await refused.text())
   await server.close()
   for (const error of errors) shown.push(String(error), util.inspect(error), JSON.stringify(error))
-  for (const request of emulator.requests()) shown.push(JSON.stringify(request))
+  const urls = emulator.requests().map((request) => JSON.stringify(request))
   await emulator.close()
-  console.log(JSON.stringify(shown))
+  console.log(JSON.stringify({ shown, urls }))
 })()`
 
-test('secrets appear in no log line, message, inspection or URL', () => {
+test('secrets appear in no log line, message, inspection or URL; a planted name in no log line or message', () => {
   const child = spawnSync(process.execPath, ['-e', script], {
     cwd: path.resolve(__dirname, '..', '..'),
     encoding: 'utf8',
@@ -61,10 +67,13 @@ test('secrets appear in no log line, message, inspection or URL', () => {
   })
   assert.equal(child.status, 0, child.stderr)
   assert.match(child.stderr, /passfort\.request/, 'debug logging was on')
-  const shown = JSON.parse(child.stdout)
+  const { shown, urls } = JSON.parse(child.stdout)
   assert.ok(shown.length > 20)
+  assert.match(child.stderr, /reconciling/, 'the reconciliation path ran')
+  assert.ok(!child.stderr.includes('Quorvathsentinel'), 'a name in the logs')
+  for (const text of shown) assert.ok(!text.includes('Quorvathsentinel'), `a name in ${text}`)
   for (const secret of ['sk_node_secret_key', 'whsec_node_secret', 'sk_node_wrong_key', 'whsec_node_forged']) {
     assert.ok(!child.stderr.includes(secret), `${secret} in the logs`)
-    for (const text of shown) assert.ok(!text.includes(secret), `${secret} in ${text}`)
+    for (const text of [...shown, ...urls]) assert.ok(!text.includes(secret), `${secret} in ${text}`)
   }
 })

@@ -1,5 +1,6 @@
 """With debug logging on, every call and error path keeps the API key and the
-webhook secret out of log lines, reprs, error messages and URLs."""
+webhook secret out of log lines, reprs, error messages and URLs, and a name
+planted in collected data out of log lines, reprs and error messages."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from passfort.testing import Emulator
 from conftest import API_KEY, WEBHOOK_SECRET, person
 
 SECRETS = (API_KEY, WEBHOOK_SECRET, "sk_wrong_secret_py", "whsec_forged_py")
+#: A family name planted in collected data: personal data that must not leak.
+SENTINEL_NAME = "Quorvathsentinel"
 
 
 def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
@@ -26,7 +29,7 @@ def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFix
     client = emulator.client()
     shown: List[str] = [repr(client), repr(emulator.async_client()), repr(client.webhooks)]
 
-    profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
+    profile = client.create_profile("INDIVIDUAL_CUSTOMER", person(SENTINEL_NAME))
     task = profile.tasks[0]
     client.whoami()
     client.get_profile(profile.id)
@@ -41,6 +44,9 @@ def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFix
     client.complete_task(profile.id, task.id, "COMPLETED_PASS")
     client.verify_task(profile.id, profile.tasks[1].id, "PEPS_AND_SANCTIONS_SCREEN")
     asyncio.run(emulator.async_client().get_profile(profile.id))
+    # A lost answer: reconciliation logs while it adopts the check.
+    emulator.fault("POST", "/4.0/profiles/*/checks", "drop_after_commit", times=1)
+    shown.append(repr(client.run_check(profile.id, "IDENTITY_CHECK", mode="sync")))
     shown += [repr(check), repr(profile), repr(task)]
 
     errors: List[BaseException] = []
@@ -73,6 +79,9 @@ def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFix
 
     lines = [record.getMessage() for record in caplog.records]
     assert any("passfort.request" in line for line in lines), "debug logging was on"
+    assert any("reconciling" in line for line in lines), "the reconciliation path ran"
+    for text in lines + shown:
+        assert SENTINEL_NAME not in text, text
     urls = [str(request) for request in emulator.requests()]
     for secret in SECRETS:
         for text in lines + shown + urls:

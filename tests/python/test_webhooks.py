@@ -128,3 +128,10 @@ def test_an_oversized_body_is_refused_unread(emulator: Emulator) -> None:
     with pytest.raises(passfort.WebhookVerificationError) as raised:
         emulator.client().webhooks.handle(b" " * (6 * 1024 * 1024), bearer())
     assert raised.value.reason == "too_large"
+
+
+def test_header_values_must_be_text_or_bytes(emulator: Emulator) -> None:
+    # bytes(10**11) would allocate 100 GB: a number is refused, not converted.
+    for value in (10**11, 1.5, None, ["Bearer x"]):
+        with pytest.raises(TypeError):
+            emulator.client().webhooks.handle(b"{}", {"Authorization": value})  # type: ignore[dict-item]
