@@ -215,11 +215,12 @@ class PassFort {
   /**
    * Every option left undefined takes the core's default: timeoutMs 30000,
    * connectTimeoutMs 10000, syncTimeoutMs 150000, maxRetries 2,
-   * maxRetryWaitMs 60000, maxConnections 256. The core checks every range.
+   * maxRetryWaitMs 60000, maxConnections 256, webhookToleranceMs 300000 (how
+   * far a webhook's timestamp may be from now). The core checks every range.
    */
   constructor(options = {}) {
     const { apiKey, baseUrl, timeoutMs, connectTimeoutMs, syncTimeoutMs, maxRetries, maxRetryWaitMs } = options
-    const { webhookSecret, maxConnections, allowInsecureHttp, includeBodySnippets } = options
+    const { webhookSecret, maxConnections, allowInsecureHttp, includeBodySnippets, webhookToleranceMs } = options
     try {
       this.#native = new native.NativeClient({
         apiKey,
@@ -233,6 +234,7 @@ class PassFort {
         maxConnections,
         allowInsecureHttp,
         includeBodySnippets,
+        webhookToleranceMs,
         binding: `node/${process.versions.node}`,
       })
     } catch (error) {

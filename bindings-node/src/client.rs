@@ -38,6 +38,7 @@ pub struct ClientOptions {
     pub max_connections: Option<f64>,
     pub allow_insecure_http: Option<bool>,
     pub include_body_snippets: Option<bool>,
+    pub webhook_tolerance_ms: Option<f64>,
     pub binding: Option<String>,
 }
 
@@ -177,6 +178,7 @@ impl NativeClient {
             max_connections: options.max_connections,
             allow_insecure_http: options.allow_insecure_http,
             include_body_snippets: options.include_body_snippets,
+            webhook_tolerance: options.webhook_tolerance_ms,
             binding: Some(options.binding.unwrap_or_else(|| "node".into())),
         };
         let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;

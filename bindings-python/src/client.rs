@@ -89,7 +89,7 @@ impl NativeClient {
     /// Every argument as the caller gave it (`None`: not given); the core
     /// checks them and supplies the defaults.
     #[new]
-    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, binding=None))]
+    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, webhook_tolerance=None, binding=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         api_key: Option<String>,
@@ -103,6 +103,7 @@ impl NativeClient {
         webhook_secret: Option<String>,
         allow_insecure_http: Option<bool>,
         include_body_snippets: Option<bool>,
+        webhook_tolerance: Option<&Bound<'_, PyAny>>,
         binding: Option<String>,
     ) -> PyResult<Self> {
         let options = ClientOptions {
@@ -117,6 +118,7 @@ impl NativeClient {
             max_connections: py_number("max_connections", max_connections)?,
             allow_insecure_http,
             include_body_snippets,
+            webhook_tolerance: py_number("webhook_tolerance", webhook_tolerance)?,
             binding,
         };
         let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;

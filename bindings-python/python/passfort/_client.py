@@ -128,10 +128,12 @@ class _ClientBase:
         max_connections: Optional[int] = None,
         allow_insecure_http: Optional[bool] = None,
         include_body_snippets: Optional[bool] = None,
+        webhook_tolerance: Optional[float] = None,
     ) -> None:
         """Every setting left as ``None`` takes the core's default: timeout 30 s,
         connect_timeout 10 s, sync_timeout 150 s, max_retries 2,
-        max_retry_wait 60 s, max_connections 256. A plain ``http://`` base URL
+        max_retry_wait 60 s, max_connections 256, webhook_tolerance 300 s (how
+        far a webhook's timestamp may be from now). A plain ``http://`` base URL
         is refused for hosts other than loopback unless ``allow_insecure_http``."""
         self._native = NativeClient(
             api_key=api_key,
@@ -145,6 +147,7 @@ class _ClientBase:
             max_connections=max_connections,
             allow_insecure_http=allow_insecure_http,
             include_body_snippets=include_body_snippets,
+            webhook_tolerance=webhook_tolerance,
             binding=_BINDING,
         )
         self.webhooks = Webhooks(self._native)
