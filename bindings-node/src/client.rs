@@ -154,7 +154,7 @@ fn check_args(
 }
 
 fn mode(mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
-    passfort_core::args::check_mode(NODE, mode, default).map_err(js_error)
+    passfort_core::check_mode(NODE, mode, default).map_err(js_error)
 }
 
 #[napi]

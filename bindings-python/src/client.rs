@@ -174,7 +174,7 @@ impl NativeClient {
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
-        let mode = passfort_core::args::check_mode(PY, mode, CheckMode::ServerDefault).map_err(to_py_err)?;
+        let mode = passfort_core::check_mode(PY, mode, CheckMode::ServerDefault).map_err(to_py_err)?;
         let client = self.client()?;
         call(py, blocking, async move { CoreResult(client.run_check(&profile_id, &request, mode).await.map(PyCheck)) })
     }
@@ -222,7 +222,7 @@ impl NativeClient {
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
-        let mode = passfort_core::args::check_mode(PY, mode, CheckMode::Sync).map_err(to_py_err)?;
+        let mode = passfort_core::check_mode(PY, mode, CheckMode::Sync).map_err(to_py_err)?;
         let options = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None }.resolve(PY).map_err(to_py_err)?;
         let client = self.client()?;
         call(py, blocking, async move {

@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 
-use crate::client::{CheckMode, CheckRequest};
 use crate::error::{Error, Result};
 
 /// How a language spells argument names and which unit its durations use.
@@ -190,62 +189,6 @@ pub fn shown_text(text: &str) -> String {
         end -= 1;
     }
     format!("{:?}… ({} bytes)", &text[..end], text.len())
-}
-
-/// The check mode by its wire name; `None` (not given) is the call's default.
-pub fn check_mode(dialect: Dialect, mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
-    match mode {
-        None => Ok(default),
-        Some(text) => text.parse().map_err(|_: Error| {
-            Error::InvalidArgument(format!(
-                "{} must be \"sync\", \"async\" or \"server_default\", not {}",
-                dialect.name("mode", false),
-                shown_text(text)
-            ))
-        }),
-    }
-}
-
-/// What a binding passes to describe a check to run.
-#[derive(Clone, Debug, Default)]
-pub struct CheckArgs {
-    pub check_type: String,
-    pub task_ids: Option<Vec<String>>,
-    pub variant_alias: Option<String>,
-    pub variant_id: Option<String>,
-    /// Type-specific fields, e.g. `document_id`; a JSON object.
-    pub fields: Option<serde_json::Value>,
-}
-
-impl CheckArgs {
-    pub fn into_request(self, dialect: Dialect) -> Result<CheckRequest> {
-        let mut request = CheckRequest::new(self.check_type.as_str()).task_ids(self.task_ids.unwrap_or_default());
-        request = match (self.variant_alias, self.variant_id) {
-            (Some(_), Some(_)) => {
-                return Err(Error::InvalidArgument(format!(
-                    "give {} or {}, not both",
-                    dialect.name("variant_alias", false),
-                    dialect.name("variant_id", false)
-                )))
-            }
-            (Some(alias), None) => request.variant_alias(alias),
-            (None, Some(id)) => request.variant_id(id),
-            (None, None) => request,
-        };
-        match self.fields {
-            None | Some(serde_json::Value::Null) => {}
-            Some(serde_json::Value::Object(fields)) => {
-                for (name, value) in fields {
-                    request = request.field(name, value);
-                }
-            }
-            Some(_) => {
-                return Err(Error::InvalidArgument(format!("{} must be an object", dialect.name("fields", false))))
-            }
-        }
-        request.validate()?;
-        Ok(request)
-    }
 }
 
 /// Checks JSON a caller gave: nesting depth and encoded size.

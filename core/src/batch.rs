@@ -3,14 +3,13 @@
 //! never stops the others. Dropping the future cancels the whole batch.
 
 use std::future::Future;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
 
 use crate::client::{CheckMode, CheckRequest, Client};
-use crate::error::{ApiErrorKind, Error, Result};
+use crate::error::{Error, Result};
 use crate::lifecycle::{VerifyOptions, VerifyOutcome};
+use crate::pacing::{Pacing, RateLimitPause};
 use crate::waiting::{FinishedCheck, WaitOptions};
 
 /// One check of a batch: which profile, and what to run.
@@ -60,62 +59,6 @@ pub struct BatchProgress {
     pub failed: usize,
 }
 
-/// The wait PassFort asks for when it rate-limits: while it lasts, no item of
-/// the batch starts a check.
-#[derive(Debug, Default)]
-struct RateLimitPause {
-    until: Mutex<Option<Instant>>,
-    /// The rate limit that set the pause: the error of an item whose
-    /// deadline comes before the pause ends.
-    cause: Mutex<Option<crate::error::ApiError>>,
-}
-
-/// When PassFort gives no wait with its 429.
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
-
-impl RateLimitPause {
-    /// Waits out a pause set by any item; the rate limit error if the pause
-    /// lasts past `deadline`.
-    async fn wait_turn(&self, deadline: Instant) -> Result<()> {
-        loop {
-            let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
-            match until {
-                Some(until) if until > deadline => {
-                    let cause = self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    return Err(cause.map_or(Error::Closed, |api| Error::Api(Box::new(api))));
-                }
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until.into()).await,
-                _ => return Ok(()),
-            }
-        }
-    }
-
-    fn pause_for(&self, wait: Duration) {
-        let Some(until) = Instant::now().checked_add(wait) else { return };
-        let mut slot = self.until.lock().unwrap_or_else(|p| p.into_inner());
-        // The longer of the two waits (Option::is_none_or needs Rust 1.82; the MSRV is 1.80).
-        *slot = Some(slot.map_or(until, |current| current.max(until)));
-    }
-
-    /// Pauses the batch if `error` is a rate limit whose wait is within
-    /// `max_wait` (the client's `max_retry_wait`); says whether it did. A
-    /// longer wait is not obeyed: the item ends with the rate limit error.
-    fn on_error(&self, error: &Error, max_wait: Duration) -> bool {
-        match error {
-            Error::Api(api) if api.kind == ApiErrorKind::RateLimited => {
-                let wait = api.retry_after.unwrap_or(DEFAULT_RATE_LIMIT_WAIT);
-                if wait > max_wait {
-                    return false;
-                }
-                *self.cause.lock().unwrap_or_else(|p| p.into_inner()) = Some((**api).clone());
-                self.pause_for(wait);
-                true
-            }
-            _ => false,
-        }
-    }
-}
-
 impl Client {
     /// Runs every check and waits for each to finish, `options.concurrency`
     /// at a time. Gives one result per job, in input order: the finished check
@@ -156,51 +99,6 @@ impl Client {
         })
         .await)
     }
-
-    /// [`Client::run_check_and_wait`], paced by a batch: no check starts while
-    /// the batch is paused, and a creation PassFort rate-limited (after the
-    /// transport's own retries) is sent again after the pause. Safe: a 429
-    /// means PassFort did no work, and a wait rides out 429s on reads, so a
-    /// 429 here always comes from creating the check.
-    pub(crate) async fn run_check_and_wait_paced(
-        &self,
-        profile_id: &str,
-        request: &CheckRequest,
-        mode: CheckMode,
-        wait: &WaitOptions,
-        pacing: Option<Pacing<'_>>,
-    ) -> Result<FinishedCheck> {
-        let Some(pacing) = pacing else {
-            return self.run_check_and_wait(profile_id, request, mode, wait).await;
-        };
-        // The caller's deadline for this item wins over any pause.
-        let deadline = Instant::now().checked_add(wait.timeout).unwrap_or_else(far_future);
-        let mut retries = 0;
-        loop {
-            pacing.pause.wait_turn(deadline).await?;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let wait = WaitOptions { timeout: remaining.max(Duration::from_millis(1)), ..*wait };
-            let result = self.run_check_and_wait(profile_id, request, mode, &wait).await;
-            match result {
-                Err(error) if retries < pacing.retries && pacing.pause.on_error(&error, self.config().max_retry_wait) => {
-                    retries += 1;
-                }
-                result => return result,
-            }
-        }
-    }
-}
-
-/// An instant later than any deadline a caller can set.
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
-}
-
-/// A batch's shared pause, and how often one item may be sent again for it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Pacing<'a> {
-    pause: &'a RateLimitPause,
-    retries: u32,
 }
 
 fn validate(options: &BatchOptions) -> Result<()> {
@@ -230,7 +128,7 @@ impl BatchArgs {
         let defaults = BatchOptions::default();
         let (min, max) = limits::CONCURRENCY;
         let concurrency = dialect.count("concurrency", self.concurrency, min, max)?.map_or(defaults.concurrency, |n| n as usize);
-        let mode = crate::args::check_mode(dialect, self.mode.as_deref(), defaults.mode)?;
+        let mode = crate::client::check_mode(dialect, self.mode.as_deref(), defaults.mode)?;
         let wait = crate::waiting::WaitArgs { timeout: self.timeout, poll_interval: None }.resolve(dialect)?;
         let verify = crate::lifecycle::VerifyArgs { max_failures: self.max_failures, ..Default::default() }.resolve(dialect)?;
         Ok((BatchOptions { concurrency, mode, wait, ..defaults }, verify.max_failures))

@@ -8,6 +8,7 @@ use futures_util::Stream;
 use http::Method;
 use serde_json::{json, Value};
 
+use crate::args::Dialect;
 use crate::bounded::BoundedSet;
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, Result};
@@ -154,6 +155,63 @@ impl CheckRequest {
             None => {}
         }
         body
+    }
+}
+
+// What a binding passes for a check and its mode, checked here.
+/// The check mode by its wire name; `None` (not given) is the call's default.
+pub fn check_mode(dialect: Dialect, mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
+    match mode {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|_: Error| {
+            Error::InvalidArgument(format!(
+                "{} must be \"sync\", \"async\" or \"server_default\", not {}",
+                dialect.name("mode", false),
+                crate::args::shown_text(text)
+            ))
+        }),
+    }
+}
+
+/// What a binding passes to describe a check to run.
+#[derive(Clone, Debug, Default)]
+pub struct CheckArgs {
+    pub check_type: String,
+    pub task_ids: Option<Vec<String>>,
+    pub variant_alias: Option<String>,
+    pub variant_id: Option<String>,
+    /// Type-specific fields, e.g. `document_id`; a JSON object.
+    pub fields: Option<serde_json::Value>,
+}
+
+impl CheckArgs {
+    pub fn into_request(self, dialect: Dialect) -> Result<CheckRequest> {
+        let mut request = CheckRequest::new(self.check_type.as_str()).task_ids(self.task_ids.unwrap_or_default());
+        request = match (self.variant_alias, self.variant_id) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "give {} or {}, not both",
+                    dialect.name("variant_alias", false),
+                    dialect.name("variant_id", false)
+                )))
+            }
+            (Some(alias), None) => request.variant_alias(alias),
+            (None, Some(id)) => request.variant_id(id),
+            (None, None) => request,
+        };
+        match self.fields {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Object(fields)) => {
+                for (name, value) in fields {
+                    request = request.field(name, value);
+                }
+            }
+            Some(_) => {
+                return Err(Error::InvalidArgument(format!("{} must be an object", dialect.name("fields", false))))
+            }
+        }
+        request.validate()?;
+        Ok(request)
     }
 }
 

@@ -4,7 +4,6 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::models::{CheckState, ErrorDetail};
-use crate::webhooks::WebhookErrorKind;
 
 /// Result of every fallible call in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -80,6 +79,43 @@ fn sent_note(request_sent: bool) -> &'static str {
         " (the request may have reached PassFort)"
     } else {
         " (the request was not sent)"
+    }
+}
+
+/// Why a webhook delivery was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WebhookErrorKind {
+    /// No `Authorization: Bearer` header, or a secret that does not match.
+    Unauthorized,
+    /// Not JSON, or not PassFort's envelope.
+    Malformed,
+    /// Over the size limit.
+    TooLarge,
+    /// An envelope without a timestamp, or one outside the tolerance: a
+    /// replay, or a clock far off.
+    Expired,
+}
+
+impl WebhookErrorKind {
+    /// Every kind, for bindings that map them.
+    pub const ALL: &'static [WebhookErrorKind] =
+        &[WebhookErrorKind::Unauthorized, WebhookErrorKind::Malformed, WebhookErrorKind::TooLarge, WebhookErrorKind::Expired];
+
+    /// A stable name for logs, bindings and wire formats, unlike `Debug`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookErrorKind::Unauthorized => "unauthorized",
+            WebhookErrorKind::Malformed => "malformed",
+            WebhookErrorKind::TooLarge => "too_large",
+            WebhookErrorKind::Expired => "expired",
+        }
+    }
+}
+
+impl fmt::Display for WebhookErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

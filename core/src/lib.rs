@@ -23,6 +23,7 @@ mod lifecycle;
 mod listener;
 pub mod models;
 mod open_enum;
+mod pacing;
 mod reconcile;
 mod retry;
 pub mod timestamp;
@@ -35,9 +36,9 @@ pub mod fuzzing {
 mod waiting;
 pub mod webhooks;
 
-pub use args::{CheckArgs, Dialect};
+pub use args::Dialect;
 pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
-pub use client::{CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
+pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Error, Result};
 pub use models::{

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::batch::Pacing;
+use crate::pacing::Pacing;
 use crate::client::{validate_id, CheckMode, CheckRequest, Client, TaskOutcome};
 use crate::error::{Error, Result};
 use crate::models::{Check, Decision, Task};
@@ -42,7 +42,7 @@ impl VerifyArgs {
         let (min, max) = crate::args::limits::MAX_FAILURES;
         Ok(VerifyOptions {
             max_failures: dialect.count("max_failures", self.max_failures, min, max)?.map_or(defaults.max_failures, |n| n as u32),
-            mode: crate::args::check_mode(dialect, self.mode.as_deref(), defaults.mode)?,
+            mode: crate::client::check_mode(dialect, self.mode.as_deref(), defaults.mode)?,
             wait: self.wait.resolve(dialect)?,
         })
     }

@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use zeroize::Zeroizing;
 
 use crate::bounded::BoundedSet;
+pub use crate::error::WebhookErrorKind;
 use crate::error::{Error, Result};
 use crate::models::{CheckResult, CheckType, Decision, TaskState, TaskType};
 
@@ -35,42 +36,6 @@ const REMEMBERED_IDS: usize = 10_000;
 /// How long after the last webhook waiters expect more.
 const EXPECTED_FOR: Duration = Duration::from_secs(300);
 
-/// Why a webhook delivery was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum WebhookErrorKind {
-    /// No `Authorization: Bearer` header, or a secret that does not match.
-    Unauthorized,
-    /// Not JSON, or not PassFort's envelope.
-    Malformed,
-    /// Over the size limit.
-    TooLarge,
-    /// An envelope without a timestamp, or one outside the tolerance: a
-    /// replay, or a clock far off.
-    Expired,
-}
-
-impl WebhookErrorKind {
-    /// Every kind, for bindings that map them.
-    pub const ALL: &'static [WebhookErrorKind] =
-        &[WebhookErrorKind::Unauthorized, WebhookErrorKind::Malformed, WebhookErrorKind::TooLarge, WebhookErrorKind::Expired];
-
-    /// A stable name for logs, bindings and wire formats, unlike `Debug`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookErrorKind::Unauthorized => "unauthorized",
-            WebhookErrorKind::Malformed => "malformed",
-            WebhookErrorKind::TooLarge => "too_large",
-            WebhookErrorKind::Expired => "expired",
-        }
-    }
-}
-
-impl fmt::Display for WebhookErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 fn rejected(kind: WebhookErrorKind, message: impl Into<String>) -> Error {
     Error::Webhook { kind, message: message.into() }

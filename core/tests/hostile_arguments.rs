@@ -3,7 +3,7 @@
 //! `InvalidArgument` before any request. Rows marked `dynamic_only` (a wrong
 //! type) cannot be written in Rust and are skipped here.
 
-use passfort_core::args::{check_mode, Dialect};
+use passfort_core::{check_mode, Dialect};
 use passfort_core::{BatchArgs, CheckArgs, CheckMode, Client, ClientBuilder, ClientOptions, ProfileQuery, VerifyArgs, WaitArgs};
 use serde_json::Value;
 

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use passfort_core::args::{check_mode, limits, Dialect};
+use passfort_core::args::{limits, Dialect};
+use passfort_core::check_mode;
 use passfort_core::{CheckArgs, CheckMode, ClientBuilder, ClientOptions, ProfileQuery, Secret, WaitArgs};
 
 fuzz_target!(|data: &[u8]| {
