@@ -128,14 +128,33 @@ async fn dropping_the_batch_stops_everything_it_was_doing() {
     let profile = h.individual("Smith").await;
     let jobs = vec![CheckJob { profile_id: profile.id.clone(), request: identity() }; 40];
     let batch = BatchOptions { mode: CheckMode::Async, ..options(4) };
+    // The first four creations are held in the emulator (which does their work all the same): the batch is dropped
+    // with exactly those four requests out, all of them already received.
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/checks", "action": "delay", "delay_ms": 300, "times": 4 })).await;
+    let held = |requests: &[serde_json::Value]| requests.iter().filter(|r| r["fault"] == "delay" && r["finished_ms"].is_null()).count();
 
-    let cut_short = tokio::time::timeout(Duration::from_millis(400), h.client.run_checks(jobs, &batch, |_| {})).await;
+    tokio::select! {
+        _ = h.client.run_checks(jobs, &batch, |_| {}) => panic!("the batch finished"),
+        _ = until_requests(&h, "four creations held", |requests| held(requests) == 4) => {}
+    }
 
-    assert!(cut_short.is_err());
-    let after_drop = h.requests().await.len();
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(h.requests().await.len(), after_drop, "no request after the batch was dropped");
+    let at_drop = h.requests().await.len();
+    // Quiet for five poll intervals after the held creations were answered: a worker still running would have read its check.
+    h.admin(reqwest::Method::GET, "/quiesce?idle_ms=500&timeout_ms=10000", None).await;
+    assert_eq!(h.requests().await.len(), at_drop, "no request after the batch was dropped");
     assert_eq!(h.checks().await.len(), 4, "only the items in flight had started");
+}
+
+/// Reads the emulator's request log until `done` holds, by a deadline.
+async fn until_requests(h: &Harness, what: &str, done: impl Fn(&[serde_json::Value]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if done(&h.requests().await) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! The admin API for tests, outside `/4.0`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/faults", post(add_fault).delete(clear_faults).get(list_faults))
         .route("/checks", get(all_checks))
         .route("/requests", get(requests))
+        .route("/idle", get(idle))
+        .route("/quiesce", get(quiesce))
         .route("/webhook", put(set_webhook))
         .route("/webhook/deliveries", get(deliveries))
 }
@@ -134,6 +136,60 @@ async fn all_checks(State(state): State<AppState>) -> Json<Vec<Value>> {
 
 async fn requests(State(state): State<AppState>) -> Json<Vec<Value>> {
     Json(lock(&state.requests).to_json())
+}
+
+async fn idle(State(state): State<AppState>) -> Json<Value> {
+    Json(lock(&state.requests).activity().to_json())
+}
+
+/// `idle_ms` when a quiesce does not say.
+const DEFAULT_IDLE: Duration = Duration::from_millis(200);
+/// `timeout_ms` when a quiesce does not say, and the most it may ask for.
+const DEFAULT_QUIESCE_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_QUIESCE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How often a quiesce looks again while a request is in flight.
+const IN_FLIGHT_TICK: Duration = Duration::from_millis(5);
+
+/// Waits until no API request is in flight and none has begun or finished
+/// for `idle_ms`; 200 with `quiescent: true` then, or 504 with
+/// `quiescent: false` if `timeout_ms` passes first. Either way the body has
+/// the request count, so that a test can cancel something, quiesce, and
+/// compare the count with the one it took when it cancelled.
+async fn quiesce(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let (mut idle_for, mut timeout) = (DEFAULT_IDLE, DEFAULT_QUIESCE_TIMEOUT);
+    for pair in query.as_deref().unwrap_or("").split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let target = match name {
+            "idle_ms" => &mut idle_for,
+            "timeout_ms" => &mut timeout,
+            _ => return bad_request(format!("unknown parameter {name}: quiesce takes idle_ms and timeout_ms")),
+        };
+        match value.parse::<u64>() {
+            Ok(ms) => *target = Duration::from_millis(ms),
+            Err(_) => return bad_request(format!("{name} must be a non-negative integer (milliseconds)")),
+        }
+    }
+    if timeout > MAX_QUIESCE_TIMEOUT {
+        return bad_request(format!("timeout_ms must be at most {}", MAX_QUIESCE_TIMEOUT.as_millis()));
+    }
+    let started = Instant::now();
+    let deadline = started + timeout;
+    loop {
+        let activity = lock(&state.requests).activity();
+        let quiescent = activity.in_flight == 0 && activity.idle >= idle_for;
+        let now = Instant::now();
+        if quiescent || now >= deadline {
+            let mut body = activity.to_json();
+            body["quiescent"] = json!(quiescent);
+            body["waited_ms"] = json!(now.duration_since(started).as_millis() as u64);
+            let status = if quiescent { StatusCode::OK } else { StatusCode::GATEWAY_TIMEOUT };
+            return (status, Json(body)).into_response();
+        }
+        // Idle now: nothing can change the answer before the window is up but a new request, which
+        // restarts it anyway; so sleep to the end of the window and look again.
+        let nap = if activity.in_flight > 0 { IN_FLIGHT_TICK } else { idle_for - activity.idle };
+        tokio::time::sleep(nap.min(deadline - now)).await;
+    }
 }
 
 async fn set_webhook(State(state): State<AppState>, body: Bytes) -> Response {

@@ -1,11 +1,45 @@
-//! The log of API requests received (`GET /_emulator/requests`).
+//! The log of API requests received (`GET /_emulator/requests`), and how
+//! busy the API is (`GET /_emulator/idle`, `GET /_emulator/quiesce`).
+
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-#[derive(Default)]
 pub struct RequestLog {
     entries: Vec<Entry>,
+    /// Requests begun and not yet finished (since the last reset).
+    in_flight: usize,
+    /// When a request last began or finished; the log's creation (start or
+    /// reset) until then.
+    last_activity: Instant,
+}
+
+impl Default for RequestLog {
+    fn default() -> Self {
+        Self { entries: Vec::new(), in_flight: 0, last_activity: Instant::now() }
+    }
+}
+
+/// How busy the API is now: what `GET /_emulator/idle` answers.
+#[derive(Clone, Copy, Debug)]
+pub struct Activity {
+    /// Requests received since start or the last reset (the length of `GET /_emulator/requests`).
+    pub requests: usize,
+    /// Of those, how many have not been answered (or dropped) yet.
+    pub in_flight: usize,
+    /// How long since a request last began or finished (or since start or reset).
+    pub idle: Duration,
+}
+
+impl Activity {
+    pub fn to_json(self) -> Value {
+        json!({
+            "requests": self.requests,
+            "in_flight": self.in_flight,
+            "idle_ms": self.idle.as_millis() as u64,
+        })
+    }
 }
 
 struct Entry {
@@ -40,6 +74,8 @@ impl RequestLog {
             finished: None,
             status: None,
         });
+        self.in_flight += 1;
+        self.last_activity = Instant::now();
         EntryId(sequence)
     }
 
@@ -47,9 +83,17 @@ impl RequestLog {
         // Entries are in sequence order; after a reset the entry is gone.
         if let Ok(index) = self.entries.binary_search_by_key(&id.0, |entry| entry.sequence) {
             let entry = &mut self.entries[index];
+            if entry.finished.is_none() {
+                self.in_flight -= 1;
+                self.last_activity = Instant::now();
+            }
             entry.status = status;
             entry.finished = Some(Utc::now());
         }
+    }
+
+    pub fn activity(&self) -> Activity {
+        Activity { requests: self.entries.len(), in_flight: self.in_flight, idle: self.last_activity.elapsed() }
     }
 
     pub fn to_json(&self) -> Vec<Value> {

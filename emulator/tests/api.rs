@@ -1,7 +1,8 @@
 //! The emulator against PassFort's published schema and documented behaviour.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
 use passfort_emulator::{Emulator, EmulatorConfig, WebhookConfig};
@@ -9,6 +10,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 const KEY: &str = "emulator-test-key";
+/// How long a test waits for something it expects, and how often it looks.
+const DEADLINE: Duration = Duration::from_secs(10);
+const POLL: Duration = Duration::from_millis(10);
 
 struct Api {
     emulator: Emulator,
@@ -165,17 +169,47 @@ async fn tasks_complete_with_state_or_the_legacy_flag_and_nothing_else() {
 
 #[tokio::test]
 async fn async_checks_go_pending_running_complete() {
-    let api = Api::start(EmulatorConfig { provider_latency: Duration::from_millis(600), ..EmulatorConfig::default() }).await;
+    let api = Api::start(EmulatorConfig { provider_latency: Duration::from_secs(60), ..EmulatorConfig::default() }).await;
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();
-    let check = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
-    assert_eq!(check["state"], "PENDING");
-    let path = format!("/profiles/{pid}/checks/{}", check["id"].as_str().unwrap());
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(api.ok(Method::GET, &path, None).await["state"], "RUNNING");
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let done = api.ok(Method::GET, &path, None).await;
+    let checks_path = format!("/profiles/{pid}/checks?mode=async");
+    let instruct = || api.ok(Method::POST, &checks_path, Some(json!({ "check_type": "IDENTITY_CHECK" })));
+
+    // A provider that takes a minute: once the check has left PENDING, it is RUNNING, and stays so.
+    let slow = instruct().await;
+    assert_eq!(slow["state"], "PENDING");
+    let states = states_until(&api, pid, &slow, "RUNNING").await;
+    assert_eq!(states, ["PENDING", "RUNNING"]);
+    let running = api.ok(Method::GET, &format!("/profiles/{pid}/checks/{}", slow["id"].as_str().unwrap()), None).await;
+    assert!(running["started_on"].is_string() && running["result"].is_null(), "{running}");
+
+    // A quick provider: the same states, in that order, to COMPLETE with the pass result.
+    api.admin(Method::PUT, "/config", Some(json!({ "provider_latency_ms": 300 }))).await;
+    let quick = instruct().await;
+    assert_eq!(quick["state"], "PENDING");
+    let states = states_until(&api, pid, &quick, "COMPLETE").await;
+    let order = ["PENDING", "RUNNING", "COMPLETE"];
+    let ranks: Vec<usize> = states.iter().map(|state| order.iter().position(|o| o == state).unwrap_or_else(|| panic!("unknown state {state}"))).collect();
+    assert!(ranks.windows(2).all(|pair| pair[0] < pair[1]), "states out of order: {states:?}");
+    let done = api.ok(Method::GET, &format!("/profiles/{pid}/checks/{}", quick["id"].as_str().unwrap()), None).await;
     assert_eq!((done["state"].as_str(), done["result"].as_str(), done["decision"].as_str()), (Some("COMPLETE"), Some("2+2"), Some("PASS")));
+    assert!(done["started_on"].is_string(), "it was RUNNING on the way: {done}");
+}
+
+/// Reads a check until it is in `last`, by a deadline; answers each distinct state seen, in order.
+async fn states_until(api: &Api, pid: &str, check: &Value, last: &str) -> Vec<String> {
+    let path = format!("/profiles/{pid}/checks/{}", check["id"].as_str().unwrap());
+    let mut states = vec![check["state"].as_str().unwrap().to_owned()];
+    let deadline = Instant::now() + DEADLINE;
+    while states.last().map(String::as_str) != Some(last) {
+        assert!(Instant::now() < deadline, "the check never reached {last}: {states:?}");
+        tokio::time::sleep(POLL).await;
+        let state = api.ok(Method::GET, &path, None).await["state"].as_str().unwrap().to_owned();
+        if states.last() != Some(&state) {
+            states.push(state);
+        }
+    }
+    states
 }
 
 #[tokio::test]
@@ -262,13 +296,14 @@ async fn receiver(failures: usize) -> (String, Arc<Mutex<Vec<(HeaderMap, Value)>
 }
 
 async fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
-    for _ in 0..200 {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
         if let Some(value) = probe() {
             return value;
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        assert!(Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(POLL).await;
     }
-    panic!("timed out waiting");
 }
 
 #[tokio::test]
@@ -278,6 +313,7 @@ async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200(
     let api = Api::start(EmulatorConfig { webhook: Some(webhook), ..fast() }).await;
     let profile = api.individual("Fail").await;
     let pid = profile["id"].as_str().unwrap();
+    let before_s = chrono::Utc::now().timestamp();
     let check = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
     let task = profile["tasks"][0]["id"].as_str().unwrap();
     api.ok(Method::POST, &format!("/profiles/{pid}/tasks/{task}"), Some(json!({ "state": "COMPLETED_FAIL" }))).await;
@@ -287,20 +323,22 @@ async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200(
         (events.len() == 2).then(|| events.clone())
     })
     .await;
+    let after_s = chrono::Utc::now().timestamp();
     let (headers, completed) = &events[0];
     assert_eq!(headers["authorization"], "Bearer whsec_emulator_test_6a2c");
     assert_eq!(completed["event"], "CHECK_COMPLETED");
     assert_eq!(completed["secret"], "whsec_emulator_test_6a2c");
     assert!(completed["id"].is_string() && completed["timestamp"].is_i64());
-    let age = chrono::Utc::now().timestamp() - completed["timestamp"].as_i64().unwrap();
-    assert!((0..60).contains(&age), "stamped when sent, within receivers' replay tolerance: {age} s old");
+    let stamped_s = completed["timestamp"].as_i64().unwrap();
+    assert!((before_s..=after_s).contains(&stamped_s), "stamped when sent: {stamped_s} not in {before_s}..={after_s}");
     assert_eq!(completed["data"]["profile_id"], pid);
     assert_eq!(completed["data"]["check"], json!({ "id": check["id"], "check_type": "IDENTITY_CHECK", "result": "Fail", "decision": "FAIL" }));
     assert_eq!(events[1].1["event"], "TASK_STATE_CHANGED");
     assert_eq!(events[1].1["data"]["task"]["state"], "COMPLETED_FAIL");
 
-    let deliveries = api.admin(Method::GET, "/webhook/deliveries", None).await.1;
-    let attempts: Vec<_> = deliveries.as_array().unwrap().iter().map(|d| (d["attempt"].as_u64().unwrap(), d["status"].as_u64().unwrap())).collect();
+    // The emulator logs an attempt once it has the answer, which the receiver gives after storing the event.
+    let deliveries = deliveries_until(&api, |attempts| attempts.iter().filter(|d| d["status"] == 200).count() == 2).await;
+    let attempts: Vec<_> = deliveries.iter().map(|d| (d["attempt"].as_u64().unwrap(), d["status"].as_u64().unwrap())).collect();
     assert_eq!(attempts, [(1, 500), (2, 200), (1, 200)], "retried until 200, in order");
     assert!(deliveries[0]["time"].as_str().unwrap().contains('.'), "milliseconds");
 }
@@ -315,8 +353,7 @@ async fn a_retried_delivery_is_stamped_again() {
     let pid = profile["id"].as_str().unwrap();
     api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
     let delivered = wait_for(|| received.lock().unwrap().first().map(|(_, body)| body.clone())).await;
-    let deliveries = api.admin(Method::GET, "/webhook/deliveries", None).await.1;
-    let attempts = deliveries.as_array().unwrap();
+    let attempts = deliveries_until(&api, |attempts| attempts.iter().any(|d| d["status"] == 200)).await;
     assert_eq!(attempts.len(), 6);
     let first_sent_s = attempts[0]["timestamp_ms"].as_i64().unwrap() / 1000;
     let last_sent_s = attempts[5]["timestamp_ms"].as_i64().unwrap() / 1000;
@@ -324,28 +361,144 @@ async fn a_retried_delivery_is_stamped_again() {
     assert!(last_sent_s > first_sent_s, "not the time of the first attempt");
 }
 
+/// Reads the emulator's webhook delivery log until `done` holds, by a deadline.
+async fn deliveries_until(api: &Api, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let deliveries = api.admin(Method::GET, "/webhook/deliveries", None).await.1.as_array().unwrap().clone();
+        if done(&deliveries) {
+            return deliveries;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for webhook deliveries: {deliveries:?}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// A webhook receiver that records what it is sent, answering 200, but holds
+/// its first delivery until `gate` is notified.
+async fn held_receiver() -> (String, Arc<Mutex<Vec<Value>>>, Arc<tokio::sync::Notify>) {
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let (store, held) = (received.clone(), gate.clone());
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let (store, held, calls) = (store.clone(), held.clone(), calls.clone());
+            async move {
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    held.notified().await;
+                }
+                store.lock().unwrap().push(serde_json::from_slice(&body).unwrap());
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received, gate)
+}
+
 #[tokio::test]
 async fn batched_webhooks_arrive_as_one_array() {
-    let (url, received) = receiver(0).await;
+    let (url, received, gate) = held_receiver().await;
     let api = Api::start(fast()).await;
     let (status, _) = api.admin(Method::PUT, "/webhook", Some(json!({ "url": url, "secret": "whsec_batching_test_9d4e", "batching": true, "events": ["CHECK_COMPLETED"] }))).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();
+    let mut check_ids = Vec::new();
     for _ in 0..5 {
-        api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+        let check = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+        check_ids.push(check["id"].clone());
     }
+    // Not enabled: were it sent, it would be queued here, after the five checks' events.
     let task = profile["tasks"][0]["id"].as_str().unwrap();
     api.ok(Method::POST, &format!("/profiles/{pid}/tasks/{task}"), Some(json!({ "state": "COMPLETED_PASS" }))).await;
-    let total = wait_for(|| {
+    // Deliveries go one at a time and in order: once this later check's event is in, so is everything queued before it.
+    let sentinel = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+    check_ids.push(sentinel["id"].clone());
+    // The receiver holds the first delivery until every check has finished, so the other events queue up behind it.
+    wait_for_checks_complete(&api, 6).await;
+    gate.notify_one();
+
+    let batches = wait_for(|| {
         let batches = received.lock().unwrap();
-        let total: usize = batches.iter().map(|(_, body)| body.as_array().expect("a batch is an array").len()).sum();
-        (total >= 5).then_some(total)
+        let arrived = |id: &Value| batches.iter().filter_map(Value::as_array).flatten().any(|event| &event["data"]["check"]["id"] == id);
+        check_ids.iter().all(arrived).then(|| batches.clone())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(total, 5, "TASK_STATE_CHANGED is not enabled");
-    assert!(received.lock().unwrap().len() < 5, "events were batched");
+    let events: Vec<&Value> = batches.iter().flat_map(|body| body.as_array().expect("a batch is an array")).collect();
+    let names: Vec<&Value> = events.iter().map(|event| &event["event"]).collect();
+    assert!(names.iter().all(|name| *name == "CHECK_COMPLETED"), "TASK_STATE_CHANGED is not enabled: {names:?}");
+    let mut delivered: Vec<Value> = events.iter().map(|event| event["data"]["check"]["id"].clone()).collect();
+    delivered.sort_by_key(|id| id.to_string());
+    check_ids.sort_by_key(|id| id.to_string());
+    assert_eq!(delivered, check_ids, "each check's event once");
+    assert!(batches.len() < events.len(), "events were batched: {} deliveries for {} events", batches.len(), events.len());
+}
+
+/// Waits, by a deadline, until the emulator holds `count` checks, all COMPLETE.
+async fn wait_for_checks_complete(api: &Api, count: usize) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let checks = api.admin(Method::GET, "/checks", None).await.1;
+        let checks = checks.as_array().unwrap();
+        if checks.len() == count && checks.iter().all(|check| check["state"] == "COMPLETE") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the checks never all finished: {checks:?}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+#[tokio::test]
+async fn idle_and_quiesce_report_requests_in_flight_and_wait_for_quiet() {
+    let api = Api::start(fast()).await;
+    let (status, idle) = api.admin(Method::GET, "/idle", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((idle["requests"].as_u64(), idle["in_flight"].as_u64()), (Some(0), Some(0)), "{idle}");
+    assert!(idle["idle_ms"].is_u64(), "{idle}");
+
+    // One request held in the emulator by a delay fault.
+    api.admin(Method::POST, "/faults", Some(json!({ "method": "GET", "path": "/4.0/whoami", "action": "delay", "delay_ms": 500 }))).await;
+    let held = {
+        let http = api.http.clone();
+        let url = format!("{}/4.0/whoami", api.emulator.url());
+        tokio::spawn(async move { http.get(url).header("apikey", KEY).send().await.unwrap().status().as_u16() })
+    };
+    let deadline = Instant::now() + DEADLINE;
+    while api.admin(Method::GET, "/idle", None).await.1["in_flight"] != 1 {
+        assert!(Instant::now() < deadline, "the held request never arrived");
+        tokio::time::sleep(POLL).await;
+    }
+    // While it is in flight, the emulator is not quiescent, however short the idle window.
+    let (status, busy) = api.admin(Method::GET, "/quiesce?idle_ms=0&timeout_ms=0", None).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{busy}");
+    assert_eq!((busy["quiescent"].as_bool(), busy["in_flight"].as_u64(), busy["requests"].as_u64()), (Some(false), Some(1), Some(1)), "{busy}");
+
+    // Quiesce returns only once it has been answered and a quiet window has passed after that.
+    let (status, quiet) = api.admin(Method::GET, "/quiesce?idle_ms=100&timeout_ms=10000", None).await;
+    assert_eq!(status, StatusCode::OK, "{quiet}");
+    assert_eq!((quiet["quiescent"].as_bool(), quiet["in_flight"].as_u64(), quiet["requests"].as_u64()), (Some(true), Some(0), Some(1)), "{quiet}");
+    assert!(quiet["idle_ms"].as_u64().unwrap() >= 100, "{quiet}");
+    let log = api.admin(Method::GET, "/requests", None).await.1;
+    assert!(log[0]["finished_ms"].is_i64() && log[0]["status"] == 200, "answered before quiesce returned: {log}");
+    assert_eq!(held.await.unwrap(), 200);
+
+    // A fresh request restarts the window, and counts; admin calls do not.
+    api.ok(Method::GET, "/whoami", None).await;
+    let quiet = api.admin(Method::GET, "/quiesce?idle_ms=50", None).await.1;
+    assert_eq!((quiet["quiescent"].as_bool(), quiet["requests"].as_u64()), (Some(true), Some(2)), "{quiet}");
+
+    for bad in ["idle_ms=soon", "timeout_ms=-1", "idle=5", "timeout_ms=3600000"] {
+        let (status, body) = api.admin(Method::GET, &format!("/quiesce?{bad}"), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    assert_eq!(api.admin(Method::POST, "/reset", None).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(api.admin(Method::GET, "/idle", None).await.1["requests"], 0, "counted since the last reset");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { NotFoundError, AbortError } = require('passfort')
-const { startEmulator, person } = require('./helpers.js')
+const { startEmulator, person, until, heldRequests, quiesce } = require('./helpers.js')
 
 const MISSING_PROFILE = '00000000-0000-4000-8000-000000000000'
 
@@ -55,11 +55,17 @@ test('aborting the signal cancels the whole batch', async () => {
   try {
     const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
     const requests = Array.from({ length: 40 }, () => ({ profileId: profile.id, checkType: 'IDENTITY_CHECK' }))
+    // The first four creations are held in the emulator (which does their work all the same): the batch
+    // is aborted with exactly those four requests out, all of them already received.
+    emulator.fault({ method: 'POST', path: '/4.0/profiles/*/checks', action: 'delay', delayMs: 300, times: 4 })
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 400)
-    await assert.rejects(client.runChecks(requests, { concurrency: 4, mode: 'async', signal: controller.signal }), AbortError)
+    const batch = client.runChecks(requests, { concurrency: 4, mode: 'async', signal: controller.signal })
+    await until(() => heldRequests(emulator) === 4, 'four creations held')
+    controller.abort()
+    await assert.rejects(batch, AbortError)
     const made = emulator.requests().length
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    // A worker still running would read its check about a second after its creation was answered.
+    await quiesce(emulator, { idleMs: 1500 })
     assert.equal(emulator.requests().length, made, 'nothing after the abort')
     assert.equal(emulator.checks().length, 4, 'only the items in flight had started')
   } finally {

@@ -2,7 +2,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const passfort = require('passfort')
-const { WEBHOOK_SECRET, startEmulator, person } = require('./helpers.js')
+const { WEBHOOK_SECRET, startEmulator, person, until } = require('./helpers.js')
 
 function envelope(id, checkId, secret = WEBHOOK_SECRET) {
   return {
@@ -58,7 +58,8 @@ test('the listener answers as documented and resolves a switched sync run', asyn
     const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person('Slow'))
     const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK' }, { timeoutMs: 20000 })
     assert.equal(check.state, 'COMPLETE')
-    assert.ok(emulator.webhookDeliveries().some((d) => d.status === 200 && d.events[0] === 'CHECK_COMPLETED'))
+    // The emulator logs a delivery once it has the listener's answer, which may come after the wait has resolved.
+    await until(() => emulator.webhookDeliveries().some((d) => d.status === 200 && d.events[0] === 'CHECK_COMPLETED'), 'the delivery answered 200')
   } finally {
     await server.close()
     await emulator.close()

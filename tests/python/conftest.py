@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator
+import asyncio
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Callable, Dict, Iterator, TypeVar
 
 import pytest
 
 from passfort.testing import Emulator
+
+T = TypeVar("T")
 
 API_KEY = "sk_py_test_5e1d9a"
 WEBHOOK_SECRET = "whsec_py_test_0b7c"
@@ -25,3 +33,63 @@ def person(family_name: str = "Smith") -> Dict[str, Any]:
 
 def requests_to(emulator: Emulator, method: str, suffix: str) -> list:
     return [r for r in emulator.requests() if r["method"] == method and r["path"].endswith(suffix)]
+
+
+#: How long a test waits for something it expects before failing, and how often it looks.
+DEADLINE = 10.0
+POLL = 0.01
+
+
+def wait_until(probe: Callable[[], T], what: str, timeout: float = DEADLINE, interval: float = POLL) -> T:
+    """Calls ``probe`` until it answers something truthy, which it returns; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(interval)
+
+
+async def until(probe: Callable[[], T], what: str, timeout: float = DEADLINE) -> T:
+    """``wait_until`` for a coroutine: the event loop runs between looks."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(POLL)
+
+
+def held_requests(emulator: Emulator) -> int:
+    """API requests that a ``delay`` fault is holding in the emulator now."""
+    return sum(1 for r in emulator.requests() if r["fault"] == "delay" and r["finished_ms"] is None)
+
+
+def quiesce(emulator: Emulator, idle: float, timeout: float = DEADLINE) -> Dict[str, Any]:
+    """Returns once the emulator has had no API request in flight, and none begun or finished, for ``idle``
+    seconds (``GET /_emulator/quiesce``); fails if that takes over ``timeout``. ``idle`` must be longer
+    than the gaps between the requests a test means to catch (a poll interval, say)."""
+    query = f"idle_ms={int(idle * 1000)}&timeout_ms={int(timeout * 1000)}"
+    # Straight to the emulator, never through a proxy from the environment.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{emulator.url}/_emulator/quiesce?{query}", timeout=timeout + 10) as answer:
+            body: Dict[str, Any] = json.load(answer)
+    except urllib.error.HTTPError as refused:
+        body = json.load(refused)
+    assert body.get("quiescent") is True, f"the emulator never went quiet for {idle} s: {body}"
+    return body
+
+
+def debug_logging_on(client: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Sets the ``passfort`` logger to DEBUG, then makes calls until the core's debug lines arrive: the
+    native side re-reads the logger's level at most once a second."""
+    caplog.set_level(logging.DEBUG, logger="passfort")
+
+    def logged() -> bool:
+        client.whoami()
+        return any(record.name.startswith("passfort") and record.levelno <= logging.DEBUG for record in caplog.records)
+
+    wait_until(logged, "the core's debug logging", interval=0.05)

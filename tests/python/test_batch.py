@@ -4,7 +4,6 @@ DataFrames and Jupyter's HTML display."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import List
 
 import pandas as pd
@@ -14,7 +13,7 @@ import passfort
 from passfort import BatchResult, CheckRequest, NotFoundError, Progress, TaskRequest
 from passfort.testing import Emulator
 
-from conftest import person
+from conftest import held_requests, person, quiesce, until
 
 MISSING_PROFILE = "00000000-0000-4000-8000-000000000000"
 
@@ -78,16 +77,22 @@ def test_cancelling_the_await_cancels_the_whole_batch(emulator: Emulator) -> Non
     emulator.configure(provider_latency=30)
     client = emulator.async_client()
     profile_id = profiles(emulator.client(), ["Smith"])[0]
+    # The first four creations are held in the emulator (which does their work all the same): the batch
+    # is cancelled with exactly those four requests out, all of them already received.
+    emulator.fault("POST", "/4.0/profiles/*/checks", "delay", delay=0.3, times=4)
 
-    async def scenario() -> None:
+    async def scenario() -> int:
         requests = [CheckRequest(profile_id, "IDENTITY_CHECK")] * 40
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(client.run_checks(requests, concurrency=4, mode="async"), timeout=0.5)
+        batch = asyncio.ensure_future(client.run_checks(requests, concurrency=4, mode="async"))
+        await until(lambda: held_requests(emulator) == 4, "four creations held")
+        batch.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await batch
+        return len(emulator.requests())
 
-    asyncio.run(scenario())
-    time.sleep(0.1)
-    made = len(emulator.requests())
-    time.sleep(0.5)
+    made = asyncio.run(scenario())
+    # A worker still running would read its check about a second after its creation was answered.
+    quiesce(emulator, idle=1.5)
     assert len(emulator.requests()) == made, "nothing after the cancel"
     assert len(emulator.checks()) == 4, "only the items in flight had started"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import signal
 import subprocess
@@ -12,13 +11,14 @@ import textwrap
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import List, Tuple
 
 import pytest
 
 import passfort
 from passfort.testing import Emulator
 
-from conftest import API_KEY, WEBHOOK_SECRET, person
+from conftest import API_KEY, WEBHOOK_SECRET, debug_logging_on, held_requests, person, quiesce, until, wait_until
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
@@ -55,23 +55,25 @@ def test_cancelling_an_awaiting_task_stops_its_polling(emulator: Emulator) -> No
     emulator.configure(provider_latency=60)
     client = emulator.async_client()
 
-    async def scenario() -> str:
+    async def scenario() -> Tuple[str, int]:
         profile = await client.create_profile("INDIVIDUAL_CUSTOMER", person())
         check = await client.run_check(profile.id, "IDENTITY_CHECK", mode="async")
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.wait_for_check(profile.id, check.id, poll_interval=0.05), timeout=0.5)
         task = asyncio.ensure_future(client.wait_for_check(profile.id, check.id, poll_interval=0.05))
-        await asyncio.sleep(0.3)
+        before = polls_of(emulator, check.id)
+        await until(lambda: polls_of(emulator, check.id) >= before + 4, "the second wait to poll")
+        # Its next read is held in the emulator: cancelled then, the wait has one request out, and the emulator has it.
+        emulator.fault("GET", f"/4.0/profiles/{profile.id}/checks/{check.id}", "delay", delay=0.5)
+        await until(lambda: held_requests(emulator) == 1, "the held read")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        return check.id
+        return check.id, polls_of(emulator, check.id)
 
-    check_id = asyncio.run(scenario())
-    time.sleep(0.1)
-    reads = polls_of(emulator, check_id)
-    assert reads >= 8, f"it was polling: {reads} reads"
-    time.sleep(0.5)
+    check_id, reads = asyncio.run(scenario())
+    # Quiet for ten poll intervals after the held read was answered: either wait, still running, would have read again.
+    quiesce(emulator, idle=0.5)
     assert polls_of(emulator, check_id) == reads, "no read after cancelling"
 
 
@@ -115,34 +117,56 @@ def test_the_blocking_client_works_inside_a_running_loop(emulator: Emulator) -> 
 
 
 def test_ctrl_c_interrupts_a_blocking_wait(emulator: Emulator) -> None:
-    emulator.configure(provider_latency=60)
+    emulator.configure(provider_latency=30)
     client = emulator.client()
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
     check = client.run_check(profile.id, "IDENTITY_CHECK", mode="async")
-    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
-    started = time.monotonic()
+    failures: List[BaseException] = []
+
+    def interrupt_while_a_read_is_held() -> None:
+        try:
+            wait_until(lambda: polls_of(emulator, check.id) >= 2, "the wait to poll")
+            # Its next read is held in the emulator, so that Ctrl-C comes with one request out, already received.
+            emulator.fault("GET", f"/4.0/profiles/{profile.id}/checks/{check.id}", "delay", delay=0.5)
+            wait_until(lambda: held_requests(emulator) == 1, "the held read")
+        except BaseException as failure:  # reported below; Ctrl-C is sent all the same, to end the wait
+            failures.append(failure)
+        finally:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt_while_a_read_is_held, daemon=True)
+    interrupter.start()
     with pytest.raises(KeyboardInterrupt):
         client.wait_for_check(profile.id, check.id, poll_interval=0.05)
-    assert time.monotonic() - started < 2
+    interrupter.join()
+    assert not failures, failures
+    # A wait that ignored Ctrl-C would have returned only with the check finished, 30 s on (its
+    # KeyboardInterrupt raised after). How promptly it stops is not timed here.
+    assert emulator.checks()[0]["state"] != "COMPLETE", "the wait was interrupted before the check finished"
     reads = polls_of(emulator, check.id)
-    time.sleep(0.3)
+    # Quiet for ten poll intervals after the held read was answered: a wait still running would have read again.
+    quiesce(emulator, idle=0.5)
     assert polls_of(emulator, check.id) == reads, "the wait stopped with the interrupt"
 
 
 def test_exit_with_calls_in_flight_prints_no_panic() -> None:
     script = textwrap.dedent(
         """
-        import asyncio, threading
+        import asyncio, threading, time
         from passfort.testing import Emulator
         emulator = Emulator(provider_latency=60)
         client = emulator.client()
         profile = client.create_profile("INDIVIDUAL_CUSTOMER", {})
-        check = client.run_check(profile.id, "IDENTITY_CHECK", mode="async")
-        threading.Thread(target=client.wait_for_check, args=(profile.id, check.id), kwargs={"poll_interval": 0.05}, daemon=True).start()
+        by_thread, by_task = (client.run_check(profile.id, "IDENTITY_CHECK", mode="async") for _ in range(2))
+        threading.Thread(target=client.wait_for_check, args=(profile.id, by_thread.id), kwargs={"poll_interval": 0.05}, daemon=True).start()
+        def polled(check):
+            return any(r["method"] == "GET" and r["path"].endswith(check.id) for r in emulator.requests())
         async def pending():
-            asyncio.ensure_future(emulator.async_client().wait_for_check(profile.id, check.id, poll_interval=0.05))
-            await asyncio.sleep(0.2)
+            asyncio.ensure_future(emulator.async_client().wait_for_check(profile.id, by_task.id, poll_interval=0.05))
+            deadline = time.monotonic() + 20
+            while not (polled(by_thread) and polled(by_task)):  # both waits are under way
+                assert time.monotonic() < deadline, "the waits never polled"
+                await asyncio.sleep(0.01)
         asyncio.run(pending())
         print("exiting")
         """
@@ -154,9 +178,8 @@ def test_exit_with_calls_in_flight_prints_no_panic() -> None:
 
 
 def test_debug_logging_reaches_python_without_secrets(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="passfort")
-    time.sleep(1.1)  # the bridge re-reads the logger's level at most once a second
     client = emulator.client()
+    debug_logging_on(client, caplog)
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
     with pytest.raises(passfort.NotFoundError):
         client.get_check(profile.id, "missing")

@@ -14,7 +14,7 @@ import pytest
 import passfort
 from passfort.testing import Emulator
 
-from conftest import WEBHOOK_SECRET, person
+from conftest import WEBHOOK_SECRET, person, wait_until
 
 
 def envelope(event_id: str, check_id: str, secret: str = WEBHOOK_SECRET) -> Dict[str, Any]:
@@ -90,8 +90,9 @@ def test_a_switched_sync_run_resolves_by_webhook_through_the_listener(emulator: 
         profile = client.create_profile("INDIVIDUAL_CUSTOMER", person("Slow"))
         check = client.run_check_and_wait(profile.id, "IDENTITY_CHECK", timeout=20)
         assert check.is_complete
-        deliveries = [d for d in emulator.webhook_deliveries() if d["status"] == 200]
-        assert deliveries and deliveries[0]["events"] == ["CHECK_COMPLETED"]
+        # The emulator logs a delivery once it has the listener's answer, which may come after the wait has resolved.
+        deliveries = wait_until(lambda: [d for d in emulator.webhook_deliveries() if d["status"] == 200], "a delivery answered 200")
+        assert deliveries[0]["events"] == ["CHECK_COMPLETED"]
 
 
 def verify(emulator: Emulator, results: list) -> passfort.VerifyOutcome:
