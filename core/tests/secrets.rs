@@ -52,6 +52,8 @@ async fn secrets_appear_nowhere() {
     client.whoami().await.unwrap();
     client.get_profile(&profile.id).await.unwrap();
     let _: Vec<_> = client.list_profiles(ProfileQuery::default()).try_collect().await.unwrap();
+    let search = ProfileQuery { query: Some(SENTINEL_NAME.into()), ..ProfileQuery::default() };
+    let _: Vec<_> = client.list_profiles(search).try_collect().await.unwrap();
     let check = client.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync).await.unwrap();
     shown.push(format!("{check:?}"));
     // A lost answer: reconciliation logs at WARN and INFO while it adopts the check.
@@ -91,6 +93,10 @@ async fn secrets_appear_nowhere() {
     assert!(!logs.contains(SENTINEL_NAME), "a name in the logs");
     for text in &shown {
         assert!(!text.contains(SENTINEL_NAME), "a name in {text}");
+    }
+    // A search is sent in the URL, as the API wants; the emulator logs its length only.
+    for request in h.requests().await {
+        assert!(!request.to_string().contains(SENTINEL_NAME), "a name in the request log: {request}");
     }
     for secret in [API_KEY, WEBHOOK_SECRET, "sk_wrong_secret_key", "whsec_forged"] {
         assert!(!logs.contains(secret), "{secret} in the logs");

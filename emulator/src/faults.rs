@@ -177,7 +177,7 @@ pub async fn faults_and_log(State(state): State<AppState>, request: Request, nex
         return next.run(request).await;
     }
     let method = request.method().as_str().to_owned();
-    let query = request.uri().query().map(str::to_owned);
+    let query = request.uri().query().map(redact_search);
     let fault = lock(&state.faults).take(&method, &path);
     let entry = lock(&state.requests).begin(&method, &path, query, fault.as_ref().map(|f| f.action.name()));
     let worker_state = state.clone();
@@ -219,4 +219,26 @@ fn dropped() -> Response {
     let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
     response.extensions_mut().insert(DropConnection);
     response
+}
+
+/// The query as logged: a profile search (`q=`) holds names, so its value is
+/// replaced by its length; paging and mode parameters are kept as sent.
+fn redact_search(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some(("q", value)) => format!("q=<{} bytes>", value.len()),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    #[test]
+    fn searches_are_logged_by_length_only() {
+        assert_eq!(super::redact_search("q=Ada%20Smith&limit=100&offset=0"), "q=<11 bytes>&limit=100&offset=0");
+        assert_eq!(super::redact_search("mode=sync"), "mode=sync");
+    }
 }

@@ -22,6 +22,7 @@ const { Emulator } = require('passfort/testing')
   await client.whoami()
   await client.getProfile(profile.id)
   for await (const _ of client.listProfiles()) {}
+  for await (const _ of client.listProfiles({ query: 'Quorvathsentinel' })) {}
   const check = await client.runCheck(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'sync' })
   await client.getCheck(profile.id, check.id)
   await client.listChecks(profile.id)
@@ -71,7 +72,7 @@ test('secrets appear in no log line, message, inspection or URL; a planted name 
   assert.ok(shown.length > 20)
   assert.match(child.stderr, /reconciling/, 'the reconciliation path ran')
   assert.ok(!child.stderr.includes('Quorvathsentinel'), 'a name in the logs')
-  for (const text of shown) assert.ok(!text.includes('Quorvathsentinel'), `a name in ${text}`)
+  for (const text of [...shown, ...urls]) assert.ok(!text.includes('Quorvathsentinel'), `a name in ${text}`)
   for (const secret of ['sk_node_secret_key', 'whsec_node_secret', 'sk_node_wrong_key', 'whsec_node_forged']) {
     assert.ok(!child.stderr.includes(secret), `${secret} in the logs`)
     for (const text of [...shown, ...urls]) assert.ok(!text.includes(secret), `${secret} in ${text}`)

@@ -5,8 +5,6 @@ planted in collected data out of log lines, reprs and error messages."""
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 import urllib.error
 import urllib.request
 from typing import List
@@ -16,7 +14,7 @@ import pytest
 import passfort
 from passfort.testing import Emulator
 
-from conftest import API_KEY, WEBHOOK_SECRET, person
+from conftest import API_KEY, WEBHOOK_SECRET, debug_logging_on, person
 
 SECRETS = (API_KEY, WEBHOOK_SECRET, "sk_wrong_secret_py", "whsec_forged_py")
 #: A family name planted in collected data: personal data that must not leak.
@@ -24,9 +22,8 @@ SENTINEL_NAME = "Quorvathsentinel"
 
 
 def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="passfort")
-    time.sleep(1.1)  # the bridge re-reads the logger's level at most once a second
     client = emulator.client()
+    debug_logging_on(client, caplog)
     shown: List[str] = [repr(client), repr(emulator.async_client()), repr(client.webhooks)]
 
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person(SENTINEL_NAME))
@@ -34,6 +31,7 @@ def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFix
     client.whoami()
     client.get_profile(profile.id)
     list(client.list_profiles())
+    list(client.list_profiles(SENTINEL_NAME))
     check = client.run_check(profile.id, "IDENTITY_CHECK", mode="sync")
     client.get_check(profile.id, check.id)
     client.list_checks(profile.id)
@@ -80,7 +78,7 @@ def test_secrets_appear_nowhere(emulator: Emulator, caplog: pytest.LogCaptureFix
     lines = [record.getMessage() for record in caplog.records]
     assert any("passfort.request" in line for line in lines), "debug logging was on"
     assert any("reconciling" in line for line in lines), "the reconciliation path ran"
-    for text in lines + shown:
+    for text in lines + shown + [str(request) for request in emulator.requests()]:
         assert SENTINEL_NAME not in text, text
     urls = [str(request) for request in emulator.requests()]
     for secret in SECRETS:
