@@ -19,5 +19,8 @@ bash scripts/node-env.sh
 npx --no-install tsc --noEmit -p examples/tsconfig.json
 node --test tests/node/*.test.js tests/node/*.test.mjs
 
+echo "== Typings against the built modules: stubtest, mypy --strict, ruff, tsc --strict, exports"
+bash scripts/check-types.sh
+
 echo "== Benchmarks: a smoke run of bench/run (tiny counts, the debug builds above)"
 bench/run --smoke

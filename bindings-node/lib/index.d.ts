@@ -144,18 +144,35 @@ export interface WhoAmI {
   raw: { [key: string]: Json }
 }
 
+/** Every option left undefined takes the core's default; the core checks every range. */
 export interface PassFortOptions {
   /** Falls back to PASSFORT_API_KEY. */
   apiKey?: string
   /** Falls back to PASSFORT_BASE_URL, then https://api.passfort.com/4.0. */
   baseUrl?: string
+  /** One request, start to end (default 30000). */
   timeoutMs?: number
-  /** For sync check runs: longer than PassFort's 120 s switch to async. */
+  /** Making a connection (default 10000). */
+  connectTimeoutMs?: number
+  /** For sync check runs (default 150000): longer than PassFort's 120 s switch to async. */
   syncTimeoutMs?: number
+  /** Retries of a failed request (default 2). */
   maxRetries?: number
+  /** The longest Retry-After wait honoured before a rate limit is surfaced as RateLimitError (default 60000). */
+  maxRetryWaitMs?: number
   webhookSecret?: string
+  /** How far a webhook's timestamp may be from now (default 300000). */
+  webhookToleranceMs?: number
   /** Requests in flight at once (default 256); more wait for one to finish. */
   maxConnections?: number
+  /** Allows a plain http:// base URL for a host other than loopback (default false). */
+  allowInsecureHttp?: boolean
+  /** Puts the start of an undecodable answer's body in errors' `bodySnippet` (default false: bodies hold personal data). For debugging. */
+  includeBodySnippets?: boolean
+  /** An http:// or https:// proxy URL (credentials allowed) for every request, instead of HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
+  proxy?: string
+  /** A PEM file of root certificates trusted on top of the system's trust store. */
+  caBundle?: string
 }
 
 export interface CheckRequest {
@@ -163,8 +180,17 @@ export interface CheckRequest {
   taskIds?: string[]
   variantAlias?: string
   variantId?: string
-  /** Undefined: PassFort's default (identity checks sync, others async). */
+  /** Type-specific fields, e.g. `{ document_id }` for DOCUMENT_VERIFICATION; sent as JSON. */
+  fields?: { [key: string]: Json }
+  /** Undefined: PassFort's default for `runCheck` (identity checks sync, others async), 'sync' for `runCheckAndWait`. */
   mode?: CheckMode
+}
+
+/** `runCheckAndWait`'s one options object: the check, and how long to wait for it. */
+export interface RunCheckAndWaitOptions extends CheckRequest {
+  timeoutMs?: number
+  /** Aborting it rejects the call and stops the waiting in the core. */
+  signal?: AbortSignal
 }
 
 export interface WaitOptions {
@@ -177,7 +203,10 @@ export interface VerifyTaskOptions {
   checkType: CheckType
   variantAlias?: string
   variantId?: string
+  /** Type-specific fields of each check run; sent as JSON. */
+  fields?: { [key: string]: Json }
   maxFailures?: number
+  mode?: CheckMode
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -189,6 +218,7 @@ export interface BatchCheckRequest {
   taskIds?: string[]
   variantAlias?: string
   variantId?: string
+  fields?: { [key: string]: Json }
 }
 
 /** One task of a batch of verifications. */
@@ -198,6 +228,7 @@ export interface BatchTaskRequest {
   checkType: CheckType
   variantAlias?: string
   variantId?: string
+  fields?: { [key: string]: Json }
 }
 
 export interface BatchProgress {
@@ -232,7 +263,8 @@ export interface WebhookServer {
   close(): Promise<void>
 }
 
-export declare class Webhooks {
+/** `client.webhooks`: an interface, as the class behind it is not exported. */
+export interface Webhooks {
   /** Verifies a delivery, drops duplicates, wakes waiters, returns the new events. */
   handle(rawBody: Buffer | string, headers: WebhookHeaders): WebhookEvent[]
   /** The built-in listener; it keeps the process alive until closed. */
@@ -251,7 +283,10 @@ export declare class PassFort {
   getCheck(profileId: string, checkId: string): Promise<Check>
   listChecks(profileId: string): Promise<Check[]>
   waitForCheck(profileId: string, checkId: string, options?: WaitOptions): Promise<Check>
-  runCheckAndWait(profileId: string, check: CheckRequest, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Check>
+  /** Runs a check and waits for it to finish, however PassFort answers (sync, switched to async, or async). */
+  runCheckAndWait(profileId: string, options: RunCheckAndWaitOptions): Promise<Check>
+  /** @deprecated Put `timeoutMs` and `signal` in the first options object. */
+  runCheckAndWait(profileId: string, check: CheckRequest, waitOptions: { timeoutMs?: number; signal?: AbortSignal }): Promise<Check>
   getTask(profileId: string, taskId: string): Promise<Task>
   listTasks(profileId: string): Promise<Task[]>
   completeTask(profileId: string, taskId: string, state: 'COMPLETED_PASS' | 'COMPLETED_FAIL'): Promise<Task>
@@ -266,13 +301,15 @@ export declare class PassFort {
     requests: Iterable<BatchTaskRequest>,
     options?: BatchOptions & { maxFailures?: number },
   ): Promise<Array<BatchItem<BatchTaskRequest, 'outcome', VerifyOutcome>>>
-  /** Stops the webhook listeners this client started. */
+  /** Stops the webhook listeners this client started and closes its connections now; later calls reject with ClientClosedError. */
   close(): Promise<void>
 }
 
 export declare function verifyWebhook(rawBody: Buffer | string, headers: WebhookHeaders, secret: string): WebhookEvent[]
 
 export declare class PassFortError extends Error {
+  /** The core's stable name for the kind of error (e.g. 'not_found'), the same in Python, Node and Rust. */
+  code: string
   /** True when the failed request may still have had an effect at PassFort: look before you retry. */
   mayHaveReachedServer: boolean
 }
@@ -313,9 +350,26 @@ export declare class AmbiguousCheckError extends PassFortError {
 export declare class WebhookVerificationError extends PassFortError {
   reason: 'unauthorized' | 'malformed' | 'too_large' | 'expired' | (string & {})
 }
+/** A 3xx answer (from a proxy, say): not followed, so neither the API key nor a body goes elsewhere. */
+export declare class RedirectError extends PassFortError {
+  status: number
+  /** Where the redirect pointed (the host only), when it said. */
+  targetHost: string | null
+}
+/** The client was closed with `close()`. */
+export declare class ClientClosedError extends PassFortError {}
+/** A bad argument, caught before any request was sent: a TypeError, as Node's own argument errors are. */
+export declare class InvalidArgumentError extends TypeError {
+  code: 'invalid_argument'
+  mayHaveReachedServer: false
+}
+/** The old name of `CheckWaitTimeoutError`. */
+export declare const CheckWaitTimeout: typeof CheckWaitTimeoutError
+export type CheckWaitTimeout = CheckWaitTimeoutError
 export declare class AbortError extends Error {
   name: 'AbortError'
   code: 'ABORT_ERR'
 }
 
-export default PassFort
+// No default export here: `require('passfort')` has none. `import PassFort
+// from 'passfort'` (ESM, lib/index.mjs) is typed by index.d.mts.

@@ -16,8 +16,12 @@ export const {
   APITimeoutError,
   ResponseDecodeError,
   CheckWaitTimeoutError,
+  CheckWaitTimeout,
   AmbiguousCheckError,
   WebhookVerificationError,
+  RedirectError,
+  ClientClosedError,
+  InvalidArgumentError,
   AbortError,
 } = passfort
 export default PassFort

@@ -20,6 +20,8 @@ export interface FaultRule {
 
 /** The Rust PassFort emulator, inside this process. */
 export declare class Emulator {
+  /** Use `Emulator.start()`. */
+  private constructor()
   static start(options?: EmulatorOptions): Promise<Emulator>
   readonly url: string
   readonly baseUrl: string

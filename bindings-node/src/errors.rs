@@ -54,6 +54,13 @@ fn error_payload(error: &Error) -> Value {
         }
         _ => {}
     }
+    if let Some(cause) = error.cause() {
+        let detail = match error {
+            Error::Connection { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        payload.insert("cause".into(), json!({ "kind": cause.as_str(), "message": detail }));
+    }
     payload.insert("code".into(), json!(error.code()));
     payload.insert("message".into(), json!(error.to_string()));
     payload.insert("mayHaveReachedServer".into(), json!(error.may_have_reached_server()));
@@ -64,6 +71,12 @@ fn error_payload(error: &Error) -> Value {
 #[napi_derive::napi]
 pub fn error_codes() -> Vec<&'static str> {
     Error::CODES.to_vec()
+}
+
+/// Every value the core's open enums know; the .d.ts unions are tested against it.
+#[napi_derive::napi]
+pub fn known_enums() -> std::collections::HashMap<String, Vec<&'static str>> {
+    passfort_core::models::KNOWN_ENUMS.iter().map(|(name, values)| (name.to_string(), values.to_vec())).collect()
 }
 
 /// A panic in the core, as the package's error.

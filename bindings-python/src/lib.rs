@@ -18,11 +18,17 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add("ERROR_CODES", passfort_core::Error::CODES.to_vec())?;
+    let known = pyo3::types::PyDict::new(module.py());
+    for (name, values) in passfort_core::models::KNOWN_ENUMS {
+        known.set_item(name, values.to_vec())?;
+    }
+    module.add("KNOWN_ENUMS", known)?;
     module.add_class::<client::NativeClient>()?;
     module.add_class::<client::NativeListener>()?;
     module.add_class::<client::ProfilePager>()?;
     module.add_class::<emulator::NativeEmulator>()?;
     module.add_class::<models::PyCheck>()?;
+    module.add_class::<models::PyWaitInfo>()?;
     module.add_class::<models::PyTask>()?;
     module.add_class::<models::PyProfile>()?;
     module.add_class::<models::PyVariant>()?;

@@ -132,6 +132,19 @@ open_enum! {
     }
 }
 
+/// Every open enum and the values this version knows, by the name the
+/// bindings give the enum: their typings are tested against this list.
+pub const KNOWN_ENUMS: &[(&str, &[&str])] = &[
+    ("CheckType", CheckType::KNOWN),
+    ("CheckState", CheckState::KNOWN),
+    ("CheckResult", CheckResult::KNOWN),
+    ("Decision", Decision::KNOWN),
+    ("ErrorSource", ErrorSource::KNOWN),
+    ("TaskState", TaskState::KNOWN),
+    ("TaskType", TaskType::KNOWN),
+    ("Role", Role::KNOWN),
+];
+
 /// A decoded resource together with the exact JSON it was decoded from.
 ///
 /// Fields are reached through `Deref` (`check.state`); [`Resource::raw`] gives

@@ -162,7 +162,8 @@ class BatchResult(Sequence[BatchItem[T]]):
 
 
 ProgressArg = Union[None, bool, Callable[[Progress], Any]]
-NativeProgress = Callable[[int, int, int], None]
+# What the core calls after each item; what it returns is ignored.
+NativeProgress = Callable[[int, int, int], object]
 
 
 class ProgressReporter:
