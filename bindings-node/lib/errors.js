@@ -154,6 +154,24 @@ const CLASS_BY_CODE = {
 /** napi-rs statuses for a JS value of the wrong type: these are TypeErrors, not plain Errors. */
 const WRONG_TYPE = new Set(['InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected', 'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected', 'ArrayBufferExpected'])
 
+/** Node's own error codes for the core's causes, so `error.cause.code === 'ECONNREFUSED'` works. */
+const CAUSE_CODES = {
+  connection_refused: 'ECONNREFUSED',
+  connection_reset: 'ECONNRESET',
+  connection_aborted: 'ECONNABORTED',
+  timed_out: 'ETIMEDOUT',
+  host_not_found: 'ENOTFOUND',
+  tls: 'ERR_TLS_CERT',
+  other: 'EIO',
+}
+
+/** The underlying failure as an Error with Node's code, for `cause`. */
+function causeError({ kind, message }) {
+  const cause = new Error(message)
+  cause.code = CAUSE_CODES[kind] ?? 'EIO'
+  return cause
+}
+
 /** The package's error for a native rejection; anything else unchanged. */
 function toJsError(error) {
   const message = error && typeof error.message === 'string' ? error.message : ''
@@ -162,6 +180,7 @@ function toJsError(error) {
     return error
   }
   const fields = JSON.parse(message.slice(PREFIX.length))
+  if (fields.cause) fields.cause = causeError(fields.cause)
   if (fields.code === 'aborted') return new AbortError(fields.message)
   if (fields.code === 'invalid_argument') return new InvalidArgumentError(fields.message)
   const ErrorClass = CLASS_BY_CODE[fields.code] ?? PassFortError

@@ -217,10 +217,15 @@ class PassFort {
    * connectTimeoutMs 10000, syncTimeoutMs 150000, maxRetries 2,
    * maxRetryWaitMs 60000, maxConnections 256, webhookToleranceMs 300000 (how
    * far a webhook's timestamp may be from now). The core checks every range.
+   * `proxy` (an http:// or https:// URL, credentials allowed) is used for every
+   * request instead of HTTPS_PROXY/HTTP_PROXY/NO_PROXY, which are honoured
+   * otherwise; `caBundle` is a PEM file of root certificates trusted on top of
+   * the system's trust store.
    */
   constructor(options = {}) {
     const { apiKey, baseUrl, timeoutMs, connectTimeoutMs, syncTimeoutMs, maxRetries, maxRetryWaitMs } = options
     const { webhookSecret, maxConnections, allowInsecureHttp, includeBodySnippets, webhookToleranceMs } = options
+    const { proxy, caBundle } = options
     try {
       this.#native = new native.NativeClient({
         apiKey,
@@ -235,6 +240,8 @@ class PassFort {
         allowInsecureHttp,
         includeBodySnippets,
         webhookToleranceMs,
+        proxy,
+        caBundle,
         binding: `node/${process.versions.node}`,
       })
     } catch (error) {

@@ -39,6 +39,10 @@ pub struct ClientOptions {
     pub allow_insecure_http: Option<bool>,
     pub include_body_snippets: Option<bool>,
     pub webhook_tolerance_ms: Option<f64>,
+    /// An explicit proxy URL (may carry user:password@); undefined: HTTPS_PROXY/NO_PROXY.
+    pub proxy: Option<String>,
+    /// A PEM file of extra root certificates.
+    pub ca_bundle: Option<String>,
     pub binding: Option<String>,
 }
 
@@ -179,6 +183,8 @@ impl NativeClient {
             allow_insecure_http: options.allow_insecure_http,
             include_body_snippets: options.include_body_snippets,
             webhook_tolerance: options.webhook_tolerance_ms,
+            proxy: options.proxy.map(Secret::new),
+            ca_bundle: options.ca_bundle.map(Into::into),
             binding: Some(options.binding.unwrap_or_else(|| "node".into())),
         };
         let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;
@@ -248,7 +254,7 @@ impl NativeClient {
     ) -> Result<Check> {
         let options = WaitArgs { timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
-            self.client.wait_for_check(&profile_id, &check_id, &options).await.map(|f| Check::from(f.check)).map_err(js_error)
+            self.client.wait_for_check(&profile_id, &check_id, &options).await.map(Check::from).map_err(js_error)
         })
         .await
     }
@@ -259,7 +265,7 @@ impl NativeClient {
         let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
         let wait = WaitArgs { timeout: timeout_ms, poll_interval: None }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
-            self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(|f| Check::from(f.check)).map_err(js_error)
+            self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
         })
         .await
     }
@@ -319,7 +325,7 @@ impl NativeClient {
             Ok(results
                 .into_iter()
                 .map(|result| {
-                    let (check, error) = batch_item(result, |finished| Check::from(finished.check));
+                    let (check, error) = batch_item(result, Check::from);
                     CheckBatchItem { check, error }
                 })
                 .collect())

@@ -11,23 +11,12 @@ use tracing_subscriber::Layer;
 
 pub const ENV_VAR: &str = "PASSFORT_LOG";
 
-// Until `passfort-core` exports `log_level` (`pub mod log_level;` in its
-// lib.rs), its one parser is compiled in here from the same file. This crate
-// does not depend on `tracing` itself, so `tracing::Level` is stood in for by
-// `LevelFilter`, which has the same constants; the caller converts with
-// `LevelFilter::from`, which takes either.
-mod log_level {
-    mod tracing {
-        pub use tracing_subscriber::filter::LevelFilter as Level;
-    }
-    include!("../../core/src/log_level.rs");
-}
+use passfort_core::log_level;
 
 /// Installs a stderr subscriber at `PASSFORT_LOG`'s level, when it is set
 /// (and names a level: otherwise one line says so), unless the process
 /// already has a global subscriber.
 // `LevelFilter::from` converts a LevelFilter to itself while the stand-in is used.
-#[allow(clippy::useless_conversion)]
 pub fn install_from_env() {
     let wanted = match std::env::var(ENV_VAR) {
         Ok(wanted) if !wanted.is_empty() => wanted,

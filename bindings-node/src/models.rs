@@ -64,8 +64,31 @@ pub struct Check {
     pub completed_on: Option<DateTime<Utc>>,
     pub performed_on: Option<DateTime<Utc>>,
     pub is_complete: bool,
+    /// How the wait for this check ended, when it came from a wait.
+    pub wait: Option<WaitInfo>,
     /// The API's JSON text as sent, unknown fields included (parsed by the JS layer).
     pub raw: String,
+}
+
+/// How a wait for a check ended.
+#[napi(object)]
+pub struct WaitInfo {
+    /// `'immediately'`, `'webhook'` or `'polling'`.
+    pub resolved_by: String,
+    /// Reads of the check made while waiting.
+    pub polls: u32,
+    pub waited_ms: f64,
+}
+
+impl From<passfort_core::FinishedCheck> for Check {
+    fn from(finished: passfort_core::FinishedCheck) -> Self {
+        let wait = WaitInfo {
+            resolved_by: finished.resolved_by.as_str().to_owned(),
+            polls: finished.polls,
+            waited_ms: finished.waited.as_secs_f64() * 1000.0,
+        };
+        Self { wait: Some(wait), ..Self::from(finished.check) }
+    }
 }
 
 impl From<passfort_core::Check> for Check {
@@ -84,6 +107,7 @@ impl From<passfort_core::Check> for Check {
             completed_on: check.completed_on,
             performed_on: check.performed_on,
             is_complete: check.is_complete(),
+            wait: None,
             raw: check.raw().to_owned(),
         }
     }

@@ -63,6 +63,12 @@ fn check_args(
     })
 }
 
+/// A batch's check as `CheckRequest._native()` passes it: profile id, check
+/// type, task ids, variant alias, variant id, fields.
+type CheckJobTuple<'py> = (String, String, Option<Bound<'py, PyAny>>, Option<String>, Option<String>, Option<Bound<'py, PyAny>>);
+/// `TaskRequest._native()`: profile id, task id, check type, variant alias, variant id, fields.
+type TaskJobTuple<'py> = (String, String, String, Option<String>, Option<String>, Option<Bound<'py, PyAny>>);
+
 /// A core call, awaitable or blocking; its result (or error) is converted
 /// to Python where it is delivered, never on a runtime thread.
 fn call<F, T>(py: Python<'_>, blocking: bool, fut: F) -> PyResult<Py<PyAny>>
@@ -89,7 +95,7 @@ impl NativeClient {
     /// Every argument as the caller gave it (`None`: not given); the core
     /// checks them and supplies the defaults.
     #[new]
-    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, webhook_tolerance=None, binding=None))]
+    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, webhook_tolerance=None, proxy=None, ca_bundle=None, binding=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         api_key: Option<String>,
@@ -104,6 +110,8 @@ impl NativeClient {
         allow_insecure_http: Option<bool>,
         include_body_snippets: Option<bool>,
         webhook_tolerance: Option<&Bound<'_, PyAny>>,
+        proxy: Option<String>,
+        ca_bundle: Option<std::path::PathBuf>,
         binding: Option<String>,
     ) -> PyResult<Self> {
         let options = ClientOptions {
@@ -119,6 +127,8 @@ impl NativeClient {
             allow_insecure_http,
             include_body_snippets,
             webhook_tolerance: py_number("webhook_tolerance", webhook_tolerance)?,
+            proxy: proxy.map(Secret::new),
+            ca_bundle,
             binding,
         };
         let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;
@@ -176,17 +186,17 @@ impl NativeClient {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
         let mode = passfort_core::check_mode(PY, mode, CheckMode::ServerDefault).map_err(to_py_err)?;
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.run_check(&profile_id, &request, mode).await.map(PyCheck)) })
+        call(py, blocking, async move { CoreResult(client.run_check(&profile_id, &request, mode).await.map(PyCheck::from)) })
     }
 
     fn get_check(&self, py: Python<'_>, profile_id: String, check_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.get_check(&profile_id, &check_id).await.map(PyCheck)) })
+        call(py, blocking, async move { CoreResult(client.get_check(&profile_id, &check_id).await.map(PyCheck::from)) })
     }
 
     fn list_checks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.list_checks(&profile_id).await.map(|c| c.into_iter().map(PyCheck).collect::<Vec<_>>())) })
+        call(py, blocking, async move { CoreResult(client.list_checks(&profile_id).await.map(|c| c.into_iter().map(PyCheck::from).collect::<Vec<_>>())) })
     }
 
     #[pyo3(signature = (profile_id, check_id, timeout=None, poll_interval=None, *, blocking))]
@@ -202,7 +212,7 @@ impl NativeClient {
         let wait = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
         let (client, options) = (self.client()?, wait.resolve(PY).map_err(to_py_err)?);
         call(py, blocking, async move {
-            CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(|f| PyCheck(f.check)))
+            CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(PyCheck::from))
         })
     }
 
@@ -226,7 +236,7 @@ impl NativeClient {
         let options = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None }.resolve(PY).map_err(to_py_err)?;
         let client = self.client()?;
         call(py, blocking, async move {
-            CoreResult(client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(|f| PyCheck(f.check)))
+            CoreResult(client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(PyCheck::from))
         })
     }
 
@@ -291,7 +301,7 @@ impl NativeClient {
         let jobs = jobs
             .iter()
             .map(|job| {
-                let (profile_id, check_type, task_ids, alias, id, fields): (String, String, Option<Bound<'_, PyAny>>, Option<String>, Option<String>, Option<Bound<'_, PyAny>>) = job.extract()?;
+                let (profile_id, check_type, task_ids, alias, id, fields): CheckJobTuple<'_> = job.extract()?;
                 let request = check_args(check_type, task_ids.as_ref(), alias, id, fields.as_ref())?.into_request(PY).map_err(to_py_err)?;
                 Ok(CheckJob { profile_id, request })
             })
@@ -301,7 +311,7 @@ impl NativeClient {
         let client = self.client()?;
         call(py, blocking, async move {
             let results = client.run_checks(jobs, &options, |p| report_progress(progress.as_ref(), p)).await;
-            CoreResult(results.map(|results| Outcomes(results.into_iter().map(|r| r.map(|f| PyCheck(f.check))).collect())))
+            CoreResult(results.map(|results| Outcomes(results.into_iter().map(|r| r.map(PyCheck::from)).collect())))
         })
     }
 
@@ -322,7 +332,7 @@ impl NativeClient {
         let jobs = jobs
             .iter()
             .map(|job| {
-                let (profile_id, task_id, check_type, alias, id, fields): (String, String, String, Option<String>, Option<String>, Option<Bound<'_, PyAny>>) = job.extract()?;
+                let (profile_id, task_id, check_type, alias, id, fields): TaskJobTuple<'_> = job.extract()?;
                 let request = check_args(check_type, None, alias, id, fields.as_ref())?.into_request(PY).map_err(to_py_err)?;
                 Ok(TaskJob { profile_id, task_id, request })
             })

@@ -4,7 +4,10 @@
 //! ([`CoreResult`]) and the conversion runs where the result is delivered, so
 //! runtime threads never wait for the GIL.
 
-use passfort_core::Error;
+use passfort_core::{Cause, Error};
+use pyo3::exceptions::{
+    PyConnectionAbortedError, PyConnectionRefusedError, PyConnectionResetError, PyOSError, PyTimeoutError,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3::IntoPyObjectExt;
@@ -97,5 +100,27 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
     for (name, value) in attributes.iter() {
         exception.setattr(name.extract::<String>()?, value)?;
     }
+    if let Some(cause) = error.cause() {
+        exception.setattr("__cause__", cause_exception(py, cause, &error)?)?;
+    }
     Ok(PyErr::from_value(exception))
+}
+
+/// The underlying failure as the exception Python itself would raise for it,
+/// so that `except ConnectionRefusedError` and `raise ... from` work.
+fn cause_exception<'py>(py: Python<'py>, cause: Cause, error: &Error) -> PyResult<Bound<'py, PyAny>> {
+    let class = match cause {
+        Cause::ConnectionRefused => py.get_type::<PyConnectionRefusedError>().into_any(),
+        Cause::ConnectionReset => py.get_type::<PyConnectionResetError>().into_any(),
+        Cause::ConnectionAborted => py.get_type::<PyConnectionAbortedError>().into_any(),
+        Cause::TimedOut => py.get_type::<PyTimeoutError>().into_any(),
+        Cause::HostNotFound => py.import("socket")?.getattr("gaierror")?,
+        Cause::Tls => py.import("ssl")?.getattr("SSLError")?,
+        _ => py.get_type::<PyOSError>().into_any(),
+    };
+    let detail = match error {
+        Error::Connection { message, .. } => message.clone(),
+        other => other.to_string(),
+    };
+    class.call1((detail,))
 }

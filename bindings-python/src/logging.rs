@@ -31,11 +31,7 @@ use tracing_subscriber::Layer;
 
 use crate::runtime::fork_generation;
 
-// Until `passfort-core` exports `log_level` (`pub mod log_level;` in its
-// lib.rs), its one parser is compiled in here from the same file.
-mod log_level {
-    include!("../../core/src/log_level.rs");
-}
+use passfort_core::log_level;
 
 /// Python's level for the `passfort` logger, as last read. WARNING until then.
 static PYTHON_LEVEL: AtomicI32 = AtomicI32::new(30);
@@ -117,6 +113,7 @@ fn bridge() -> &'static Bridge {
 /// The logging thread: delivers records in batches, re-reading the level
 /// between them at most once a second.
 fn deliver_forever(bridge: &'static Bridge, receiver: Receiver<Record>) {
+    ON_LOG_THREAD.with(|on| on.set(true));
     let mut next_refresh = Instant::now();
     loop {
         let now = Instant::now();
@@ -138,6 +135,12 @@ fn deliver_forever(bridge: &'static Bridge, receiver: Receiver<Record>) {
             Err(RecvTimeoutError::Disconnected) => return,
         }
     }
+}
+
+thread_local! {
+    /// True on `passfort-log`: a blocking call made there (by a logging
+    /// handler, say) must not wait for the thread to deliver.
+    static ON_LOG_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `f` with the GIL, unless the interpreter is exiting or gone.
@@ -184,6 +187,9 @@ fn deliver(bridge: &Bridge, batch: Vec<Record>) {
 /// have reached Python, or `timeout` passes, so that a blocking call's log
 /// lines come before what its caller logs next.
 pub fn wait_for_delivery(timeout: Duration) {
+    if ON_LOG_THREAD.with(|on| on.get()) {
+        return;
+    }
     let Some(bridge) = current_bridge() else { return };
     let target = bridge.queued.load(Ordering::Acquire);
     if bridge.handled.load(Ordering::Acquire) >= target || SHUTTING_DOWN.load(Ordering::Acquire) {

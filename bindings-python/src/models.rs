@@ -15,8 +15,70 @@ fn resource_field<T>(py: Python<'_>, resource: &Resource<T>, name: &str) -> PyRe
     json_to_py(py, &resource.field(name).unwrap_or_default())
 }
 
+/// A resource rebuilt from its dict (`to_dict()`'s output, or a test's own):
+/// for users' unit tests, and for pickling.
+fn resource_from_dict<T: serde::de::DeserializeOwned>(what: &str, data: &Bound<'_, PyAny>) -> PyResult<Resource<T>> {
+    let value = crate::convert::py_to_json(what, data)?;
+    Resource::from_json(&value.to_string()).map_err(|error| {
+        crate::errors::to_py_err(passfort_core::Error::InvalidArgument(format!(
+            "not a {what}: {} at line {} column {}",
+            match error.classify() {
+                serde_json::error::Category::Data => "a field of the wrong type or a required field missing",
+                _ => "not JSON",
+            },
+            error.line(),
+            error.column()
+        )))
+    })
+}
+
+/// `(Class.from_dict, (dict,))`: pickling by the API's JSON.
+fn reduce_by_dict(class: Bound<'_, PyType>, dict: Py<PyAny>) -> PyResult<(Py<PyAny>, (Py<PyAny>,))> {
+    Ok((class.getattr("from_dict")?.unbind(), (dict,)))
+}
+
+/// How a wait for a check ended: set on the `Check` that `wait_for_check`,
+/// `run_check_and_wait` and `run_checks` return, `None` elsewhere.
+#[pyclass(module = "passfort", name = "WaitInfo", frozen)]
+#[derive(Clone)]
+pub struct PyWaitInfo {
+    /// "immediately", "webhook" or "polling".
+    #[pyo3(get)]
+    resolved_by: &'static str,
+    /// Reads of the check made while waiting.
+    #[pyo3(get)]
+    polls: u32,
+    /// Seconds waited.
+    #[pyo3(get)]
+    waited: f64,
+}
+
+#[pymethods]
+impl PyWaitInfo {
+    fn __repr__(&self) -> String {
+        format!("WaitInfo(resolved_by={}, polls={}, waited={:.3})", quote(self.resolved_by), self.polls, self.waited)
+    }
+}
+
 #[pyclass(module = "passfort", name = "Check", frozen)]
-pub struct PyCheck(pub Check);
+pub struct PyCheck(pub Check, pub Option<PyWaitInfo>);
+
+impl From<Check> for PyCheck {
+    fn from(check: Check) -> Self {
+        Self(check, None)
+    }
+}
+
+impl From<passfort_core::FinishedCheck> for PyCheck {
+    fn from(finished: passfort_core::FinishedCheck) -> Self {
+        let wait = PyWaitInfo {
+            resolved_by: finished.resolved_by.as_str(),
+            polls: finished.polls,
+            waited: finished.waited.as_secs_f64(),
+        };
+        Self(finished.check, Some(wait))
+    }
+}
 
 #[pymethods]
 impl PyCheck {
@@ -88,9 +150,22 @@ impl PyCheck {
     fn is_complete(&self) -> bool {
         self.0.is_complete()
     }
+    /// How the wait for this check ended, when it came from a wait.
+    #[getter]
+    fn wait(&self) -> Option<PyWaitInfo> {
+        self.1.clone()
+    }
     /// Equal when PassFort sent the same JSON.
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<PyCheck>().is_ok_and(|other| other.get().0.raw() == self.0.raw())
+    }
+    /// A check from its dict, e.g. for unit tests of code that takes checks.
+    #[classmethod]
+    fn from_dict(_class: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        resource_from_dict("check", data).map(Self::from)
+    }
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (Py<PyAny>,))> {
+        reduce_by_dict(slf.get_type(), slf.get().to_dict(slf.py())?)
     }
     /// The API's JSON, unknown fields included.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -170,6 +245,14 @@ impl PyTask {
         other.cast::<PyTask>().is_ok_and(|other| other.get().0.raw() == self.0.raw())
     }
     /// The API's JSON, unknown fields included.
+    /// A task from its dict, e.g. for unit tests of code that takes tasks.
+    #[classmethod]
+    fn from_dict(_class: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        resource_from_dict("task", data).map(Self)
+    }
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (Py<PyAny>,))> {
+        reduce_by_dict(slf.get_type(), slf.get().to_dict(slf.py())?)
+    }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &self.0.to_value())
     }
@@ -217,7 +300,7 @@ impl PyProfile {
     }
     #[getter]
     fn checks(&self) -> Vec<PyCheck> {
-        self.0.checks.iter().cloned().map(PyCheck).collect()
+        self.0.checks.iter().cloned().map(PyCheck::from).collect()
     }
     #[getter]
     fn tasks(&self) -> Vec<PyTask> {
@@ -228,6 +311,14 @@ impl PyProfile {
         other.cast::<PyProfile>().is_ok_and(|other| other.get().0.raw() == self.0.raw())
     }
     /// The API's JSON, unknown fields included.
+    /// A profile from its dict, e.g. for unit tests of code that takes profiles.
+    #[classmethod]
+    fn from_dict(_class: &Bound<'_, PyType>, data: &Bound<'_, PyAny>) -> PyResult<Self> {
+        resource_from_dict("profile", data).map(Self)
+    }
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (Py<PyAny>,))> {
+        reduce_by_dict(slf.get_type(), slf.get().to_dict(slf.py())?)
+    }
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         json_to_py(py, &self.0.to_value())
     }
@@ -347,7 +438,7 @@ impl PyVerifyOutcome {
     /// Every check run, in order.
     #[getter]
     fn checks(&self) -> Vec<PyCheck> {
-        self.0.checks.iter().cloned().map(PyCheck).collect()
+        self.0.checks.iter().cloned().map(PyCheck::from).collect()
     }
     /// The completed task, or None when it was left for a person.
     #[getter]

@@ -1,6 +1,8 @@
 //! Client configuration: where PassFort is, how to authenticate, how long to wait.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::args::Dialect;
@@ -91,6 +93,88 @@ pub struct ClientConfig {
     /// How far a webhook envelope's `timestamp` may be from now (the replay
     /// window); `None` turns the check off. Default 5 minutes.
     pub webhook_tolerance: Option<Duration>,
+    /// An explicit proxy for every request, `http://` or `https://`, which may
+    /// carry `user:password@` (hence a [`Secret`]). `None`: the environment's
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`, read when the client is built.
+    pub(crate) proxy: Option<Secret>,
+    /// Extra root certificates, trusted on top of the system's trust store.
+    pub(crate) ca_bundle: Option<CaBundle>,
+}
+
+/// The root certificates of a PEM file, read and checked once when the
+/// configuration is made (so a client rebuilt later, after a fork say, does
+/// not depend on the file still being there).
+#[derive(Clone)]
+pub(crate) struct CaBundle {
+    path: PathBuf,
+    certificates: Arc<Vec<rustls::pki_types::CertificateDer<'static>>>,
+}
+
+/// A CA bundle larger than this is refused unread: a system's whole trust
+/// store is well under 1 MiB, and a path such as `/dev/zero` must not hang.
+const MAX_CA_BUNDLE_BYTES: u64 = 16 * 1024 * 1024;
+
+impl CaBundle {
+    /// Reads the PEM file at `path`: one or more `CERTIFICATE` sections, each
+    /// an X.509 certificate usable as a trust anchor. Other sections are skipped.
+    /// Every error names the path, never the file's content.
+    pub(crate) fn load(path: &Path) -> Result<Self> {
+        use rustls::pki_types::pem::PemObject;
+        use std::io::Read;
+        let shown = path.display();
+        if path.as_os_str().is_empty() {
+            return Err(Error::Config("ca_bundle is empty: give the path of a PEM file of root certificates".into()));
+        }
+        let mut pem = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_CA_BUNDLE_BYTES + 1).read_to_end(&mut pem))
+            .map_err(|error| Error::Config(format!("cannot read the CA bundle {shown}: {error}")))?;
+        if pem.len() as u64 > MAX_CA_BUNDLE_BYTES {
+            return Err(Error::Config(format!("the CA bundle {shown} is larger than {MAX_CA_BUNDLE_BYTES} bytes")));
+        }
+        let certificates = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|error| Error::Config(format!("the CA bundle {shown} is not valid PEM: {}", pem_failure(&error))))?;
+        if certificates.is_empty() {
+            return Err(Error::Config(format!(
+                "the CA bundle {shown} holds no certificate: expected PEM sections -----BEGIN CERTIFICATE-----"
+            )));
+        }
+        for (index, certificate) in certificates.iter().enumerate() {
+            rustls::RootCertStore::empty().add(certificate.clone()).map_err(|error| {
+                Error::Config(format!(
+                    "certificate {} of the CA bundle {shown} is not a usable X.509 certificate: {error}",
+                    index + 1
+                ))
+            })?;
+        }
+        Ok(Self { path: path.to_owned(), certificates: Arc::new(certificates) })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn certificates(&self) -> &[rustls::pki_types::CertificateDer<'static>] {
+        &self.certificates
+    }
+}
+
+impl fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaBundle").field("path", &self.path).field("certificates", &self.certificates.len()).finish()
+    }
+}
+
+/// What is wrong with a PEM file, without quoting any of it.
+fn pem_failure(error: &rustls::pki_types::pem::Error) -> &'static str {
+    use rustls::pki_types::pem::Error as Pem;
+    match error {
+        Pem::MissingSectionEnd { .. } => "a section has no END line",
+        Pem::IllegalSectionStart { .. } => "a BEGIN line is malformed",
+        Pem::Base64Decode(_) => "a section is not valid base64",
+        _ => "it could not be decoded",
+    }
 }
 
 impl ClientConfig {
@@ -138,7 +222,37 @@ impl ClientConfig {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be at least 1".into()));
         }
+        if let Some(proxy) = &self.proxy {
+            check_proxy_url(proxy.expose())?;
+        }
         Ok(())
+    }
+
+    /// The CA bundle's path, if one was given.
+    pub fn ca_bundle(&self) -> Option<&Path> {
+        self.ca_bundle.as_ref().map(CaBundle::path)
+    }
+
+    /// Whether an explicit proxy was given (its URL is a secret: it may carry a password).
+    pub fn has_proxy(&self) -> bool {
+        self.proxy.is_some()
+    }
+}
+
+/// Refuses a proxy URL that is not `http://` or `https://`. Credentials in it
+/// are allowed (proxies authenticate that way) and so no message ever repeats
+/// the URL or any part of it, its scheme included: `user:pass@host:3128`
+/// parses as the scheme `user`.
+fn check_proxy_url(proxy: &str) -> Result<()> {
+    let url = reqwest::Url::parse(proxy)
+        .map_err(|error| Error::Config(format!("the proxy is not a URL ({error}); give one such as http://proxy.example:3128")))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
+        "http" | "https" => Err(Error::Config("the proxy URL has no host".into())),
+        scheme if scheme.starts_with("socks") => {
+            Err(Error::Config("SOCKS proxies are not supported: give an http:// or https:// proxy URL".into()))
+        }
+        _ => Err(Error::Config("the proxy URL must start with http:// or https://".into())),
     }
 }
 
@@ -193,6 +307,8 @@ pub struct ClientBuilder {
     allow_insecure_http: Option<bool>,
     include_body_snippets: Option<bool>,
     webhook_tolerance: Option<Option<Duration>>,
+    proxy: Option<Secret>,
+    ca_bundle: Option<PathBuf>,
     binding: Option<String>,
 }
 
@@ -213,6 +329,10 @@ pub struct ClientOptions {
     pub include_body_snippets: Option<bool>,
     /// The webhook replay window.
     pub webhook_tolerance: Option<f64>,
+    /// An explicit proxy URL for every request; it may carry `user:password@`.
+    pub proxy: Option<Secret>,
+    /// A PEM file of extra root certificates.
+    pub ca_bundle: Option<PathBuf>,
     /// e.g. `python/3.11`, for the user agent.
     pub binding: Option<String>,
 }
@@ -235,6 +355,8 @@ impl ClientBuilder {
             allow_insecure_http: options.allow_insecure_http,
             include_body_snippets: options.include_body_snippets,
             webhook_tolerance: dialect.duration("webhook_tolerance", options.webhook_tolerance, limits::WEBHOOK_TOLERANCE)?.map(Some),
+            proxy: options.proxy,
+            ca_bundle: options.ca_bundle,
             binding: options.binding,
             ..Self::default()
         })
@@ -339,6 +461,28 @@ impl ClientBuilder {
         self
     }
 
+    /// An explicit proxy for every request, e.g. `http://user:password@proxy.example:3128`
+    /// (`http://` or `https://`; credentials are sent as `Proxy-Authorization`
+    /// and never shown). It replaces the environment's proxy settings.
+    ///
+    /// Without it, `HTTPS_PROXY` (for an `https://` base URL), `HTTP_PROXY`
+    /// (for `http://`), `ALL_PROXY` and `NO_PROXY` (hosts, domains or networks
+    /// that go direct, e.g. `localhost,127.0.0.1,.internal`) are honoured, in
+    /// upper or lower case, as curl does; `HTTP_PROXY` is ignored in CGI scripts.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(Secret::new(url));
+        self
+    }
+
+    /// A PEM file of one or more root certificates (a corporate CA, say),
+    /// trusted in addition to the system's trust store. Read when the
+    /// configuration is made; a missing or unparsable file is an
+    /// [`Error::Config`] naming the path.
+    pub fn ca_bundle(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_bundle = Some(path.into());
+        self
+    }
+
     /// Names the binding in the user agent, e.g. `python/3.11` or `node/20.1`.
     pub fn binding(mut self, binding: impl Into<String>) -> Self {
         self.binding = Some(binding.into());
@@ -356,6 +500,7 @@ impl ClientBuilder {
             .or_else(|| std::env::var(ENV_BASE_URL).ok().filter(|url| !url.trim().is_empty()))
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
         let base_url = base_url.trim().trim_end_matches('/').to_owned();
+        let ca_bundle = self.ca_bundle.as_deref().map(CaBundle::load).transpose()?;
         let mut user_agent = format!("passfort-sdk/{}", env!("CARGO_PKG_VERSION"));
         user_agent.push(' ');
         user_agent.push_str(self.binding.as_deref().unwrap_or("rust"));
@@ -378,6 +523,8 @@ impl ClientBuilder {
             allow_insecure_http: self.allow_insecure_http.unwrap_or(false),
             include_body_snippets: self.include_body_snippets.unwrap_or(false),
             webhook_tolerance: self.webhook_tolerance.unwrap_or(Some(crate::webhooks::DEFAULT_WEBHOOK_TOLERANCE)),
+            proxy: self.proxy,
+            ca_bundle,
         };
         config.validate()?;
         Ok(config)
@@ -408,6 +555,46 @@ mod tests {
         assert!(crate::Client::builder().api_key("k").base_url("http://api.example.com").allow_insecure_http(true).config().is_ok());
         let credentials = config_for("https://user:hunter2@api.passfort.com/4.0").unwrap_err().to_string();
         assert!(!credentials.contains("hunter2") && credentials.contains("credentials"), "{credentials}");
+    }
+
+    #[test]
+    fn proxy_urls_are_checked_without_repeating_them() {
+        let proxy = |url: &str| crate::Client::builder().api_key("key").proxy(url).config();
+        assert!(proxy("http://proxy.example:3128").is_ok());
+        assert!(proxy("https://user:hunter2@proxy.example").is_ok());
+        for bad in ["user:hunter2@proxy.example:3128", "socks5://user:hunter2@proxy.example", "ftp://user:hunter2@x", "hunter2", ""] {
+            let error = proxy(bad).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, Error::Config(_)), "{message}");
+            assert!(!message.contains("hunter2") && !message.contains("user"), "{message}");
+        }
+        let config = proxy("http://user:hunter2@proxy.example:3128").unwrap();
+        assert!(config.has_proxy());
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn ca_bundles_that_cannot_be_used_are_refused_naming_the_path() {
+        let dir = std::env::temp_dir().join(format!("passfort-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bundle = |path: &Path| crate::Client::builder().api_key("key").ca_bundle(path).config();
+        let missing = dir.join("missing.pem");
+        let message = bundle(&missing).unwrap_err().to_string();
+        assert!(message.contains("missing.pem") && message.contains("cannot read"), "{message}");
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let message = bundle(&empty).unwrap_err().to_string();
+        assert!(message.contains("empty.pem") && message.contains("no certificate"), "{message}");
+        let garbled = dir.join("garbled.pem");
+        std::fs::write(&garbled, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        let message = bundle(&garbled).unwrap_err().to_string();
+        assert!(message.contains("garbled.pem") && message.contains("certificate 1"), "{message}");
+        let cut = dir.join("cut.pem");
+        std::fs::write(&cut, "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+        let message = bundle(&cut).unwrap_err().to_string();
+        assert!(message.contains("cut.pem") && message.contains("PEM"), "{message}");
+        assert!(bundle(Path::new("")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -20,9 +20,10 @@ pub enum Error {
     #[error("{method} {path} timed out after {after:?}{}", sent_note(*request_sent))]
     Timeout { method: String, path: String, after: Duration, request_sent: bool },
 
-    /// The connection could not be made or broke; `message` carries the cause chain.
+    /// The connection could not be made or broke; `message` carries the cause
+    /// chain, `cause` its kind (for the bindings' `__cause__` / `cause`).
     #[error("connection error on {method} {path}: {message}{}", sent_note(*request_sent))]
-    Connection { method: String, path: String, message: String, request_sent: bool },
+    Connection { method: String, path: String, message: String, request_sent: bool, cause: Cause },
 
     /// The answer was not the JSON we expected. `message` says where and what
     /// kind of error, never the body's content; `snippet`, the start of the
@@ -116,6 +117,63 @@ impl WebhookErrorKind {
 impl fmt::Display for WebhookErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The underlying failure of a connection error, as the operating system or
+/// the TLS library reported it. The bindings raise it as the exception's
+/// cause (`ConnectionRefusedError`, `ECONNREFUSED`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Cause {
+    ConnectionRefused,
+    ConnectionReset,
+    ConnectionAborted,
+    TimedOut,
+    /// The host name did not resolve.
+    HostNotFound,
+    /// The TLS handshake failed (an untrusted certificate, say).
+    Tls,
+    Other,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::ConnectionRefused => "connection_refused",
+            Cause::ConnectionReset => "connection_reset",
+            Cause::ConnectionAborted => "connection_aborted",
+            Cause::TimedOut => "timed_out",
+            Cause::HostNotFound => "host_not_found",
+            Cause::Tls => "tls",
+            Cause::Other => "other",
+        }
+    }
+
+    /// The kind of the deepest I/O or TLS error in `error`'s source chain.
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> Cause {
+        let mut found = Cause::Other;
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(current) = next {
+            if let Some(io) = current.downcast_ref::<std::io::Error>() {
+                found = match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => Cause::ConnectionRefused,
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => Cause::ConnectionReset,
+                    std::io::ErrorKind::ConnectionAborted | std::io::ErrorKind::UnexpectedEof => Cause::ConnectionAborted,
+                    std::io::ErrorKind::TimedOut => Cause::TimedOut,
+                    _ => found,
+                };
+            }
+            if current.downcast_ref::<rustls::Error>().is_some() {
+                return Cause::Tls;
+            }
+            let text = current.to_string();
+            if text.contains("dns error") || text.contains("failed to lookup address") {
+                found = Cause::HostNotFound;
+            }
+            next = current.source();
+        }
+        found
     }
 }
 
@@ -240,6 +298,15 @@ impl Error {
             | Error::Webhook { .. }
             | Error::Redirect { .. }
             | Error::Closed => false,
+        }
+    }
+
+    /// The underlying failure, for a connection error or a timeout.
+    pub fn cause(&self) -> Option<Cause> {
+        match self {
+            Error::Connection { cause, .. } => Some(*cause),
+            Error::Timeout { .. } => Some(Cause::TimedOut),
+            _ => None,
         }
     }
 

@@ -57,7 +57,7 @@ impl Transport {
         let mut api_key_header = http::HeaderValue::from_str(config.api_key.expose())
             .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
         api_key_header.set_sensitive(true);
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             // PassFort never redirects; following one would send the `apikey`
             // header (which reqwest does not strip) and bodies to another host.
             .redirect(reqwest::redirect::Policy::none())
@@ -65,9 +65,29 @@ impl Transport {
             .connect_timeout(config.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(config.max_connections)
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|error| Error::Config(cause_chain(&error)))?;
+            .tcp_nodelay(true);
+        // Without an explicit proxy, reqwest reads HTTPS_PROXY, HTTP_PROXY,
+        // ALL_PROXY and NO_PROXY (either case) now, at build time; an explicit
+        // one replaces them. reqwest keeps a proxy's credentials out of its
+        // Debug output; the messages here never repeat the URL.
+        if let Some(proxy) = &config.proxy {
+            let proxy = reqwest::Proxy::all(proxy.expose())
+                .map_err(|_| Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))?;
+            http = http.proxy(proxy);
+        }
+        // Verification is rustls-platform-verifier's: the operating system's
+        // trust store (on Linux the system CA bundle, or SSL_CERT_FILE /
+        // SSL_CERT_DIR), plus the CA bundle's roots when one is given.
+        if let Some(bundle) = &config.ca_bundle {
+            let certificates = bundle
+                .certificates()
+                .iter()
+                .map(|der| reqwest::Certificate::from_der(der))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|_| Error::Config(format!("the CA bundle {} could not be used", bundle.path().display())))?;
+            http = http.tls_certs_merge(certificates);
+        }
+        let http = http.build().map_err(|error| Error::Config(cause_chain(&error)))?;
         let base_url = reqwest::Url::parse(&config.base_url)
             .map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
@@ -234,7 +254,7 @@ fn transport_error(request: &ApiRequest, error: &reqwest::Error) -> Error {
         let after = if request_sent { request.timeout } else { Duration::ZERO };
         return Error::Timeout { method, path, after, request_sent };
     }
-    Error::Connection { method, path, message: message_without_url(error), request_sent }
+    Error::Connection { method, path, message: message_without_url(error), request_sent, cause: crate::error::Cause::of(error) }
 }
 
 /// The cause chain, minus reqwest's " for url (...)": our message already names the path.

@@ -12,6 +12,8 @@
 //! # Ok(()) }
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod args;
 mod batch;
 mod bounded;
@@ -21,6 +23,7 @@ mod error;
 mod http;
 mod lifecycle;
 mod listener;
+pub mod log_level;
 pub mod models;
 mod open_enum;
 mod pacing;
@@ -40,7 +43,7 @@ pub use args::Dialect;
 pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
-pub use error::{ApiError, ApiErrorKind, Error, Result};
+pub use error::{ApiError, ApiErrorKind, Cause, Error, Result};
 pub use models::{
     Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState,
     TaskType, Variant, WhoAmI,

@@ -1,8 +1,4 @@
-// The one parser of `PASSFORT_LOG`-style level names, for every binding.
-//
-// (Plain `//` comments, not `//!`: until `pub mod log_level;` is in lib.rs the
-// bindings `include!` this file, and an included file cannot hold inner
-// attributes.)
+//! The one parser of `PASSFORT_LOG` level names, for every binding.
 
 use tracing::Level;
 

@@ -38,6 +38,7 @@ impl Client {
                         path: request.path.clone(),
                         message: "the check created was adopted by another call".into(),
                         request_sent: true,
+                        cause: crate::error::Cause::Other,
                     }
                 }
                 Err(error) if !error.may_have_reached_server() => return Err(error),

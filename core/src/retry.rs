@@ -139,7 +139,7 @@ mod retry_class_tests {
     }
 
     fn connection(request_sent: bool) -> Error {
-        Error::Connection { method: "POST".into(), path: "/x".into(), message: "reset".into(), request_sent }
+        Error::Connection { method: "POST".into(), path: "/x".into(), message: "reset".into(), request_sent, cause: crate::error::Cause::ConnectionReset }
     }
 
     #[test]

@@ -96,3 +96,14 @@ test('the constructor falls back to the environment', async () => {
     await emulator.close()
   }
 })
+
+test('a waited-for check says how its wait ended', async () => {
+  const emulator = await startEmulator()
+  const client = emulator.client()
+  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+  const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK' })
+  assert.ok(['immediately', 'webhook', 'polling'].includes(check.wait.resolvedBy), JSON.stringify(check.wait))
+  assert.equal(typeof check.wait.polls, 'number')
+  assert.equal((await client.getCheck(profile.id, check.id)).wait, undefined)
+  await emulator.close()
+})

@@ -182,3 +182,15 @@ test('collected data is converted as JSON.stringify does, or refused before any 
   assert.equal(emulator.requests().length, before, 'nothing was sent')
   await emulator.close()
 })
+
+test('connection errors carry the underlying failure as cause, with Node error codes', async () => {
+  const probe = net.createServer().listen(0, '127.0.0.1')
+  await new Promise((resolve) => probe.once('listening', resolve))
+  const port = probe.address().port
+  await new Promise((resolve) => probe.close(resolve))
+  const client = new passfort.PassFort({ apiKey: 'k', baseUrl: `http://127.0.0.1:${port}/4.0`, maxRetries: 0 })
+  const error = await client.whoami().catch((e) => e)
+  assert.ok(error instanceof passfort.APIConnectionError, String(error))
+  assert.equal(error.code, 'connection')
+  assert.equal(error.cause?.code, 'ECONNREFUSED')
+})

@@ -120,3 +120,23 @@ def test_calling_outside_a_loop_gives_a_plain_coroutine(emulator: Emulator) -> N
     coroutine = client.whoami()
     assert asyncio.iscoroutine(coroutine)
     assert asyncio.run(coroutine)["institution"]["name"] == "Emulated Institution"
+
+
+def test_models_pickle_and_build_from_dicts(emulator: Emulator) -> None:
+    import pickle
+
+    import pytest
+
+    client = emulator.client()
+    profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
+    check = client.run_check_and_wait(profile.id, "IDENTITY_CHECK")
+    assert check.wait is not None and check.wait.resolved_by in ("immediately", "webhook", "polling")
+    assert client.get_check(profile.id, check.id).wait is None
+    for resource in (check, profile, profile.tasks[0]):
+        copy = pickle.loads(pickle.dumps(resource))
+        assert copy == resource and type(copy) is type(resource)
+        assert type(resource).from_dict(resource.to_dict()) == resource
+    built = passfort.Check.from_dict({"id": "c1", "check_type": "IDENTITY_CHECK", "state": "COMPLETE", "decision": "PASS"})
+    assert (built.id, built.decision, built.is_complete) == ("c1", "PASS", True)
+    with pytest.raises(passfort.InvalidArgumentError):
+        passfort.Check.from_dict({"id": "c1"})

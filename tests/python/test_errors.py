@@ -223,3 +223,16 @@ def test_personal_data_in_a_garbled_answer_stays_out_of_errors_reprs_and_logs(ca
         assert all("Zebediah" not in text for text in shown), shown
     finally:
         server.shutdown()
+
+
+def test_connection_errors_chain_the_underlying_failure() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = passfort.Client("k", base_url=f"http://127.0.0.1:{port}/4.0", max_retries=0)
+    with pytest.raises(passfort.APIConnectionError) as raised:
+        client.whoami()
+    assert isinstance(raised.value.__cause__, ConnectionRefusedError), repr(raised.value.__cause__)
+    assert raised.value.code == "connection"

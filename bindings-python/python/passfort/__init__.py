@@ -25,7 +25,7 @@ from ._errors import (
     ServerError,
     WebhookVerificationError,
 )
-from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WebhookEvent, __version__
+from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
 from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskState, TaskType
 from ._logging import configure as _configure_logging
 
@@ -80,6 +80,7 @@ __all__ = [
     "TaskType",
     "Variant",
     "VerifyOutcome",
+    "WaitInfo",
     "WebhookEvent",
     "WebhookServer",
     "WebhookVerificationError",

@@ -5,6 +5,7 @@ the Rust core."""
 
 from __future__ import annotations
 
+import os
 import platform
 from types import TracebackType
 from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
@@ -129,12 +130,20 @@ class _ClientBase:
         allow_insecure_http: Optional[bool] = None,
         include_body_snippets: Optional[bool] = None,
         webhook_tolerance: Optional[float] = None,
+        proxy: Optional[str] = None,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = None,
     ) -> None:
         """Every setting left as ``None`` takes the core's default: timeout 30 s,
         connect_timeout 10 s, sync_timeout 150 s, max_retries 2,
         max_retry_wait 60 s, max_connections 256, webhook_tolerance 300 s (how
         far a webhook's timestamp may be from now). A plain ``http://`` base URL
-        is refused for hosts other than loopback unless ``allow_insecure_http``."""
+        is refused for hosts other than loopback unless ``allow_insecure_http``.
+
+        ``proxy`` (an ``http://`` or ``https://`` URL, ``user:password@``
+        allowed) is used for every request instead of the environment's
+        ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, which are honoured
+        otherwise. ``ca_bundle`` is a PEM file of root certificates trusted on
+        top of the system's trust store (a corporate CA, say)."""
         self._native = NativeClient(
             api_key=api_key,
             base_url=base_url,
@@ -148,6 +157,8 @@ class _ClientBase:
             allow_insecure_http=allow_insecure_http,
             include_body_snippets=include_body_snippets,
             webhook_tolerance=webhook_tolerance,
+            proxy=proxy,
+            ca_bundle=ca_bundle,
             binding=_BINDING,
         )
         self.webhooks = Webhooks(self._native)

@@ -8,6 +8,7 @@ parameter (``blocking`` too) is positional-or-keyword, and so is it here.
 """
 
 import datetime
+import os
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 from typing_extensions import final
@@ -19,6 +20,7 @@ __all__ = [
     "_parse_log_level",
     "__version__",
     "ERROR_CODES",
+    "KNOWN_ENUMS",
     "NativeClient",
     "NativeListener",
     "ProfilePager",
@@ -27,6 +29,7 @@ __all__ = [
     "Task",
     "Profile",
     "Variant",
+    "WaitInfo",
     "ErrorDetail",
     "VerifyOutcome",
     "WebhookEvent",
@@ -36,6 +39,7 @@ __all__ = [
 __version__: str
 #: The core's stable error codes (``passfort_core::Error::CODES``); ``_errors.CLASS_BY_CODE`` maps each to a class.
 ERROR_CODES: List[str]
+KNOWN_ENUMS: Dict[str, List[str]]
 
 # The aliases below exist only in this stub (hence private: stubtest requires
 # every public name to exist at runtime).
@@ -82,6 +86,15 @@ class Variant:
     def to_dict(self) -> Dict[str, Any]: ...
 
 @final
+class WaitInfo:
+    @property
+    def resolved_by(self) -> Literal["immediately", "webhook", "polling"]: ...
+    @property
+    def polls(self) -> int: ...
+    @property
+    def waited(self) -> float: ...
+
+@final
 class Check:
     def _repr_html_(self) -> str: ...
     @property
@@ -116,8 +129,12 @@ class Check:
     def performed_on(self) -> Optional[datetime.datetime]: ...
     @property
     def is_complete(self) -> bool: ...
+    @property
+    def wait(self) -> Optional[WaitInfo]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def get(self, name: str) -> Any: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Check": ...
 
 @final
 class Task:
@@ -146,6 +163,8 @@ class Task:
     def variant(self) -> Optional[Variant]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def get(self, name: str) -> Any: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Task": ...
 
 @final
 class Profile:
@@ -168,6 +187,8 @@ class Profile:
     def tasks(self) -> List[Task]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def get(self, name: str) -> Any: ...
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Profile": ...
 
 @final
 class VerifyOutcome:
@@ -239,6 +260,8 @@ class NativeClient:
         allow_insecure_http: Optional[bool] = ...,
         include_body_snippets: Optional[bool] = ...,
         webhook_tolerance: Optional[float] = ...,
+        proxy: Optional[str] = ...,
+        ca_bundle: Optional[Union[str, os.PathLike[str]]] = ...,
         binding: Optional[str] = ...,
     ) -> "NativeClient": ...
     @property
