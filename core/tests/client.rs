@@ -74,12 +74,12 @@ async fn sync_check_completes_and_links_its_task() {
     assert_eq!(check.decision, Some(Decision::Pass));
     assert_eq!(check.variant.as_ref().unwrap().alias.as_deref(), Some("emulator"));
     assert!(check.instructed_on.is_some() && check.started_on.is_some() && check.completed_on.is_some());
-    assert_eq!(check.task_ids, [task_id.clone()]);
+    assert_eq!(check.task_ids, std::slice::from_ref(&task_id));
 
     let task = h.client.get_task(&profile.id, &task_id).await.unwrap();
-    assert_eq!(task.check_ids, [check.id.clone()]);
+    assert_eq!(task.check_ids, std::slice::from_ref(&check.id));
     assert_eq!(h.client.get_check(&profile.id, &check.id).await.unwrap(), check);
-    assert_eq!(h.client.list_checks(&profile.id).await.unwrap(), [check.clone()]);
+    assert_eq!(h.client.list_checks(&profile.id).await.unwrap(), std::slice::from_ref(&check));
     assert_eq!(h.requests_to("POST", "/checks").await[0]["query"], "mode=sync");
 }
 

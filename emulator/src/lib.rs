@@ -10,6 +10,11 @@
 //! # Ok(()) }
 //! ```
 
+// Handlers answer axum `Response`s as their error type, which is large by
+// nature; boxing it in every handler would only add noise.
+#![allow(clippy::result_large_err)]
+#![forbid(unsafe_code)]
+
 mod admin;
 mod api;
 mod api_error;

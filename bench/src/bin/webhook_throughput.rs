@@ -3,6 +3,8 @@
 //! then print one JSON line of measurements.
 //!
 //!     webhook_throughput DELIVERIES_FILE SECRET
+#![forbid(unsafe_code)]
+
 
 use std::time::Instant;
 
