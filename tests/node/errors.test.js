@@ -58,27 +58,6 @@ test('connection errors and timeouts', async () => {
   await assert.rejects(closed.whoami(), (error) => error instanceof passfort.APIConnectionError && /refused/i.test(error.message) && !error.mayHaveReachedServer)
 })
 
-test('a check whose answer was lost is adopted, not sent again', async () => {
-  const emulator = await startEmulator()
-  const client = emulator.client()
-  const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
-  emulator.fault({ method: 'POST', path: '/4.0/profiles/*/checks', action: 'drop_after_commit' })
-  const check = await client.runCheck(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'sync' })
-  assert.equal(requestsTo(emulator, 'POST', '/checks').length, 1)
-  assert.deepEqual(emulator.checks().map((c) => c.id), [check.id])
-
-  emulator.fault({ method: 'POST', path: '/4.0/profiles/*/checks', action: 'drop_after_commit' })
-  emulator.fault({ method: 'GET', path: '/4.0/profiles/*/checks', action: 'status', status: 500, times: 10 })
-  await assert.rejects(client.runCheck(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'sync' }), (error) => {
-    assert.ok(error instanceof passfort.AmbiguousCheckError && error.mayHaveReachedServer)
-    assert.deepEqual([error.profileId, error.checkType], [profile.id, 'IDENTITY_CHECK'])
-    assert.ok(error.sentAt instanceof Date)
-    return true
-  })
-  assert.equal(requestsTo(emulator, 'POST', '/checks').length, 2, 'never sent again blindly')
-  await emulator.close()
-})
-
 test('a wait past its deadline names the check', async () => {
   const emulator = await startEmulator({ providerLatencyMs: 30000 })
   const client = emulator.client()

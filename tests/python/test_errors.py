@@ -94,15 +94,6 @@ def test_timeouts_and_refused_connections(emulator: Emulator) -> None:
     assert not refused.value.may_have_reached_server
 
 
-def test_a_check_whose_answer_was_lost_is_adopted_not_sent_again(emulator: Emulator) -> None:
-    client = emulator.client()
-    profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
-    emulator.fault("POST", "/4.0/profiles/*/checks", "drop_after_commit")
-    check = client.run_check(profile.id, "IDENTITY_CHECK", mode="sync")
-    assert len(requests_to(emulator, "POST", "/checks")) == 1
-    assert [c["id"] for c in emulator.checks()] == [check.id]
-
-
 def test_an_unreadable_profile_makes_the_creation_ambiguous(emulator: Emulator) -> None:
     client = emulator.client()
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
@@ -178,15 +169,6 @@ def test_bad_arguments_fail_before_any_request(emulator: Emulator) -> None:
     with pytest.raises(TypeError):
         client.complete_task("p", "t", 7)  # type: ignore[arg-type]
     assert emulator.requests() == []
-
-
-def test_async_errors_are_the_same_classes(emulator: Emulator) -> None:
-    async def scenario() -> None:
-        client = emulator.async_client()
-        with pytest.raises(passfort.NotFoundError):
-            await client.get_check(MISSING, MISSING)
-
-    asyncio.run(scenario())
 
 
 SENTINEL = "Zebediah Quorvath-Sentinel"

@@ -82,47 +82,11 @@ def test_the_listener_answers_as_documented(emulator: Emulator) -> None:
         assert post(server.url, b"{", bearer()) == 400
 
 
-def test_a_switched_sync_run_resolves_by_webhook_through_the_listener(emulator: Emulator) -> None:
-    emulator.configure(sync_timeout=0.3)
-    client = emulator.client()
-    with client.webhooks.serve() as server:
-        emulator.set_webhook(server.url)
-        profile = client.create_profile("INDIVIDUAL_CUSTOMER", person("Slow"))
-        check = client.run_check_and_wait(profile.id, "IDENTITY_CHECK", timeout=20)
-        assert check.is_complete
-        # The emulator logs a delivery once it has the listener's answer, which may come after the wait has resolved.
-        deliveries = wait_until(lambda: [d for d in emulator.webhook_deliveries() if d["status"] == 200], "a delivery answered 200")
-        assert deliveries[0]["events"] == ["CHECK_COMPLETED"]
-
-
 def verify(emulator: Emulator, results: list) -> passfort.VerifyOutcome:
     client = emulator.client()
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
     emulator.script(profile.id, "IDENTITY_CHECK", results)
     return client.verify_task(profile.id, profile.tasks[0].id, "IDENTITY_CHECK")
-
-
-def test_verify_task_outcomes(emulator: Emulator) -> None:
-    passed = verify(emulator, ["2+2"])
-    assert (passed.stop, len(passed.checks), passed.task and passed.task.state) == ("passed", 1, "COMPLETED_PASS")
-    failed = verify(emulator, ["Fail", "Fail", "Fail"])
-    assert (failed.stop, len(failed.checks), failed.task and failed.task.state) == ("failed", 3, "COMPLETED_FAIL")
-    recovered = verify(emulator, ["Fail", "2+2"])
-    assert (recovered.stop, len(recovered.checks)) == ("passed", 2)
-    review = verify(emulator, ["Error"])
-    assert (review.stop, review.task, review.needs_review) == ("needs_review", None, True)
-    assert "needs a person" in review.reason
-
-
-def test_async_verify_task_with_fewer_allowed_failures(emulator: Emulator) -> None:
-    async def scenario() -> passfort.VerifyOutcome:
-        client = emulator.async_client()
-        profile = await client.create_profile("INDIVIDUAL_CUSTOMER", person())
-        emulator.script(profile.id, "IDENTITY_CHECK", ["Fail"])
-        return await client.verify_task(profile.id, profile.tasks[0].id, "IDENTITY_CHECK", max_failures=2)
-
-    outcome = asyncio.run(scenario())
-    assert (outcome.stop, len(outcome.checks)) == ("failed", 2)
 
 
 def test_an_oversized_body_is_refused_unread(emulator: Emulator) -> None:
