@@ -83,8 +83,17 @@ export interface Check {
   completedOn?: Date
   performedOn?: Date
   isComplete: boolean
+  /** How the wait for this check ended: set on the checks `waitForCheck`, `runCheckAndWait` and `runChecks` return. */
+  wait?: WaitInfo
   /** The API's JSON, untouched: unknown fields included. */
   raw: { [key: string]: Json }
+}
+
+export interface WaitInfo {
+  resolvedBy: 'immediately' | 'webhook' | 'polling'
+  /** Reads of the check made while waiting. */
+  polls: number
+  waitedMs: number
 }
 
 export interface Task {
@@ -189,6 +198,8 @@ export interface CheckRequest {
 /** `runCheckAndWait`'s one options object: the check, and how long to wait for it. */
 export interface RunCheckAndWaitOptions extends CheckRequest {
   timeoutMs?: number
+  /** A fixed interval between reads, instead of the default backoff. */
+  pollIntervalMs?: number
   /** Aborting it rejects the call and stops the waiting in the core. */
   signal?: AbortSignal
 }

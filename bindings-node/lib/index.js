@@ -299,8 +299,8 @@ class PassFort {
 
   runCheckAndWait(profileId, options = {}, waitOptions = {}) {
     // One options object; a second argument is still read, for older callers.
-    const { timeoutMs = waitOptions.timeoutMs, signal = waitOptions.signal } = options
-    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), timeoutMs, token), check)
+    const { timeoutMs = waitOptions.timeoutMs, pollIntervalMs = waitOptions.pollIntervalMs, signal = waitOptions.signal } = options
+    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), timeoutMs, pollIntervalMs, token), check)
   }
 
   getTask(profileId, taskId) {

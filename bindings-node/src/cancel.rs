@@ -46,9 +46,7 @@ pub fn release_cancel_token(token: u32) {
 /// `work` becomes the package's error, so that a promise always settles
 /// with something a caller can catch (never "Panic in async function").
 pub async fn cancellable<T>(token: Option<u32>, work: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
-    let work = async move {
-        std::panic::AssertUnwindSafe(work).catch_unwind().await.unwrap_or_else(|_| Err(crate::errors::internal()))
-    };
+    let work = async move { std::panic::AssertUnwindSafe(work).catch_unwind().await.unwrap_or_else(|_| Err(crate::errors::internal())) };
     let Some(id) = token else { return work.await };
     let receiver = tokens().lock().unwrap_or_else(|p| p.into_inner()).get(&id).map(watch::Sender::subscribe);
     let Some(mut receiver) = receiver else { return work.await };

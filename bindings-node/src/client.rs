@@ -10,8 +10,8 @@ use napi::bindgen_prelude::Buffer;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use passfort_core::{
-    BatchArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect, ProfileQuery,
-    Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
+    BatchArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect, ProfileQuery, Role,
+    Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
 };
 use serde_json::Value;
 
@@ -253,17 +253,22 @@ impl NativeClient {
         cancel: Option<u32>,
     ) -> Result<Check> {
         let options = WaitArgs { timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
-        cancellable(cancel, async {
-            self.client.wait_for_check(&profile_id, &check_id, &options).await.map(Check::from).map_err(js_error)
-        })
-        .await
+        cancellable(cancel, async { self.client.wait_for_check(&profile_id, &check_id, &options).await.map(Check::from).map_err(js_error) })
+            .await
     }
 
     #[napi]
-    pub async fn run_check_and_wait(&self, profile_id: String, options: CheckOptions, timeout_ms: Option<f64>, cancel: Option<u32>) -> Result<Check> {
+    pub async fn run_check_and_wait(
+        &self,
+        profile_id: String,
+        options: CheckOptions,
+        timeout_ms: Option<f64>,
+        poll_interval_ms: Option<f64>,
+        cancel: Option<u32>,
+    ) -> Result<Check> {
         let mode = mode(options.mode.as_deref(), CheckMode::Sync)?;
         let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
-        let wait = WaitArgs { timeout: timeout_ms, poll_interval: None }.resolve(NODE).map_err(js_error)?;
+        let wait = WaitArgs { timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
         })
@@ -288,7 +293,13 @@ impl NativeClient {
     }
 
     #[napi]
-    pub async fn verify_task(&self, profile_id: String, task_id: String, options: VerifyTaskOptions, cancel: Option<u32>) -> Result<VerifyOutcome> {
+    pub async fn verify_task(
+        &self,
+        profile_id: String,
+        task_id: String,
+        options: VerifyTaskOptions,
+        cancel: Option<u32>,
+    ) -> Result<VerifyOutcome> {
         let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json)?;
         let args = VerifyArgs {
             max_failures: options.max_failures,
@@ -342,7 +353,8 @@ impl NativeClient {
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
     ) -> Result<Vec<TaskBatchItem>> {
-        let args = BatchArgs { concurrency: options.concurrency, mode: None, timeout: options.timeout_ms, max_failures: options.max_failures };
+        let args =
+            BatchArgs { concurrency: options.concurrency, mode: None, timeout: options.timeout_ms, max_failures: options.max_failures };
         let (batch, max_failures) = args.resolve(NODE).map_err(js_error)?;
         let jobs = jobs
             .into_iter()
@@ -371,13 +383,14 @@ impl NativeClient {
     /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
     #[napi]
     pub fn handle_webhook(&self, body: Buffer, headers: HashMap<String, String>) -> Result<Vec<WebhookEvent>> {
-        let events = self.client.webhooks().handle(headers, &body).map_err(js_error)?;
+        let events = self.client.webhooks().handle(&body, headers).map_err(js_error)?;
         Ok(events.into_iter().map(WebhookEvent::from).collect())
     }
 
     #[napi]
     pub async fn serve_webhooks(&self, host: String, port: u32, path: String) -> Result<NativeListener> {
-        let listener = cancellable(None, async { self.client.serve_webhooks(&format!("{host}:{port}"), &path).await.map_err(js_error) }).await?;
+        let listener =
+            cancellable(None, async { self.client.serve_webhooks(&format!("{host}:{port}"), &path).await.map_err(js_error) }).await?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Arc::new(Mutex::new(Some(listener))) })
     }
 }
@@ -386,7 +399,7 @@ impl NativeClient {
 #[napi]
 pub fn verify_webhook(body: Buffer, headers: HashMap<String, String>, secret: String) -> Result<Vec<WebhookEvent>> {
     let verifier = WebhookVerifier::new(secret).map_err(js_error)?;
-    let events = verifier.verify(headers, &body).map_err(js_error)?;
+    let events = verifier.verify(&body, headers).map_err(js_error)?;
     Ok(events.into_iter().map(WebhookEvent::from).collect())
 }
 

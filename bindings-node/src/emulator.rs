@@ -7,7 +7,6 @@ use napi_derive::napi;
 use passfort_emulator::{Emulator, EmulatorConfig, WebhookConfig};
 use serde_json::Value;
 
-
 type Result<T> = napi::Result<T>;
 
 #[napi(object)]
@@ -34,9 +33,8 @@ pub async fn start_emulator(options: EmulatorOptions) -> Result<NativeEmulator> 
         provider_latency: delay("provider_latency", Some(options.provider_latency_ms.unwrap_or(50.0)))?.unwrap_or_default(),
         ..EmulatorConfig::default()
     };
-    let emulator = passfort_emulator::start(config)
-        .await
-        .map_err(|e| napi::Error::from_reason(format!("the emulator cannot start: {e}")))?;
+    let emulator =
+        passfort_emulator::start(config).await.map_err(|e| napi::Error::from_reason(format!("the emulator cannot start: {e}")))?;
     Ok(NativeEmulator { url: emulator.url().to_owned(), base_url: emulator.base_url(), emulator: Mutex::new(Some(emulator)) })
 }
 

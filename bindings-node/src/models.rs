@@ -231,7 +231,17 @@ impl From<CoreEvent> for WebhookEvent {
             }
             WebhookEventKind::Other => (None, None, None, None, None),
         };
-        Self { id: event.id, event: event.event, timestamp: event.timestamp, data: event.data, profile_id, check_id, task_id, result, customer_ref }
+        Self {
+            id: event.id,
+            event: event.event,
+            timestamp: event.timestamp,
+            data: event.data,
+            profile_id,
+            check_id,
+            task_id,
+            result,
+            customer_ref,
+        }
     }
 }
 
@@ -254,7 +264,11 @@ impl From<passfort_core::WhoAmI> for WhoAmI {
     fn from(me: passfort_core::WhoAmI) -> Self {
         Self {
             auditee_name: me.auditee_name.clone(),
-            institution: me.institution.as_ref().map(|i| Institution { id: i.id.clone(), name: i.name.clone(), logo_url: i.logo_url.clone() }),
+            institution: me.institution.as_ref().map(|i| Institution {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                logo_url: i.logo_url.clone(),
+            }),
             user: me.user.clone(),
             raw: me.to_value(),
         }

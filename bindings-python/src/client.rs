@@ -6,15 +6,15 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, StreamExt};
 use passfort_core::{
-    BatchArgs, BatchProgress, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientConfig, ClientOptions, Dialect,
-    ProfileQuery, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
+    BatchArgs, BatchProgress, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientConfig, ClientOptions, Dialect, ProfileQuery,
+    Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
 };
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3::IntoPyObjectExt;
 
-use crate::convert::{py_to_json, py_number, py_str_list, JsonValue};
+use crate::convert::{py_number, py_str_list, py_to_json, JsonValue};
 use crate::errors::{to_py_err, CoreResult, Outcomes};
 use crate::models::{PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
 use crate::runtime::{block_on, fork_generation, run};
@@ -196,7 +196,9 @@ impl NativeClient {
 
     fn list_checks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.list_checks(&profile_id).await.map(|c| c.into_iter().map(PyCheck::from).collect::<Vec<_>>())) })
+        call(py, blocking, async move {
+            CoreResult(client.list_checks(&profile_id).await.map(|c| c.into_iter().map(PyCheck::from).collect::<Vec<_>>()))
+        })
     }
 
     #[pyo3(signature = (profile_id, check_id, timeout=None, poll_interval=None, *, blocking))]
@@ -211,12 +213,10 @@ impl NativeClient {
     ) -> PyResult<Py<PyAny>> {
         let wait = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
         let (client, options) = (self.client()?, wait.resolve(PY).map_err(to_py_err)?);
-        call(py, blocking, async move {
-            CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(PyCheck::from))
-        })
+        call(py, blocking, async move { CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(PyCheck::from)) })
     }
 
-    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, timeout=None, *, blocking))]
+    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, timeout=None, poll_interval=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_check_and_wait(
         &self,
@@ -229,15 +229,19 @@ impl NativeClient {
         fields: Option<&Bound<'_, PyAny>>,
         mode: Option<&str>,
         timeout: Option<&Bound<'_, PyAny>>,
+        poll_interval: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
         let mode = passfort_core::check_mode(PY, mode, CheckMode::Sync).map_err(to_py_err)?;
-        let options = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None }.resolve(PY).map_err(to_py_err)?;
+        let wait = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
+        let options = wait.resolve(PY).map_err(to_py_err)?;
         let client = self.client()?;
-        call(py, blocking, async move {
-            CoreResult(client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(PyCheck::from))
-        })
+        call(
+            py,
+            blocking,
+            async move { CoreResult(client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(PyCheck::from)) },
+        )
     }
 
     fn get_task(&self, py: Python<'_>, profile_id: String, task_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
@@ -247,7 +251,9 @@ impl NativeClient {
 
     fn list_tasks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.list_tasks(&profile_id).await.map(|t| t.into_iter().map(PyTask).collect::<Vec<_>>())) })
+        call(py, blocking, async move {
+            CoreResult(client.list_tasks(&profile_id).await.map(|t| t.into_iter().map(PyTask).collect::<Vec<_>>()))
+        })
     }
 
     fn complete_task(&self, py: Python<'_>, profile_id: String, task_id: String, state: &str, blocking: bool) -> PyResult<Py<PyAny>> {
@@ -278,9 +284,11 @@ impl NativeClient {
             wait: WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None },
         };
         let (client, options) = (self.client()?, args.resolve(PY).map_err(to_py_err)?);
-        call(py, blocking, async move {
-            CoreResult(client.verify_task(&profile_id, &task_id, &request, &options).await.map(PyVerifyOutcome))
-        })
+        call(
+            py,
+            blocking,
+            async move { CoreResult(client.verify_task(&profile_id, &task_id, &request, &options).await.map(PyVerifyOutcome)) },
+        )
     }
 
     /// Runs a batch of checks; one result per job, in order: a `Check`, or the
@@ -306,7 +314,12 @@ impl NativeClient {
                 Ok(CheckJob { profile_id, request })
             })
             .collect::<PyResult<Vec<_>>>()?;
-        let args = BatchArgs { concurrency: py_number("concurrency", concurrency)?, mode, timeout: py_number("timeout", timeout)?, max_failures: None };
+        let args = BatchArgs {
+            concurrency: py_number("concurrency", concurrency)?,
+            mode,
+            timeout: py_number("timeout", timeout)?,
+            max_failures: None,
+        };
         let (options, _) = args.resolve(PY).map_err(to_py_err)?;
         let client = self.client()?;
         call(py, blocking, async move {
@@ -353,13 +366,14 @@ impl NativeClient {
 
     /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
     fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers) -> PyResult<Vec<PyWebhookEvent>> {
-        let events = self.client()?.webhooks().handle(headers, body.as_bytes()).map_err(to_py_err)?;
+        let events = self.client()?.webhooks().handle(body.as_bytes(), headers).map_err(to_py_err)?;
         Ok(events.into_iter().map(PyWebhookEvent).collect())
     }
 
     fn serve_webhooks(&self, py: Python<'_>, host: String, port: u16, path: String) -> PyResult<NativeListener> {
         let client = self.client()?;
-        let listener = block_on(py, async move { Ok(client.serve_webhooks(&format!("{host}:{port}"), &path).await) })?.map_err(to_py_err)?;
+        let listener =
+            block_on(py, async move { Ok(client.serve_webhooks(&format!("{host}:{port}"), &path).await) })?.map_err(to_py_err)?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Mutex::new(Some(listener)) })
     }
 }
@@ -368,7 +382,7 @@ impl NativeClient {
 #[pyfunction]
 pub fn verify_webhook(body: &Bound<'_, PyBytes>, headers: Headers, secret: String) -> PyResult<Vec<PyWebhookEvent>> {
     let verifier = WebhookVerifier::new(secret).map_err(to_py_err)?;
-    let events = verifier.verify(headers, body.as_bytes()).map_err(to_py_err)?;
+    let events = verifier.verify(body.as_bytes(), headers).map_err(to_py_err)?;
     Ok(events.into_iter().map(PyWebhookEvent).collect())
 }
 

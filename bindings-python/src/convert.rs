@@ -72,10 +72,7 @@ fn to_json(what: &str, object: &Bound<'_, PyAny>, depth_left: usize) -> PyResult
     }
     let nested = |items: &mut dyn Iterator<Item = Bound<'_, PyAny>>| -> PyResult<Value> {
         if depth_left == 0 {
-            return Err(invalid(format!(
-                "{what} is nested deeper than {} levels",
-                passfort_core::args::limits::MAX_JSON_DEPTH
-            )));
+            return Err(invalid(format!("{what} is nested deeper than {} levels", passfort_core::args::limits::MAX_JSON_DEPTH)));
         }
         Ok(Value::Array(items.map(|item| to_json(what, &item, depth_left - 1)).collect::<PyResult<_>>()?))
     };
@@ -115,13 +112,15 @@ pub fn py_number(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Optio
         return Err(PyTypeError::new_err(format!("{what} must be a number, not a bool")));
     }
     if let Ok(int) = value.cast::<PyInt>() {
-        return Ok(Some(int.extract::<f64>().unwrap_or_else(|_| {
-            if int.lt(0).unwrap_or(false) {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            }
-        })));
+        return Ok(Some(int.extract::<f64>().unwrap_or_else(
+            |_| {
+                if int.lt(0).unwrap_or(false) {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                }
+            },
+        )));
     }
     if let Ok(float) = value.cast::<PyFloat>() {
         return Ok(Some(float.value()));
@@ -139,9 +138,7 @@ pub fn py_str_list(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Opt
     let mut items = Vec::new();
     for item in value.try_iter().map_err(|_| PyTypeError::new_err(format!("{what} must be a list of str")))? {
         let item = item?;
-        let text = item
-            .cast::<PyString>()
-            .map_err(|_| PyTypeError::new_err(format!("{what} must hold str, not {}", type_name(&item))))?;
+        let text = item.cast::<PyString>().map_err(|_| PyTypeError::new_err(format!("{what} must hold str, not {}", type_name(&item))))?;
         items.push(text.extract::<String>()?);
         if items.len() > passfort_core::args::limits::MAX_TASK_IDS {
             return Err(invalid(format!("{what} holds more than {} items", passfort_core::args::limits::MAX_TASK_IDS)));

@@ -30,9 +30,7 @@ fn json_list(py: Python<'_>, values: Vec<serde_json::Value>) -> PyResult<Py<PyAn
 
 /// A simulated delay in seconds, checked by the core (negative ones refused, not a panic).
 fn delay(name: &str, seconds: Option<f64>) -> PyResult<Option<Duration>> {
-    passfort_core::Dialect::PYTHON
-        .delay(name, seconds, passfort_core::args::limits::EMULATOR_DELAY)
-        .map_err(crate::errors::to_py_err)
+    passfort_core::Dialect::PYTHON.delay(name, seconds, passfort_core::args::limits::EMULATOR_DELAY).map_err(crate::errors::to_py_err)
 }
 
 #[pymethods]

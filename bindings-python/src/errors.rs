@@ -5,9 +5,7 @@
 //! runtime threads never wait for the GIL.
 
 use passfort_core::{Cause, Error};
-use pyo3::exceptions::{
-    PyConnectionAbortedError, PyConnectionRefusedError, PyConnectionResetError, PyOSError, PyTimeoutError,
-};
+use pyo3::exceptions::{PyConnectionAbortedError, PyConnectionRefusedError, PyConnectionResetError, PyOSError, PyTimeoutError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3::IntoPyObjectExt;

@@ -2,8 +2,8 @@
 //! `to_dict()` giving back the API's JSON, unknown fields included.
 
 use chrono::{DateTime, Utc};
-use passfort_core::webhooks::{WebhookEvent, WebhookEventKind};
 use passfort_core::models::Resource;
+use passfort_core::webhooks::{WebhookEvent, WebhookEventKind};
 use passfort_core::{Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, VerifyStop};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -71,11 +71,7 @@ impl From<Check> for PyCheck {
 
 impl From<passfort_core::FinishedCheck> for PyCheck {
     fn from(finished: passfort_core::FinishedCheck) -> Self {
-        let wait = PyWaitInfo {
-            resolved_by: finished.resolved_by.as_str(),
-            polls: finished.polls,
-            waited: finished.waited.as_secs_f64(),
-        };
+        let wait = PyWaitInfo { resolved_by: finished.resolved_by.as_str(), polls: finished.polls, waited: finished.waited.as_secs_f64() };
         Self(finished.check, Some(wait))
     }
 }
@@ -366,7 +362,12 @@ impl PyVariant {
         other.cast::<PyVariant>().is_ok_and(|other| other.get().0 == self.0)
     }
     fn __repr__(&self) -> String {
-        format!("Variant(id={}, alias={}, name={})", repr_opt(self.0.id.as_deref()), repr_opt(self.0.alias.as_deref()), repr_opt(self.0.name.as_deref()))
+        format!(
+            "Variant(id={}, alias={}, name={})",
+            repr_opt(self.0.id.as_deref()),
+            repr_opt(self.0.alias.as_deref()),
+            repr_opt(self.0.name.as_deref())
+        )
     }
 }
 
@@ -412,7 +413,12 @@ impl PyErrorDetail {
         self.0.to_string()
     }
     fn __repr__(&self) -> String {
-        format!("ErrorDetail(code={}, message={}, source={})", self.0.code.map_or("None".into(), |c| c.to_string()), quote(&self.0.message), repr_opt(self.0.source.as_ref().map(|s| s.as_str())))
+        format!(
+            "ErrorDetail(code={}, message={}, source={})",
+            self.0.code.map_or("None".into(), |c| c.to_string()),
+            quote(&self.0.message),
+            repr_opt(self.0.source.as_ref().map(|s| s.as_str()))
+        )
     }
     /// Rebuilds an ErrorDetail from its dict, so that errors carrying it pickle.
     #[classmethod]
@@ -463,7 +469,12 @@ impl PyVerifyOutcome {
         self.0.reason()
     }
     fn __repr__(&self) -> String {
-        format!("VerifyOutcome(stop={}, checks={}, task_state={})", quote(self.stop()), self.0.checks.len(), repr_opt(self.0.task.as_ref().map(|t| t.state.as_str())))
+        format!(
+            "VerifyOutcome(stop={}, checks={}, task_state={})",
+            quote(self.stop()),
+            self.0.checks.len(),
+            repr_opt(self.0.task.as_ref().map(|t| t.state.as_str()))
+        )
     }
 }
 
@@ -520,7 +531,9 @@ impl PyWebhookEvent {
     #[getter]
     fn customer_ref(&self) -> Option<&str> {
         match &self.0.kind {
-            WebhookEventKind::CheckCompleted { customer_ref, .. } | WebhookEventKind::TaskStateChanged { customer_ref, .. } => customer_ref.as_deref(),
+            WebhookEventKind::CheckCompleted { customer_ref, .. } | WebhookEventKind::TaskStateChanged { customer_ref, .. } => {
+                customer_ref.as_deref()
+            }
             WebhookEventKind::Other => None,
         }
     }

@@ -127,20 +127,13 @@ impl Client {
         if timeouts.iter().any(Duration::is_zero) || options.max_connections == 0 {
             return Err(Error::InvalidArgument(format!("listener limits must be above zero: {options:?}")));
         }
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|error| Error::Config(format!("cannot listen on {address}: {error}")))?;
+        let listener = TcpListener::bind(address).await.map_err(|error| Error::Config(format!("cannot listen on {address}: {error}")))?;
         let bound = listener.local_addr().map_err(|error| Error::Config(error.to_string()))?;
         let url = format!("http://{bound}{path}");
         let (stop, stopped) = watch::channel(false);
         let listening = hub.listening();
-        let shared = Arc::new(Shared {
-            hub,
-            path: path.to_owned(),
-            options: options.clone(),
-            address: bound,
-            refusals: RefusalLog::default(),
-        });
+        let shared =
+            Arc::new(Shared { hub, path: path.to_owned(), options: options.clone(), address: bound, refusals: RefusalLog::default() });
         let task = tokio::spawn(async move {
             accept(listener, shared, stopped).await;
             drop(listening);
@@ -173,7 +166,12 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>, mut stopped: watch::
         let stream = match accepted {
             Ok((stream, _)) => stream,
             // One client gone before it was accepted: nothing wrong with the listener.
-            Err(error) if matches!(error.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted) => {
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::ConnectionAborted | io::ErrorKind::ConnectionReset | io::ErrorKind::Interrupted
+                ) =>
+            {
                 tracing::debug!(listener = %address, %error, "webhook listener: a connection went before it was accepted");
                 continue;
             }
@@ -320,7 +318,7 @@ async fn respond(shared: &Shared, request: Request<Incoming>) -> Response<Full<B
         Ok(Err(_)) => return closing(answer(StatusCode::BAD_REQUEST, "the body broke off")),
         Err(_) => return closing(answer(StatusCode::REQUEST_TIMEOUT, "the body took too long to arrive")),
     };
-    match shared.hub.handle(parts.headers.iter(), &body) {
+    match shared.hub.handle(&body, parts.headers.iter()) {
         Ok(events) => answer(StatusCode::OK, &format!("{{\"received\":{}}}", events.len())),
         Err(error @ Error::Webhook { .. }) => refused(shared, &error),
         Err(error) => answer(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),

@@ -36,7 +36,6 @@ const REMEMBERED_IDS: usize = 10_000;
 /// How long after the last webhook waiters expect more.
 const EXPECTED_FOR: Duration = Duration::from_secs(300);
 
-
 fn rejected(kind: WebhookErrorKind, message: impl Into<String>) -> Error {
     Error::Webhook { kind, message: message.into() }
 }
@@ -168,7 +167,7 @@ impl WebhookVerifier {
     /// parses its events. Any failure rejects the whole delivery: a wrong or
     /// missing secret in the header or in any envelope, a timestamp outside
     /// the tolerance, a malformed envelope.
-    pub fn verify<I, K, V>(&self, headers: I, body: &[u8]) -> Result<Vec<WebhookEvent>>
+    pub fn verify<I, K, V>(&self, body: &[u8], headers: I) -> Result<Vec<WebhookEvent>>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -211,7 +210,10 @@ impl WebhookVerifier {
             if off_by > tolerance.as_secs() {
                 return Err(rejected(
                     WebhookErrorKind::Expired,
-                    format!("envelope {index}: its timestamp {sent} is {off_by} s from now, outside the {} s tolerance", tolerance.as_secs()),
+                    format!(
+                        "envelope {index}: its timestamp {sent} is {off_by} s from now, outside the {} s tolerance",
+                        tolerance.as_secs()
+                    ),
                 ));
             }
         }
@@ -310,7 +312,7 @@ impl WebhookHub {
     /// seen at once: a redelivery of them returns nothing. If your handling
     /// can fail, and PassFort should deliver again when it does, use
     /// [`Self::handle_unacknowledged`] and [`Self::acknowledge`] instead.
-    pub fn handle<I, K, V>(&self, headers: I, body: &[u8]) -> Result<Vec<WebhookEvent>>
+    pub fn handle<I, K, V>(&self, body: &[u8], headers: I) -> Result<Vec<WebhookEvent>>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -327,7 +329,7 @@ impl WebhookHub {
     ///
     /// Two concurrent deliveries of one event both return it, so handling
     /// must be idempotent, or serialised by event id.
-    pub fn handle_unacknowledged<I, K, V>(&self, headers: I, body: &[u8]) -> Result<Vec<WebhookEvent>>
+    pub fn handle_unacknowledged<I, K, V>(&self, body: &[u8], headers: I) -> Result<Vec<WebhookEvent>>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -355,11 +357,8 @@ impl WebhookHub {
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        let verifier = self
-            .verifier
-            .as_ref()
-            .ok_or_else(|| Error::Config("no webhook secret configured on this client".into()))?;
-        let events = verifier.verify(headers, body)?;
+        let verifier = self.verifier.as_ref().ok_or_else(|| Error::Config("no webhook secret configured on this client".into()))?;
+        let events = verifier.verify(body, headers)?;
         let mut state = self.lock();
         state.last_delivery = Some(Instant::now());
         // Without acknowledging, duplicates within this delivery are dropped here.
@@ -390,10 +389,7 @@ impl WebhookHub {
     pub fn subscribe(self: &Arc<Self>, check_id: &str) -> CheckSubscription {
         let mut state = self.lock();
         let completed = state.completed_checks.contains(check_id);
-        let waiters = state
-            .waiters
-            .entry(check_id.to_owned())
-            .or_insert_with(|| Waiters { wake: watch::channel(0).0, count: 0 });
+        let waiters = state.waiters.entry(check_id.to_owned()).or_insert_with(|| Waiters { wake: watch::channel(0).0, count: 0 });
         waiters.count += 1;
         let mut wake = waiters.wake.subscribe();
         if completed {
@@ -485,29 +481,29 @@ mod tests {
     #[test]
     fn secrets_in_header_and_body_must_both_match() {
         let body = json!({ "id": "e1", "event": "X", "secret": SECRET, "timestamp": now(), "data": {} }).to_string();
-        assert_eq!(verifier().verify(bearer(SECRET), body.as_bytes()).unwrap().len(), 1);
+        assert_eq!(verifier().verify(body.as_bytes(), bearer(SECRET)).unwrap().len(), 1);
         let lowercase_scheme = [("authorization", format!("bearer {SECRET}"))];
-        assert_eq!(verifier().verify(lowercase_scheme, body.as_bytes()).unwrap().len(), 1);
-        let wrong_header = verifier().verify(bearer("nope"), body.as_bytes()).unwrap_err();
+        assert_eq!(verifier().verify(body.as_bytes(), lowercase_scheme).unwrap().len(), 1);
+        let wrong_header = verifier().verify(body.as_bytes(), bearer("nope")).unwrap_err();
         assert!(matches!(wrong_header, Error::Webhook { kind: WebhookErrorKind::Unauthorized, .. }));
         let wrong_body = json!({ "id": "e1", "event": "X", "secret": "nope", "timestamp": now() }).to_string();
-        assert_eq!(refused(verifier().verify(bearer(SECRET), wrong_body.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+        assert_eq!(refused(verifier().verify(wrong_body.as_bytes(), bearer(SECRET))), Some(WebhookErrorKind::Unauthorized));
         let none: [(&str, &str); 0] = [];
-        assert_eq!(refused(verifier().verify(none, body.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+        assert_eq!(refused(verifier().verify(body.as_bytes(), none)), Some(WebhookErrorKind::Unauthorized));
         assert!(!wrong_header.to_string().contains(SECRET));
     }
 
     #[test]
     fn an_envelope_without_the_body_secret_is_unauthorized() {
         let without = json!({ "id": "e1", "event": "X", "timestamp": now(), "data": {} }).to_string();
-        assert_eq!(refused(verifier().verify(bearer(SECRET), without.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+        assert_eq!(refused(verifier().verify(without.as_bytes(), bearer(SECRET))), Some(WebhookErrorKind::Unauthorized));
         // One envelope of a batch without it refuses the whole batch.
         let batch = json!([
             { "id": "e1", "event": "X", "secret": SECRET, "timestamp": now() },
             { "id": "e2", "event": "X", "timestamp": now() },
         ])
         .to_string();
-        assert_eq!(refused(verifier().verify(bearer(SECRET), batch.as_bytes())), Some(WebhookErrorKind::Unauthorized));
+        assert_eq!(refused(verifier().verify(batch.as_bytes(), bearer(SECRET))), Some(WebhookErrorKind::Unauthorized));
     }
 
     #[test]
@@ -541,20 +537,24 @@ mod tests {
     fn timestamps_outside_the_tolerance_or_missing_are_expired() {
         let at = |timestamp: Value| json!({ "id": "e1", "event": "X", "secret": SECRET, "timestamp": timestamp }).to_string();
         for timestamp in [json!(now()), json!(now() - 299), json!(now() + 299), json!(now() as f64 + 0.5)] {
-            assert!(verifier().verify(bearer(SECRET), at(timestamp.clone()).as_bytes()).is_ok(), "{timestamp}");
+            assert!(verifier().verify(at(timestamp.clone()).as_bytes(), bearer(SECRET)).is_ok(), "{timestamp}");
         }
         for timestamp in [json!(now() - 301), json!(now() + 301), json!(1_700_000_000), json!(null), json!("1700000000"), json!(1e300)] {
-            assert_eq!(refused(verifier().verify(bearer(SECRET), at(timestamp.clone()).as_bytes())), Some(WebhookErrorKind::Expired), "{timestamp}");
+            assert_eq!(
+                refused(verifier().verify(at(timestamp.clone()).as_bytes(), bearer(SECRET))),
+                Some(WebhookErrorKind::Expired),
+                "{timestamp}"
+            );
         }
         let without = json!({ "id": "e1", "event": "X", "secret": SECRET }).to_string();
-        assert_eq!(refused(verifier().verify(bearer(SECRET), without.as_bytes())), Some(WebhookErrorKind::Expired));
+        assert_eq!(refused(verifier().verify(without.as_bytes(), bearer(SECRET))), Some(WebhookErrorKind::Expired));
 
         let lenient = verifier().with_tolerance(None);
         assert_eq!(lenient.tolerance(), None);
-        assert_eq!(lenient.verify(bearer(SECRET), without.as_bytes()).unwrap()[0].timestamp, None);
-        assert!(lenient.verify(bearer(SECRET), at(json!(1_700_000_000)).as_bytes()).is_ok());
+        assert_eq!(lenient.verify(without.as_bytes(), bearer(SECRET)).unwrap()[0].timestamp, None);
+        assert!(lenient.verify(at(json!(1_700_000_000)).as_bytes(), bearer(SECRET)).is_ok());
         let tight = verifier().with_tolerance(Some(Duration::from_secs(10)));
-        assert_eq!(refused(tight.verify(bearer(SECRET), at(json!(now() - 60)).as_bytes())), Some(WebhookErrorKind::Expired));
+        assert_eq!(refused(tight.verify(at(json!(now() - 60)).as_bytes(), bearer(SECRET))), Some(WebhookErrorKind::Expired));
         assert_eq!(verifier().tolerance(), Some(DEFAULT_WEBHOOK_TOLERANCE));
     }
 
@@ -570,10 +570,10 @@ mod tests {
         let no_event = json!([{ "id": "e", "secret": SECRET, "timestamp": now() }]).to_string();
         let no_check = json!({ "id": "e", "event": "CHECK_COMPLETED", "secret": SECRET, "timestamp": now(), "data": {} }).to_string();
         for body in [&b"{"[..], b"42", no_event.as_bytes(), no_check.as_bytes()] {
-            assert_eq!(refused(verifier().verify(bearer(SECRET), body)), Some(WebhookErrorKind::Malformed), "{body:?}");
+            assert_eq!(refused(verifier().verify(body, bearer(SECRET))), Some(WebhookErrorKind::Malformed), "{body:?}");
         }
         let small = verifier().with_max_body_bytes(10);
-        assert_eq!(refused(small.verify(bearer(SECRET), &[b' '; 11])), Some(WebhookErrorKind::TooLarge));
+        assert_eq!(refused(small.verify(&[b' '; 11], bearer(SECRET))), Some(WebhookErrorKind::TooLarge));
     }
 
     fn completed(id: &str, check_id: &str) -> String {
@@ -585,27 +585,27 @@ mod tests {
     fn unacknowledged_events_come_back_on_redelivery_until_acknowledged() {
         let hub = WebhookHub::new(Some(verifier()));
         let body = completed("evt-1", "check-1");
-        assert_eq!(hub.handle_unacknowledged(bearer(SECRET), body.as_bytes()).unwrap().len(), 1);
+        assert_eq!(hub.handle_unacknowledged(body.as_bytes(), bearer(SECRET)).unwrap().len(), 1);
         // The application failed and answered an error: PassFort delivers again, and the event is still there.
-        let again = hub.handle_unacknowledged(bearer(SECRET), body.as_bytes()).unwrap();
+        let again = hub.handle_unacknowledged(body.as_bytes(), bearer(SECRET)).unwrap();
         assert_eq!(again.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt-1"]);
         hub.acknowledge(again.iter().map(|e| &e.id));
-        assert!(hub.handle_unacknowledged(bearer(SECRET), body.as_bytes()).unwrap().is_empty(), "acknowledged: a duplicate");
-        assert!(hub.handle(bearer(SECRET), body.as_bytes()).unwrap().is_empty());
+        assert!(hub.handle_unacknowledged(body.as_bytes(), bearer(SECRET)).unwrap().is_empty(), "acknowledged: a duplicate");
+        assert!(hub.handle(body.as_bytes(), bearer(SECRET)).unwrap().is_empty());
         // `handle` marks seen at once, for both ways.
         let other = completed("evt-2", "check-2");
-        assert_eq!(hub.handle(bearer(SECRET), other.as_bytes()).unwrap().len(), 1);
-        assert!(hub.handle_unacknowledged(bearer(SECRET), other.as_bytes()).unwrap().is_empty());
+        assert_eq!(hub.handle(other.as_bytes(), bearer(SECRET)).unwrap().len(), 1);
+        assert!(hub.handle_unacknowledged(other.as_bytes(), bearer(SECRET)).unwrap().is_empty());
         // A delivery carrying one event twice returns it once.
         let twice = format!("[{},{}]", completed("evt-3", "check-3"), completed("evt-3", "check-3"));
-        assert_eq!(hub.handle_unacknowledged(bearer(SECRET), twice.as_bytes()).unwrap().len(), 1);
+        assert_eq!(hub.handle_unacknowledged(twice.as_bytes(), bearer(SECRET)).unwrap().len(), 1);
     }
 
     #[tokio::test]
     async fn unacknowledged_events_still_wake_waiters() {
         let hub = WebhookHub::new(Some(verifier()));
         let mut subscription = hub.subscribe("check-9");
-        hub.handle_unacknowledged(bearer(SECRET), completed("evt-9", "check-9").as_bytes()).unwrap();
+        hub.handle_unacknowledged(completed("evt-9", "check-9").as_bytes(), bearer(SECRET)).unwrap();
         tokio::time::timeout(Duration::from_secs(5), subscription.completed()).await.expect("woken");
     }
 }

@@ -36,10 +36,7 @@ impl Write for Captured {
 async fn secrets_appear_nowhere() {
     let captured = Captured::default();
     let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
+    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let h = Harness::start().await;
@@ -63,11 +60,17 @@ async fn secrets_appear_nowhere() {
     client.get_check(&profile.id, &check.id).await.unwrap();
     client.list_checks(&profile.id).await.unwrap();
     client.wait_for_check(&profile.id, &check.id, &WaitOptions::default()).await.unwrap();
-    client.run_check_and_wait(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync, &WaitOptions::default()).await.unwrap();
+    client
+        .run_check_and_wait(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Sync, &WaitOptions::default())
+        .await
+        .unwrap();
     client.get_task(&profile.id, &task).await.unwrap();
     client.list_tasks(&profile.id).await.unwrap();
     client.complete_task(&profile.id, &task, TaskOutcome::Pass).await.unwrap();
-    client.verify_task(&profile.id, &profile.tasks[1].id, &CheckRequest::new(CheckType::PepsAndSanctionsScreen), &VerifyOptions::default()).await.unwrap();
+    client
+        .verify_task(&profile.id, &profile.tasks[1].id, &CheckRequest::new(CheckType::PepsAndSanctionsScreen), &VerifyOptions::default())
+        .await
+        .unwrap();
 
     // Error paths: authentication, not found, server errors, timeouts, dropped connections, webhooks.
     let wrong = h.builder().api_key("sk_wrong_secret_key").build().unwrap();
@@ -80,8 +83,8 @@ async fn secrets_appear_nowhere() {
     h.fault(json!({ "method": "GET", "path": "/4.0/whoami", "action": "drop_before", "times": 3 })).await;
     errors.push(client.whoami().await.unwrap_err());
     let forged = json!({ "id": "e", "event": "CHECK_COMPLETED", "secret": "whsec_forged", "data": {} }).to_string();
-    errors.push(client.webhooks().handle([("authorization", format!("Bearer {WEBHOOK_SECRET}"))], forged.as_bytes()).unwrap_err());
-    errors.push(client.webhooks().handle([("authorization", "Bearer whsec_forged")], forged.as_bytes()).unwrap_err());
+    errors.push(client.webhooks().handle(forged.as_bytes(), [("authorization", format!("Bearer {WEBHOOK_SECRET}"))]).unwrap_err());
+    errors.push(client.webhooks().handle(forged.as_bytes(), [("authorization", "Bearer whsec_forged")]).unwrap_err());
     for error in &errors {
         shown.push(error.to_string());
         shown.push(format!("{error:?}"));

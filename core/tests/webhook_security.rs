@@ -55,7 +55,7 @@ async fn failing_once_receiver(hub: Arc<WebhookHub>, seen: Arc<Mutex<Vec<String>
                 async move {
                     let (parts, body) = request.into_parts();
                     let body = body.collect().await.unwrap().to_bytes();
-                    let events = hub.handle_unacknowledged(parts.headers.iter(), &body).unwrap();
+                    let events = hub.handle_unacknowledged(&body, parts.headers.iter()).unwrap();
                     let mut seen = seen.lock().unwrap();
                     let first_time = events.iter().any(|event| !seen.contains(&event.id));
                     seen.extend(events.iter().map(|event| event.id.clone()));
@@ -104,6 +104,6 @@ async fn an_unacknowledged_event_comes_back_with_the_retry_and_an_acknowledged_o
     let again = json!({ "id": seen[0], "event": "CHECK_COMPLETED", "secret": WEBHOOK_SECRET, "timestamp": chrono::Utc::now().timestamp(),
                         "data": { "profile_id": profile.id, "check": { "id": "c" } } });
     let headers = [("authorization", format!("Bearer {WEBHOOK_SECRET}"))];
-    assert!(client.webhooks().handle_unacknowledged(headers.clone(), again.to_string().as_bytes()).unwrap().is_empty());
-    assert!(client.webhooks().handle(headers, again.to_string().as_bytes()).unwrap().is_empty());
+    assert!(client.webhooks().handle_unacknowledged(again.to_string().as_bytes(), headers.clone()).unwrap().is_empty());
+    assert!(client.webhooks().handle(again.to_string().as_bytes(), headers).unwrap().is_empty());
 }

@@ -28,8 +28,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let headers = [("authorization", authorization.clone())];
     // Without the timestamp tolerance, so that fuzzed envelopes reach the parser; the hub keeps it.
-    let verified = passfort_core::WebhookVerifier::new(SECRET).unwrap().with_tolerance(None).verify(headers.clone(), body);
-    let handled = client().webhooks().handle(headers, body);
+    let verified = passfort_core::WebhookVerifier::new(SECRET).unwrap().with_tolerance(None).verify(body, headers.clone());
+    let handled = client().webhooks().handle(body, headers);
     if authorization != format!("Bearer {SECRET}") {
         assert!(verified.is_err() && handled.is_err(), "a wrong header must refuse the delivery");
     }

@@ -5,7 +5,6 @@
 //!     webhook_throughput DELIVERIES_FILE SECRET
 #![forbid(unsafe_code)]
 
-
 use std::time::Instant;
 
 fn cpu_seconds() -> f64 {
@@ -47,7 +46,7 @@ fn main() {
     let started = Instant::now();
     let mut events = 0;
     for body in &deliveries {
-        events += hub.handle(headers.iter().map(|(k, v)| (*k, v.as_bytes())), body).expect("valid delivery").len();
+        events += hub.handle(body, headers.iter().map(|(k, v)| (*k, v.as_bytes()))).expect("valid delivery").len();
     }
     let seconds = started.elapsed().as_secs_f64();
     let line = serde_json::json!({

@@ -224,9 +224,10 @@ class AsyncClient(_ClientBase):
         fields: Optional[Mapping[str, Any]] = None,
         mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
     ) -> Check:
         return await self._native.run_check_and_wait(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, blocking=False
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, poll_interval, blocking=False
         )
 
     async def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -360,9 +361,10 @@ class Client(_ClientBase):
         fields: Optional[Mapping[str, Any]] = None,
         mode: Optional[CheckMode] = None,
         timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
     ) -> Check:
         return self._native.run_check_and_wait(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, blocking=True
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, poll_interval, blocking=True
         )
 
     def get_task(self, profile_id: str, task_id: str) -> Task:
