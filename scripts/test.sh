@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== Rust: formatting and lints (rustfmt.toml; clippy with the MSRV in Cargo.toml)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 echo "== Rust: core and emulator (unit, integration, doc tests, examples build)"
 cargo test --workspace --locked --all-targets
 cargo test --workspace --locked --doc

@@ -5,9 +5,7 @@
 
 use std::time::Duration;
 
-use passfort_core::{
-    CheckMode, CheckRequest, CheckType, Client, FinishedCheck, Role, TaskType, VerifyOptions, WaitOptions,
-};
+use passfort_core::{CheckMode, CheckRequest, CheckType, Client, FinishedCheck, Role, TaskType, VerifyOptions, WaitOptions};
 use passfort_emulator::{EmulatorConfig, WebhookConfig};
 use serde_json::json;
 

@@ -206,9 +206,7 @@ impl CheckArgs {
                     request = request.field(name, value);
                 }
             }
-            Some(_) => {
-                return Err(Error::InvalidArgument(format!("{} must be an object", dialect.name("fields", false))))
-            }
+            Some(_) => return Err(Error::InvalidArgument(format!("{} must be an object", dialect.name("fields", false)))),
         }
         request.validate()?;
         Ok(request)
@@ -237,9 +235,7 @@ impl TryFrom<&str> for TaskOutcome {
         match state {
             "COMPLETED_PASS" => Ok(TaskOutcome::Pass),
             "COMPLETED_FAIL" => Ok(TaskOutcome::Fail),
-            other => Err(Error::InvalidArgument(format!(
-                "a task is completed with COMPLETED_PASS or COMPLETED_FAIL, not {other:?}"
-            ))),
+            other => Err(Error::InvalidArgument(format!("a task is completed with COMPLETED_PASS or COMPLETED_FAIL, not {other:?}"))),
         }
     }
 }
@@ -388,9 +384,7 @@ impl Client {
         if !collected_data.is_null() {
             body["collected_data"] = collected_data;
         }
-        let request = self
-            .request(Method::POST, "/profiles", "/profiles".into(), RetryClass::CreateOnce)
-            .json_body(&body);
+        let request = self.request(Method::POST, "/profiles", "/profiles".into(), RetryClass::CreateOnce).json_body(&body);
         self.transport.send_json(&request).await
     }
 
@@ -458,12 +452,7 @@ impl Client {
         validate_id("profile id", profile_id)?;
         check.validate()?;
         let mut request = self
-            .request(
-                Method::POST,
-                "/profiles/{profile_id}/checks",
-                format!("/profiles/{profile_id}/checks"),
-                RetryClass::CreateOnce,
-            )
+            .request(Method::POST, "/profiles/{profile_id}/checks", format!("/profiles/{profile_id}/checks"), RetryClass::CreateOnce)
             .json_body(&check.to_json());
         if let Some(mode) = mode.query_value() {
             request.query.push(("mode", mode.to_owned()));
@@ -478,8 +467,7 @@ impl Client {
     pub async fn get_check(&self, profile_id: &str, check_id: &str) -> Result<Check> {
         validate_id("profile id", profile_id)?;
         validate_id("check id", check_id)?;
-        let request =
-            self.get("/profiles/{profile_id}/checks/{check_id}", format!("/profiles/{profile_id}/checks/{check_id}"));
+        let request = self.get("/profiles/{profile_id}/checks/{check_id}", format!("/profiles/{profile_id}/checks/{check_id}"));
         self.transport.send_json(&request).await
     }
 
@@ -494,8 +482,7 @@ impl Client {
     pub async fn get_task(&self, profile_id: &str, task_id: &str) -> Result<Task> {
         validate_id("profile id", profile_id)?;
         validate_id("task id", task_id)?;
-        let request =
-            self.get("/profiles/{profile_id}/tasks/{task_id}", format!("/profiles/{profile_id}/tasks/{task_id}"));
+        let request = self.get("/profiles/{profile_id}/tasks/{task_id}", format!("/profiles/{profile_id}/tasks/{task_id}"));
         self.transport.send_json(&request).await
     }
 
@@ -526,9 +513,7 @@ impl Client {
 /// Ids go into URL paths: only plain id characters are allowed, so that no
 /// value can change which endpoint a call reaches.
 pub(crate) fn validate_id(what: &str, id: &str) -> Result<()> {
-    let plain = !id.is_empty()
-        && id.len() <= 128
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plain = !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if plain {
         Ok(())
     } else {

@@ -142,10 +142,7 @@ impl CaBundle {
         }
         for (index, certificate) in certificates.iter().enumerate() {
             rustls::RootCertStore::empty().add(certificate.clone()).map_err(|error| {
-                Error::Config(format!(
-                    "certificate {} of the CA bundle {shown} is not a usable X.509 certificate: {error}",
-                    index + 1
-                ))
+                Error::Config(format!("certificate {} of the CA bundle {shown} is not a usable X.509 certificate: {error}", index + 1))
             })?;
         }
         Ok(Self { path: path.to_owned(), certificates: Arc::new(certificates) })
@@ -262,9 +259,7 @@ fn check_proxy_url(proxy: &str) -> Result<()> {
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<()> {
     let url = reqwest::Url::parse(base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config(
-            "the base URL must not carry credentials (user:password@); pass the API key as api_key".into(),
-        ));
+        return Err(Error::Config("the base URL must not carry credentials (user:password@); pass the API key as api_key".into()));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config("the base URL must not carry a query or fragment".into()));
@@ -283,8 +278,7 @@ fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<()> {
 
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|address| address.is_loopback())
 }
 
 /// Builds a [`crate::Client`]; unset values come from the environment, then defaults.

@@ -88,8 +88,8 @@ impl Transport {
             http = http.tls_certs_merge(certificates);
         }
         let http = http.build().map_err(|error| Error::Config(cause_chain(&error)))?;
-        let base_url = reqwest::Url::parse(&config.base_url)
-            .map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
+        let base_url =
+            reqwest::Url::parse(&config.base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
         Ok(Self { config, http: std::sync::RwLock::new(Some(http)), api_key_header, base_url, in_flight })
     }
@@ -211,10 +211,8 @@ fn too_large(request: &ApiRequest, status: u16, limit: usize) -> Error {
 
 /// The host a redirect points to, never its path or query (which may carry data).
 fn redirect_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap) -> Error {
-    let target_host = headers
-        .get(http::header::LOCATION)
-        .and_then(|value| value.to_str().ok())
-        .map(|location| match reqwest::Url::parse(location) {
+    let target_host =
+        headers.get(http::header::LOCATION).and_then(|value| value.to_str().ok()).map(|location| match reqwest::Url::parse(location) {
             Ok(url) => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?")),
             Err(_) => "a relative location on the same host".to_owned(),
         });

@@ -44,12 +44,12 @@ pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Cause, Error, Result};
-pub use models::{
-    Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState,
-    TaskType, Variant, WhoAmI,
-};
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenerOptions, WebhookListener};
+pub use models::{
+    Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState, TaskType, Variant,
+    WhoAmI,
+};
 pub use retry::RetryClass;
 pub use waiting::{FinishedCheck, PollSchedule, ResolvedBy, WaitArgs, WaitOptions};
 pub use webhooks::{CheckSubscription, WebhookErrorKind, WebhookEvent, WebhookEventKind, WebhookHub, WebhookVerifier};

@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
-use crate::pacing::Pacing;
 use crate::client::{validate_id, CheckMode, CheckRequest, Client, TaskOutcome};
 use crate::error::{Error, Result};
 use crate::models::{Check, Decision, Task};
+use crate::pacing::Pacing;
 use crate::waiting::{worth_waiting_through, FinishedCheck, ResolvedBy, WaitOptions, WaitProgress};
 use crate::webhooks::CheckSubscription;
 
@@ -82,10 +82,9 @@ impl VerifyOutcome {
             VerifyStop::FailedTooOften => {
                 format!("{} checks failed: task completed COMPLETED_FAIL", self.checks.len())
             }
-            VerifyStop::NeedsReview { decision } => format!(
-                "decision {} needs a person: task left incomplete",
-                decision.as_ref().map_or("none", |d| d.as_str())
-            ),
+            VerifyStop::NeedsReview { decision } => {
+                format!("decision {} needs a person: task left incomplete", decision.as_ref().map_or("none", |d| d.as_str()))
+            }
         }
     }
 }

@@ -66,14 +66,12 @@ impl RateLimitPause {
     }
 }
 
-
 /// A batch's shared pause, and how often one item may be sent again for it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Pacing<'a> {
     pub(crate) pause: &'a RateLimitPause,
     pub(crate) retries: u32,
 }
-
 
 /// An instant later than any deadline a caller can set.
 fn far_future() -> Instant {

@@ -32,7 +32,11 @@ impl Client {
                     // adopted the check this request created while the answer
                     // was on its way. That call's request may have created a
                     // check too: look for it as if this answer had been lost.
-                    tracing::info!(profile_id, check_id = created.id.as_str(), "created check already adopted by another call; reconciling");
+                    tracing::info!(
+                        profile_id,
+                        check_id = created.id.as_str(),
+                        "created check already adopted by another call; reconciling"
+                    );
                     Error::Connection {
                         method: "POST".into(),
                         path: request.path.clone(),

@@ -41,10 +41,7 @@ pub fn delay_before_retry(config: &ClientConfig, retry: u32, error: &Error) -> O
     if let Some(wait) = error.api().and_then(|api| api.retry_after) {
         return (wait <= config.max_retry_wait).then_some(wait);
     }
-    let ceiling = config
-        .backoff_base
-        .saturating_mul(2u32.saturating_pow(retry))
-        .min(config.backoff_max);
+    let ceiling = config.backoff_base.saturating_mul(2u32.saturating_pow(retry)).min(config.backoff_max);
     Some(ceiling.mul_f64(fastrand::f64()))
 }
 
@@ -110,7 +107,8 @@ mod tests {
             ("soon", None),
             ("Fri, 31 Dec 9999 23:59:59 GMT", Some(SERVER_WAIT_CAP)),
         ] {
-            let names: &[&str] = if value.contains("GMT") { &["retry-after"] } else { &["retry-after", "x-ratelimit-retry-secs", "x-ratelimit-reset-secs"] };
+            let names: &[&str] =
+                if value.contains("GMT") { &["retry-after"] } else { &["retry-after", "x-ratelimit-retry-secs", "x-ratelimit-reset-secs"] };
             for name in names {
                 let mut headers = HeaderMap::new();
                 headers.insert(*name, value.parse().unwrap());
@@ -139,7 +137,13 @@ mod retry_class_tests {
     }
 
     fn connection(request_sent: bool) -> Error {
-        Error::Connection { method: "POST".into(), path: "/x".into(), message: "reset".into(), request_sent, cause: crate::error::Cause::ConnectionReset }
+        Error::Connection {
+            method: "POST".into(),
+            path: "/x".into(),
+            message: "reset".into(),
+            request_sent,
+            cause: crate::error::Cause::ConnectionReset,
+        }
     }
 
     #[test]

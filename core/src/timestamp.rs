@@ -42,16 +42,14 @@ pub fn format(time: &DateTime<Utc>) -> String {
     time.format(WIRE_FORMAT).to_string()
 }
 
-pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<DateTime<Utc>>, D::Error> {
+pub(crate) fn deserialize_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     let text: Option<std::borrow::Cow<'de, str>> = Option::deserialize(deserializer)?;
     match text {
         None => Ok(None),
         Some(text) if text.is_empty() => Ok(None),
-        Some(text) => parse(&text).map(Some).ok_or_else(|| {
-            serde::de::Error::custom(format_args!("invalid timestamp {text:?}, expected YYYY-MM-DD hh:mm:ss"))
-        }),
+        Some(text) => parse(&text)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("invalid timestamp {text:?}, expected YYYY-MM-DD hh:mm:ss"))),
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use passfort_core::{
-    ApiErrorKind, BatchOptions, BatchProgress, CheckJob, CheckMode, CheckRequest, CheckResult, CheckType, Decision,
-    Error, PollSchedule, TaskJob, TaskState, VerifyStop, WaitOptions,
+    ApiErrorKind, BatchOptions, BatchProgress, CheckJob, CheckMode, CheckRequest, CheckResult, CheckType, Decision, Error, PollSchedule,
+    TaskJob, TaskState, VerifyStop, WaitOptions,
 };
 use serde_json::json;
 use support::{most_at_once, Harness};
@@ -180,10 +180,8 @@ async fn verify_tasks_gives_each_tasks_outcome_in_order() {
 
     let outcomes = h.client.verify_tasks(jobs, &options(8), 3, |_| {}).await.unwrap();
 
-    let summary: Vec<_> = outcomes
-        .iter()
-        .map(|o| o.as_ref().map(|o| (o.stop.clone(), o.checks.len(), o.task.as_ref().map(|t| t.state.clone()))))
-        .collect();
+    let summary: Vec<_> =
+        outcomes.iter().map(|o| o.as_ref().map(|o| (o.stop.clone(), o.checks.len(), o.task.as_ref().map(|t| t.state.clone())))).collect();
     assert_eq!(summary[0].as_ref().unwrap(), &(VerifyStop::Passed, 1, Some(TaskState::CompletedPass)));
     assert_eq!(summary[1].as_ref().unwrap(), &(VerifyStop::FailedTooOften, 3, Some(TaskState::CompletedFail)));
     assert_eq!(summary[2].as_ref().unwrap(), &(VerifyStop::NeedsReview { decision: Some(Decision::Error) }, 1, None));

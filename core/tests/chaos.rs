@@ -40,13 +40,7 @@ fn fault_for(faults: &[Value], nth: usize, profile_id: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_checks_under_faults_none_doubled_none_lost() {
     let h = Harness::start_with(EmulatorConfig { provider_latency: Duration::from_millis(200), ..support::config() }).await;
-    let client = h
-        .builder()
-        .request_timeout(CLIENT_TIMEOUT)
-        .reconcile_grace(Duration::from_millis(3500))
-        .max_retries(3)
-        .build()
-        .unwrap();
+    let client = h.builder().request_timeout(CLIENT_TIMEOUT).reconcile_grace(Duration::from_millis(3500)).max_retries(3).build().unwrap();
     let creations = (0..CALLS).map(|i| client.create_profile(Role::IndividualCustomer, individual_data(&format!("Chaos{i}"))));
     let profiles: Vec<_> = join_all(creations).await.into_iter().map(Result::unwrap).collect();
     let (faulted_calls, faults) = fault_plan();

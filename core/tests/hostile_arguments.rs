@@ -83,9 +83,9 @@ async fn attempt(client: &Client, call: &str, args: &Value) -> passfort_core::Re
             let options = VerifyArgs { max_failures: num(args, "max_failures"), mode: None, wait: wait() }.resolve(RUST)?;
             client.verify_task("p1", "t1", &check().into_request(RUST)?, &options).await.map(drop)
         }
-        "run_checks" => {
-            BatchArgs { concurrency: num(args, "concurrency"), mode: None, timeout: num(args, "timeout"), max_failures: None }.resolve(RUST).map(drop)
-        }
+        "run_checks" => BatchArgs { concurrency: num(args, "concurrency"), mode: None, timeout: num(args, "timeout"), max_failures: None }
+            .resolve(RUST)
+            .map(drop),
         "list_profiles" => {
             let query = args.get("query").map(|_| text(args, "query", ""));
             ProfileQuery::from_args(RUST, query, num(args, "page_size")).map(drop)
@@ -100,8 +100,7 @@ async fn attempt(client: &Client, call: &str, args: &Value) -> passfort_core::Re
 
 #[tokio::test]
 async fn every_hostile_argument_is_refused_before_any_request() {
-    let table: Value =
-        serde_json::from_str(include_str!("../../tests/scenarios/hostile-arguments.json")).expect("the table is JSON");
+    let table: Value = serde_json::from_str(include_str!("../../tests/scenarios/hostile-arguments.json")).expect("the table is JSON");
     // Port 9 (discard) on loopback: a request that got out would be a connection error, not InvalidArgument.
     let client = Client::builder().api_key("k").base_url("http://127.0.0.1:9/4.0").max_retries(0).build().unwrap();
     let mut ran = 0;

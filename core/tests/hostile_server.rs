@@ -70,10 +70,7 @@ async fn redirects_are_not_followed_and_the_key_never_leaves_for_another_host() 
         assert_eq!(error.code(), "redirect");
         assert!(error.to_string().contains("not followed"), "{error}");
         // POSTs with personal data are not re-sent either.
-        let error = client
-            .create_profile("INDIVIDUAL_CUSTOMER", serde_json::json!({ "name": SENTINEL }))
-            .await
-            .unwrap_err();
+        let error = client.create_profile("INDIVIDUAL_CUSTOMER", serde_json::json!({ "name": SENTINEL })).await.unwrap_err();
         assert!(matches!(error, Error::Redirect { .. }), "{error:?}");
     }
     // The error came back without a request to the target: nothing reached it.
@@ -101,7 +98,8 @@ async fn a_batch_never_pauses_past_the_retry_cap_or_the_callers_deadline() {
         let server = raw_server(response("429 Too Many Requests", &[("retry-after", value)], "")).await;
         let client = builder(&server).max_retries(0).max_retry_wait(Duration::from_secs(1)).build().unwrap();
         let jobs = vec![CheckJob { profile_id: "p1".into(), request: CheckRequest::new("IDENTITY_CHECK") }; 3];
-        let options = BatchOptions { wait: WaitOptions { timeout: Duration::from_secs(60), ..WaitOptions::default() }, ..BatchOptions::default() };
+        let options =
+            BatchOptions { wait: WaitOptions { timeout: Duration::from_secs(60), ..WaitOptions::default() }, ..BatchOptions::default() };
         let results = client.run_checks(jobs, &options, |_| {}).await.unwrap();
         for result in results {
             let error = result.unwrap_err();
@@ -114,7 +112,8 @@ async fn a_batch_never_pauses_past_the_retry_cap_or_the_callers_deadline() {
     let server = raw_server(response("429 Too Many Requests", &[("retry-after", "0.9")], "")).await;
     let client = builder(&server).max_retries(0).max_retry_wait(Duration::from_secs(1)).build().unwrap();
     let jobs = vec![CheckJob { profile_id: "p1".into(), request: CheckRequest::new("IDENTITY_CHECK") }];
-    let options = BatchOptions { wait: WaitOptions { timeout: Duration::from_millis(200), ..WaitOptions::default() }, ..BatchOptions::default() };
+    let options =
+        BatchOptions { wait: WaitOptions { timeout: Duration::from_millis(200), ..WaitOptions::default() }, ..BatchOptions::default() };
     let results = client.run_checks(jobs, &options, |_| {}).await.unwrap();
     assert_eq!(results[0].as_ref().unwrap_err().code(), "rate_limited");
 }
@@ -153,7 +152,8 @@ async fn an_oversized_search_is_refused_unsent() {
     let error = client.list_profiles_page(&query, 0).await.unwrap_err();
     assert!(matches!(error, Error::InvalidArgument(_)), "{error:?}");
     assert!(error.to_string().len() < 300);
-    let error = client.run_check("p1", &CheckRequest::new("X".repeat(10 << 20).as_str()), passfort_core::CheckMode::Sync).await.unwrap_err();
+    let error =
+        client.run_check("p1", &CheckRequest::new("X".repeat(10 << 20).as_str()), passfort_core::CheckMode::Sync).await.unwrap_err();
     assert!(matches!(error, Error::InvalidArgument(_)) && error.to_string().len() < 300, "{error}");
     let deep = (0..200).fold(serde_json::json!(1), |inner, _| serde_json::json!([inner]));
     let error = client.create_profile("INDIVIDUAL_CUSTOMER", serde_json::json!({ "deep": deep })).await.unwrap_err();

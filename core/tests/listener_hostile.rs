@@ -36,7 +36,11 @@ async fn stalled_headers_do_not_block_a_delivery_and_are_closed_after_the_header
         join_all(stalled.into_iter().map(|(opened, stream)| async move { (opened, closed_by_server(stream).await) })).await;
     for (opened, closed_at) in &closed {
         // Timers never fire early; the margin is for the client's clock starting before the server's.
-        assert!(*closed_at >= *opened + options.header_timeout - Duration::from_millis(50), "closed {:?} after opening", *closed_at - *opened);
+        assert!(
+            *closed_at >= *opened + options.header_timeout - Duration::from_millis(50),
+            "closed {:?} after opening",
+            *closed_at - *opened
+        );
     }
     let first_closed = closed.iter().map(|(_, closed_at)| *closed_at).min().unwrap();
     assert!(answered < first_closed, "the delivery was answered while all 500 stalled connections were open");

@@ -353,9 +353,8 @@ async fn the_environment_proxy_settings_are_honoured() {
     assert_eq!(seen[2].request_line, format!("CONNECT 127.0.0.1:{} HTTP/1.1", relay.port()));
 
     // NO_PROXY: hosts that go direct, whatever HTTP_PROXY and HTTPS_PROXY say.
-    let both = |no_proxy: &str| {
-        vec![("HTTP_PROXY", proxy_url.clone()), ("HTTPS_PROXY", proxy_url.clone()), ("NO_PROXY", no_proxy.to_owned())]
-    };
+    let both =
+        |no_proxy: &str| vec![("HTTP_PROXY", proxy_url.clone()), ("HTTPS_PROXY", proxy_url.clone()), ("NO_PROXY", no_proxy.to_owned())];
     let (ok, output) = child(http_url.clone(), both("127.0.0.1"), None).await;
     assert!(ok, "{output}");
     let (ok, output) = child(https_url.clone(), both("localhost, 127.0.0.0/8"), Some(pki.bundle.clone())).await;

@@ -90,10 +90,8 @@ async fn script(State(state): State<AppState>, body: Bytes) -> Response {
     else {
         return bad_request("profile_id and check_type are required strings");
     };
-    let results: Option<Vec<String>> = body
-        .get("results")
-        .and_then(Value::as_array)
-        .and_then(|list| list.iter().map(|r| r.as_str().map(str::to_owned)).collect());
+    let results: Option<Vec<String>> =
+        body.get("results").and_then(Value::as_array).and_then(|list| list.iter().map(|r| r.as_str().map(str::to_owned)).collect());
     let Some(results) = results else {
         return bad_request("results must be a non-empty list of strings");
     };

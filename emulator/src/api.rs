@@ -75,8 +75,7 @@ async fn create_profile(State(state): State<AppState>, body: Bytes) -> ApiResult
         let decision = limiter.check(std::time::Instant::now());
         decision.write_headers(&mut rate_headers);
         if !decision.allowed {
-            let mut failure =
-                ApiFailure::new(StatusCode::TOO_MANY_REQUESTS, 107, "Rate limit exceeded for creating profiles");
+            let mut failure = ApiFailure::new(StatusCode::TOO_MANY_REQUESTS, 107, "Rate limit exceeded for creating profiles");
             failure.headers = rate_headers;
             return Err(failure);
         }
@@ -87,9 +86,8 @@ async fn create_profile(State(state): State<AppState>, body: Bytes) -> ApiResult
         Some(Value::String(role)) => role.clone(),
         Some(_) => return Err(ApiFailure::invalid("role must be a string")),
     };
-    let task_types = catalog::tasks_for_role(&role).ok_or_else(|| {
-        ApiFailure::invalid(format!("Unknown role {role}")).with_info(json!({ "field": "role" }))
-    })?;
+    let task_types = catalog::tasks_for_role(&role)
+        .ok_or_else(|| ApiFailure::invalid(format!("Unknown role {role}")).with_info(json!({ "field": "role" })))?;
     let collected_data = match body.get("collected_data") {
         None | Some(Value::Null) => json!({ "entity_type": catalog::entity_type_for_role(&role) }),
         Some(data @ Value::Object(_)) => data.clone(),
@@ -162,7 +160,11 @@ async fn list_profiles(State(state): State<AppState>, Query(query): Query<Profil
     Ok(Json(page).into_response())
 }
 
-fn with_profile<T>(state: &AppState, profile_id: &str, read: impl FnOnce(&ProfileRecord) -> Result<T, ApiFailure>) -> Result<T, ApiFailure> {
+fn with_profile<T>(
+    state: &AppState,
+    profile_id: &str,
+    read: impl FnOnce(&ProfileRecord) -> Result<T, ApiFailure>,
+) -> Result<T, ApiFailure> {
     let store = lock(&state.store);
     let profile = store.profiles.get(profile_id).ok_or_else(|| ApiFailure::not_found("Profile", profile_id))?;
     read(profile)
@@ -215,9 +217,7 @@ async fn run_check(
 }
 
 async fn list_tasks(State(state): State<AppState>, Path(profile_id): Path<String>) -> ApiResult {
-    with_profile(&state, &profile_id, |profile| {
-        Ok(Json(profile.tasks.iter().map(TaskRecord::to_json).collect::<Vec<_>>()).into_response())
-    })
+    with_profile(&state, &profile_id, |profile| Ok(Json(profile.tasks.iter().map(TaskRecord::to_json).collect::<Vec<_>>()).into_response()))
 }
 
 async fn get_task(State(state): State<AppState>, Path((profile_id, task_id)): Path<(String, String)>) -> ApiResult {
@@ -229,11 +229,7 @@ async fn get_task(State(state): State<AppState>, Path((profile_id, task_id)): Pa
 
 /// Completes a task: `{"state": "COMPLETED_PASS"|"COMPLETED_FAIL"}`, or the
 /// legacy `{"is_complete": true}` meaning COMPLETED_PASS.
-async fn update_task(
-    State(state): State<AppState>,
-    Path((profile_id, task_id)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult {
+async fn update_task(State(state): State<AppState>, Path((profile_id, task_id)): Path<(String, String)>, body: Bytes) -> ApiResult {
     let body = parse_body(&body)?;
     let new_state = match (body.get("state"), body.get("is_complete")) {
         (Some(Value::String(s)), _) if s == "COMPLETED_PASS" => "COMPLETED_PASS",
@@ -250,11 +246,7 @@ async fn update_task(
         let mut store = lock(&state.store);
         let profile = store.profiles.get_mut(&profile_id).ok_or_else(|| ApiFailure::not_found("Profile", &profile_id))?;
         let customer_ref = profile.customer_ref.clone();
-        let task = profile
-            .tasks
-            .iter_mut()
-            .find(|task| task.id == task_id)
-            .ok_or_else(|| ApiFailure::not_found("Task", &task_id))?;
+        let task = profile.tasks.iter_mut().find(|task| task.id == task_id).ok_or_else(|| ApiFailure::not_found("Task", &task_id))?;
         let changed = task.state != new_state;
         task.state = new_state;
         (task.to_json(), changed, customer_ref)

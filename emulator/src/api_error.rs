@@ -61,8 +61,7 @@ pub fn parse_body(body: &[u8]) -> Result<Value, ApiFailure> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|error| ApiFailure::invalid(format!("Malformed JSON body: {error}")))?;
+    let value: Value = serde_json::from_slice(body).map_err(|error| ApiFailure::invalid(format!("Malformed JSON body: {error}")))?;
     if value.is_object() {
         Ok(value)
     } else {

@@ -5,9 +5,7 @@
 pub fn results_for(check_type: &str) -> Option<&'static [&'static str]> {
     Some(match check_type {
         "IDENTITY_CHECK" => &["2+2", "1+1", "Fail", "Error"],
-        "PEPS_AND_SANCTIONS_SCREEN" | "COMPANY_PEPS_AND_SANCTIONS_SCREEN" => {
-            &["Pass", "Refer", "PEP", "Sanction", "Media", "Error"]
-        }
+        "PEPS_AND_SANCTIONS_SCREEN" | "COMPANY_PEPS_AND_SANCTIONS_SCREEN" => &["Pass", "Refer", "PEP", "Sanction", "Media", "Error"],
         "COMPANY_REGISTRY" => &["Pass", "Fail", "Error", "Refer"],
         "COMPANY_OWNERSHIP" => &["Pass", "Fail", "Error", "Partial"],
         "INDIVIDUAL_MANUAL_FORM" | "COMPANY_MANUAL_FORM" => &["Pass", "Fail"],

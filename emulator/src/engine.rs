@@ -58,10 +58,8 @@ impl CheckOrder {
         if let Some(missing) = catalog::required_fields(&check_type).iter().find(|field| body.get(**field).is_none()) {
             return Err(ApiFailure::missing(missing));
         }
-        let extras = catalog::ECHOED_FIELDS
-            .iter()
-            .filter_map(|field| body.get(*field).map(|value| ((*field).to_owned(), value.clone())))
-            .collect();
+        let extras =
+            catalog::ECHOED_FIELDS.iter().filter_map(|field| body.get(*field).map(|value| ((*field).to_owned(), value.clone()))).collect();
         Ok(Self { check_type, task_ids, variant, extras })
     }
 }
@@ -71,9 +69,10 @@ impl CheckOrder {
 pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result<(Value, watch::Receiver<bool>), ApiFailure> {
     let settings = state.settings();
     let mut store = lock(&state.store);
-    let script = store.scripts.get_mut(&(profile_id.to_owned(), order.check_type.clone())).map(|script| {
-        (script.take(), script.latency_ms.map(Duration::from_millis))
-    });
+    let script = store
+        .scripts
+        .get_mut(&(profile_id.to_owned(), order.check_type.clone()))
+        .map(|script| (script.take(), script.latency_ms.map(Duration::from_millis)));
     let profile = store.profiles.get_mut(profile_id).ok_or_else(|| ApiFailure::not_found("Profile", profile_id))?;
     if let Some(unknown) = order.task_ids.iter().find(|id| profile.task(id).is_none()) {
         return Err(ApiFailure::invalid(format!("Task {unknown} is not a task of profile {profile_id}")));
@@ -150,21 +149,13 @@ async fn run_provider(state: AppState, profile_id: String, check_id: String, res
     });
     // None: the emulator was reset while the provider worked.
     if let Some((customer_ref, check)) = finished {
-        state.webhooks.emit(
-            "CHECK_COMPLETED",
-            json!({ "profile_id": profile_id, "customer_ref": customer_ref, "check": check }),
-        );
+        state.webhooks.emit("CHECK_COMPLETED", json!({ "profile_id": profile_id, "customer_ref": customer_ref, "check": check }));
     }
 }
 
 /// Applies `change` to a check; gives back the profile's customer ref and the
 /// change's value, or None when the check no longer exists.
-fn update_check<T>(
-    state: &AppState,
-    profile_id: &str,
-    check_id: &str,
-    change: impl FnOnce(&mut CheckRecord) -> T,
-) -> Option<(Value, T)> {
+fn update_check<T>(state: &AppState, profile_id: &str, check_id: &str, change: impl FnOnce(&mut CheckRecord) -> T) -> Option<(Value, T)> {
     let mut store = lock(&state.store);
     let profile = store.profiles.get_mut(profile_id)?;
     let customer_ref = json!(profile.customer_ref);

@@ -69,8 +69,7 @@ impl FaultRule {
             return Err("path must start with /, e.g. /4.0/profiles/*/checks".into());
         }
         let action_name = text("action").ok_or("action is required")?;
-        let action = FaultAction::parse(action_name)
-            .ok_or("action must be status, delay, drop_before or drop_after_commit")?;
+        let action = FaultAction::parse(action_name).ok_or("action must be status, delay, drop_before or drop_after_commit")?;
         let times = match body.get("times") {
             None | Some(Value::Null) => 1,
             Some(times) => times.as_u64().filter(|t| *t >= 1 && *t <= u32::MAX as u64).ok_or("times must be a positive integer")? as u32,
@@ -98,16 +97,7 @@ impl FaultRule {
                 headers.push((name, value));
             }
         }
-        Ok(Self {
-            id: 0,
-            method,
-            path: path.split('/').map(str::to_owned).collect(),
-            remaining: times,
-            action,
-            status,
-            delay,
-            headers,
-        })
+        Ok(Self { id: 0, method, path: path.split('/').map(str::to_owned).collect(), remaining: times, action, status, delay, headers })
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
@@ -190,7 +180,9 @@ pub async fn faults_and_log(State(state): State<AppState>, request: Request, nex
         lock(&worker_state.requests).finish(entry, status);
         response
     });
-    work.await.unwrap_or_else(|_| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, UNKNOWN_INTERNAL_ERROR, "Emulator handler failed").into_response())
+    work.await.unwrap_or_else(|_| {
+        ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, UNKNOWN_INTERNAL_ERROR, "Emulator handler failed").into_response()
+    })
 }
 
 async fn apply(fault: &FaultRule, request: Request, next: Next) -> Response {

@@ -226,9 +226,7 @@ async fn serve(listener: TcpListener, app: Router, mut stopped: watch::Receiver<
                     }
                 }
             });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), service);
+            let connection = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
             tokio::select! {
                 _ = connection => {}
                 _ = until_stopped(&mut stopped) => {}

@@ -39,12 +39,7 @@ impl Gcra {
         let next = arrival + self.interval;
         let ahead = next - now;
         if ahead > self.tolerance {
-            return Decision {
-                allowed: false,
-                remaining: 0,
-                reset_after: arrival - now,
-                retry_after: ahead - self.tolerance,
-            };
+            return Decision { allowed: false, remaining: 0, reset_after: arrival - now, retry_after: ahead - self.tolerance };
         }
         self.theoretical_arrival = Some(next);
         let remaining = ((self.tolerance - ahead).as_nanos() / self.interval.as_nanos()) as u64;
@@ -73,7 +68,13 @@ mod tests {
     fn allows_the_burst_then_refuses_until_the_interval_passes() {
         let mut limiter = Gcra::new(RateLimit { per_hour: 3600, burst: 3 });
         let start = Instant::now();
-        let remaining: Vec<u64> = (0..3).map(|_| limiter.check(start)).map(|d| { assert!(d.allowed); d.remaining }).collect();
+        let remaining: Vec<u64> = (0..3)
+            .map(|_| limiter.check(start))
+            .map(|d| {
+                assert!(d.allowed);
+                d.remaining
+            })
+            .collect();
         assert_eq!(remaining, vec![2, 1, 0]);
         let refused = limiter.check(start);
         assert!(!refused.allowed);

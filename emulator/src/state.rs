@@ -35,10 +35,7 @@ pub type AppState = Arc<Shared>;
 impl Shared {
     pub fn new(config: EmulatorConfig) -> Arc<Self> {
         let shared = Arc::new(Self {
-            settings: Mutex::new(Settings {
-                sync_timeout: config.sync_timeout,
-                provider_latency: config.provider_latency,
-            }),
+            settings: Mutex::new(Settings { sync_timeout: config.sync_timeout, provider_latency: config.provider_latency }),
             store: Mutex::new(Store::default()),
             faults: Mutex::new(Faults::default()),
             requests: Mutex::new(RequestLog::default()),
@@ -56,10 +53,7 @@ impl Shared {
         *lock(&self.store) = Store::default();
         *lock(&self.faults) = Faults::default();
         *lock(&self.requests) = RequestLog::default();
-        *lock(&self.settings) = Settings {
-            sync_timeout: self.initial.sync_timeout,
-            provider_latency: self.initial.provider_latency,
-        };
+        *lock(&self.settings) = Settings { sync_timeout: self.initial.sync_timeout, provider_latency: self.initial.provider_latency };
         *lock(&self.rate_limit) = self.initial.rate_limit.map(Gcra::new);
         self.webhooks.reset(self.initial.webhook.clone());
     }

@@ -82,9 +82,7 @@ impl ProfileRecord {
     /// The name the test-data rules read: an individual's family name, a company's name.
     pub fn trigger_name(&self) -> Option<&str> {
         let data = &self.collected_data;
-        data.pointer("/personal_details/name/family_name")
-            .or_else(|| data.pointer("/metadata/name"))
-            .and_then(Value::as_str)
+        data.pointer("/personal_details/name/family_name").or_else(|| data.pointer("/metadata/name")).and_then(Value::as_str)
     }
 
     pub fn display_name(&self) -> Option<String> {

@@ -186,9 +186,5 @@ async fn deliver(inner: &Inner, http: &reqwest::Client, generation: u64, batchin
 }
 
 fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .no_proxy()
-        .build()
-        .expect("a plain HTTP client always builds")
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).no_proxy().build().expect("a plain HTTP client always builds")
 }

@@ -55,7 +55,8 @@ impl Api {
     }
 
     async fn individual(&self, family_name: &str) -> Value {
-        let data = json!({ "entity_type": "INDIVIDUAL", "personal_details": { "name": { "given_names": ["Ada"], "family_name": family_name } } });
+        let data =
+            json!({ "entity_type": "INDIVIDUAL", "personal_details": { "name": { "given_names": ["Ada"], "family_name": family_name } } });
         self.ok(Method::POST, "/profiles", Some(json!({ "role": "INDIVIDUAL_CUSTOMER", "collected_data": data }))).await
     }
 }
@@ -87,7 +88,11 @@ async fn checks_tasks_profiles_and_errors_validate_against_the_published_schema(
 
     let person = api.individual("Smith").await;
     let company = api
-        .ok(Method::POST, "/profiles", Some(json!({ "role": "COMPANY_CUSTOMER", "collected_data": { "entity_type": "COMPANY", "metadata": { "name": "Acme Ltd" } } })))
+        .ok(
+            Method::POST,
+            "/profiles",
+            Some(json!({ "role": "COMPANY_CUSTOMER", "collected_data": { "entity_type": "COMPANY", "metadata": { "name": "Acme Ltd" } } })),
+        )
         .await;
     let document: Value = serde_json::from_str(include_str!("../../tests/fixtures/passfort-openapi-4.0-2019.json")).unwrap();
     let check_types: Vec<String> = serde_json::from_value(document["components"]["schemas"]["CheckType"]["enum"].clone()).unwrap();
@@ -98,7 +103,9 @@ async fn checks_tasks_profiles_and_errors_validate_against_the_published_schema(
         let mut order = json!({ "check_type": check_type });
         match check_type.as_str() {
             "DOCUMENT_VERIFICATION" | "COMPANY_DOCUMENT_VERIFICATION" => order["document_id"] = json!(uuid::Uuid::new_v4().to_string()),
-            "DOCUMENT_FETCH" => order.as_object_mut().unwrap().extend([("source".into(), json!("ONFIDO")), ("reference".into(), json!("ref-1"))]),
+            "DOCUMENT_FETCH" => {
+                order.as_object_mut().unwrap().extend([("source".into(), json!("ONFIDO")), ("reference".into(), json!("ref-1"))])
+            }
             _ => {}
         }
         let pending = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(order.clone())).await;
@@ -118,7 +125,8 @@ async fn checks_tasks_profiles_and_errors_validate_against_the_published_schema(
     }
     assert_valid(&schema("ProfileSearchResults"), &api.ok(Method::GET, "/profiles?limit=1", None).await);
     let pid = person["id"].as_str().unwrap();
-    let (status, body) = api.call(Method::POST, &format!("/profiles/{pid}/checks"), Some(json!({ "check_type": "DOCUMENT_VERIFICATION" }))).await;
+    let (status, body) =
+        api.call(Method::POST, &format!("/profiles/{pid}/checks"), Some(json!({ "check_type": "DOCUMENT_VERIFICATION" }))).await;
     assert_eq!((status, body["errors"][0]["code"].as_u64()), (StatusCode::BAD_REQUEST, Some(101)), "document_id is required");
     let (status, body) = api.call(Method::POST, "/profiles", Some(json!({ "role": "NOBODY" }))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -189,7 +197,8 @@ async fn async_checks_go_pending_running_complete() {
     assert_eq!(quick["state"], "PENDING");
     let states = states_until(&api, pid, &quick, "COMPLETE").await;
     let order = ["PENDING", "RUNNING", "COMPLETE"];
-    let ranks: Vec<usize> = states.iter().map(|state| order.iter().position(|o| o == state).unwrap_or_else(|| panic!("unknown state {state}"))).collect();
+    let ranks: Vec<usize> =
+        states.iter().map(|state| order.iter().position(|o| o == state).unwrap_or_else(|| panic!("unknown state {state}"))).collect();
     assert!(ranks.windows(2).all(|pair| pair[0] < pair[1]), "states out of order: {states:?}");
     let done = api.ok(Method::GET, &format!("/profiles/{pid}/checks/{}", quick["id"].as_str().unwrap()), None).await;
     assert_eq!((done["state"].as_str(), done["result"].as_str(), done["decision"].as_str()), (Some("COMPLETE"), Some("2+2"), Some("PASS")));
@@ -218,23 +227,36 @@ async fn scripts_give_results_in_order_then_repeat_the_last() {
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();
     let (status, _) = api
-        .admin(Method::POST, "/script", Some(json!({ "profile_id": pid, "check_type": "IDENTITY_CHECK", "results": ["Fail", "1+1", "2+2"] })))
+        .admin(
+            Method::POST,
+            "/script",
+            Some(json!({ "profile_id": pid, "check_type": "IDENTITY_CHECK", "results": ["Fail", "1+1", "2+2"] })),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let mut results = Vec::new();
     for _ in 0..4 {
-        let check = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+        let check =
+            api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
         results.push(format!("{}/{}", check["result"].as_str().unwrap(), check["decision"].as_str().unwrap()));
     }
     assert_eq!(results, ["Fail/FAIL", "1+1/PARTIAL", "2+2/PASS", "2+2/PASS"]);
-    let other = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "PEPS_AND_SANCTIONS_SCREEN" }))).await;
+    let other = api
+        .ok(Method::POST, &format!("/profiles/{pid}/checks?mode=sync"), Some(json!({ "check_type": "PEPS_AND_SANCTIONS_SCREEN" })))
+        .await;
     assert_eq!(other["result"], "Pass", "a script is per check type");
 }
 
 #[tokio::test]
 async fn faults_match_one_segment_per_star_and_run_out() {
     let api = Api::start(fast()).await;
-    let (status, _) = api.admin(Method::POST, "/faults", Some(json!({ "method": "GET", "path": "/4.0/profiles/*", "action": "status", "status": 503, "times": 2 }))).await;
+    let (status, _) = api
+        .admin(
+            Method::POST,
+            "/faults",
+            Some(json!({ "method": "GET", "path": "/4.0/profiles/*", "action": "status", "status": 503, "times": 2 })),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();
@@ -243,11 +265,20 @@ async fn faults_match_one_segment_per_star_and_run_out() {
     assert_eq!(api.call(Method::GET, &format!("/profiles/{pid}"), None).await.0, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(api.call(Method::GET, &format!("/profiles/{pid}"), None).await.0, StatusCode::OK, "used up after 2");
 
-    api.admin(Method::POST, "/faults", Some(json!({ "method": "GET", "path": "/4.0/whoami", "action": "status", "status": 500, "times": 5 }))).await;
+    api.admin(
+        Method::POST,
+        "/faults",
+        Some(json!({ "method": "GET", "path": "/4.0/whoami", "action": "status", "status": 500, "times": 5 })),
+    )
+    .await;
     assert_eq!(api.admin(Method::DELETE, "/faults", None).await.0, StatusCode::NO_CONTENT);
     assert_eq!(api.call(Method::GET, "/whoami", None).await.0, StatusCode::OK);
 
-    for bad in [json!({ "path": "/4.0/x", "action": "status", "status": 500 }), json!({ "method": "GET", "path": "/4.0/x", "action": "explode" }), json!({ "method": "GET", "path": "/4.0/x", "action": "status" })] {
+    for bad in [
+        json!({ "path": "/4.0/x", "action": "status", "status": 500 }),
+        json!({ "method": "GET", "path": "/4.0/x", "action": "explode" }),
+        json!({ "method": "GET", "path": "/4.0/x", "action": "status" }),
+    ] {
         assert_eq!(api.admin(Method::POST, "/faults", Some(bad)).await.0, StatusCode::BAD_REQUEST);
     }
 
@@ -332,7 +363,10 @@ async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200(
     let stamped_s = completed["timestamp"].as_i64().unwrap();
     assert!((before_s..=after_s).contains(&stamped_s), "stamped when sent: {stamped_s} not in {before_s}..={after_s}");
     assert_eq!(completed["data"]["profile_id"], pid);
-    assert_eq!(completed["data"]["check"], json!({ "id": check["id"], "check_type": "IDENTITY_CHECK", "result": "Fail", "decision": "FAIL" }));
+    assert_eq!(
+        completed["data"]["check"],
+        json!({ "id": check["id"], "check_type": "IDENTITY_CHECK", "result": "Fail", "decision": "FAIL" })
+    );
     assert_eq!(events[1].1["event"], "TASK_STATE_CHANGED");
     assert_eq!(events[1].1["data"]["task"]["state"], "COMPLETED_FAIL");
 
@@ -347,7 +381,8 @@ async fn webhooks_announce_completed_checks_and_task_changes_until_answered_200(
 async fn a_retried_delivery_is_stamped_again() {
     // Five failures: the retries wait 50 + 100 + 200 + 400 + 800 ms, so the sixth attempt is over a second later.
     let (url, received) = receiver(5).await;
-    let webhook = WebhookConfig { url, secret: "whsec_emulator_test_6a2c".into(), batching: false, events: Some(vec!["CHECK_COMPLETED".into()]) };
+    let webhook =
+        WebhookConfig { url, secret: "whsec_emulator_test_6a2c".into(), batching: false, events: Some(vec!["CHECK_COMPLETED".into()]) };
     let api = Api::start(EmulatorConfig { webhook: Some(webhook), ..fast() }).await;
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();
@@ -404,20 +439,28 @@ async fn held_receiver() -> (String, Arc<Mutex<Vec<Value>>>, Arc<tokio::sync::No
 async fn batched_webhooks_arrive_as_one_array() {
     let (url, received, gate) = held_receiver().await;
     let api = Api::start(fast()).await;
-    let (status, _) = api.admin(Method::PUT, "/webhook", Some(json!({ "url": url, "secret": "whsec_batching_test_9d4e", "batching": true, "events": ["CHECK_COMPLETED"] }))).await;
+    let (status, _) = api
+        .admin(
+            Method::PUT,
+            "/webhook",
+            Some(json!({ "url": url, "secret": "whsec_batching_test_9d4e", "batching": true, "events": ["CHECK_COMPLETED"] })),
+        )
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let profile = api.individual("Smith").await;
     let pid = profile["id"].as_str().unwrap();
     let mut check_ids = Vec::new();
     for _ in 0..5 {
-        let check = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+        let check =
+            api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
         check_ids.push(check["id"].clone());
     }
     // Not enabled: were it sent, it would be queued here, after the five checks' events.
     let task = profile["tasks"][0]["id"].as_str().unwrap();
     api.ok(Method::POST, &format!("/profiles/{pid}/tasks/{task}"), Some(json!({ "state": "COMPLETED_PASS" }))).await;
     // Deliveries go one at a time and in order: once this later check's event is in, so is everything queued before it.
-    let sentinel = api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
+    let sentinel =
+        api.ok(Method::POST, &format!("/profiles/{pid}/checks?mode=async"), Some(json!({ "check_type": "IDENTITY_CHECK" }))).await;
     check_ids.push(sentinel["id"].clone());
     // The receiver holds the first delivery until every check has finished, so the other events queue up behind it.
     wait_for_checks_complete(&api, 6).await;
@@ -476,12 +519,20 @@ async fn idle_and_quiesce_report_requests_in_flight_and_wait_for_quiet() {
     // While it is in flight, the emulator is not quiescent, however short the idle window.
     let (status, busy) = api.admin(Method::GET, "/quiesce?idle_ms=0&timeout_ms=0", None).await;
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{busy}");
-    assert_eq!((busy["quiescent"].as_bool(), busy["in_flight"].as_u64(), busy["requests"].as_u64()), (Some(false), Some(1), Some(1)), "{busy}");
+    assert_eq!(
+        (busy["quiescent"].as_bool(), busy["in_flight"].as_u64(), busy["requests"].as_u64()),
+        (Some(false), Some(1), Some(1)),
+        "{busy}"
+    );
 
     // Quiesce returns only once it has been answered and a quiet window has passed after that.
     let (status, quiet) = api.admin(Method::GET, "/quiesce?idle_ms=100&timeout_ms=10000", None).await;
     assert_eq!(status, StatusCode::OK, "{quiet}");
-    assert_eq!((quiet["quiescent"].as_bool(), quiet["in_flight"].as_u64(), quiet["requests"].as_u64()), (Some(true), Some(0), Some(1)), "{quiet}");
+    assert_eq!(
+        (quiet["quiescent"].as_bool(), quiet["in_flight"].as_u64(), quiet["requests"].as_u64()),
+        (Some(true), Some(0), Some(1)),
+        "{quiet}"
+    );
     assert!(quiet["idle_ms"].as_u64().unwrap() >= 100, "{quiet}");
     let log = api.admin(Method::GET, "/requests", None).await.1;
     assert!(log[0]["finished_ms"].is_i64() && log[0]["status"] == 200, "answered before quiesce returned: {log}");

@@ -40,7 +40,11 @@ impl Harness {
         let status = response.status();
         let text = response.text().await.unwrap();
         assert!(status.is_success(), "admin {path} answered {status}: {text}");
-        if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        }
     }
 
     pub async fn fault(&self, fault: Value) {
@@ -62,11 +66,7 @@ impl Harness {
 
     /// Requests received with this method whose path ends with `suffix`.
     pub async fn requests_to(&self, method: &str, suffix: &str) -> Vec<Value> {
-        self.requests()
-            .await
-            .into_iter()
-            .filter(|r| r["method"] == method && r["path"].as_str().unwrap().ends_with(suffix))
-            .collect()
+        self.requests().await.into_iter().filter(|r| r["method"] == method && r["path"].as_str().unwrap().ends_with(suffix)).collect()
     }
 
     pub async fn checks(&self) -> Vec<Value> {
