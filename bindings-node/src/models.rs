@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use napi_derive::napi;
-use passfort_core::webhooks::{WebhookEvent as CoreEvent, WebhookEventKind};
+use passfort_core::webhooks::WebhookEvent as CoreEvent;
 use serde_json::Value;
 
 #[napi(object)]
@@ -188,13 +188,8 @@ pub struct VerifyOutcome {
 
 impl From<passfort_core::VerifyOutcome> for VerifyOutcome {
     fn from(outcome: passfort_core::VerifyOutcome) -> Self {
-        let stop = match outcome.stop {
-            passfort_core::VerifyStop::Passed => "passed",
-            passfort_core::VerifyStop::FailedTooOften => "failed",
-            passfort_core::VerifyStop::NeedsReview { .. } => "needs_review",
-        };
         Self {
-            stop: stop.to_owned(),
+            stop: outcome.stop.as_str().to_owned(),
             needs_review: outcome.needs_review(),
             reason: outcome.reason(),
             task: outcome.task.map(Task::from),
@@ -212,25 +207,21 @@ pub struct WebhookEvent {
     pub profile_id: Option<String>,
     pub check_id: Option<String>,
     pub task_id: Option<String>,
+    pub check_type: Option<String>,
     pub result: Option<String>,
+    pub decision: Option<String>,
+    pub task_type: Option<String>,
+    pub task_state: Option<String>,
     pub customer_ref: Option<String>,
 }
 
 impl From<CoreEvent> for WebhookEvent {
     fn from(event: CoreEvent) -> Self {
-        let (profile_id, check_id, task_id, result, customer_ref) = match &event.kind {
-            WebhookEventKind::CheckCompleted { profile_id, check_id, result, customer_ref, .. } => (
-                Some(profile_id.clone()),
-                Some(check_id.clone()),
-                None,
-                result.as_ref().map(|r| r.as_str().to_owned()),
-                customer_ref.clone(),
-            ),
-            WebhookEventKind::TaskStateChanged { profile_id, task_id, customer_ref, .. } => {
-                (Some(profile_id.clone()), None, Some(task_id.clone()), None, customer_ref.clone())
-            }
-            WebhookEventKind::Other => (None, None, None, None, None),
-        };
+        let owned = |field: Option<&str>| field.map(str::to_owned);
+        let fields = event.fields();
+        let (profile_id, check_id, task_id) = (owned(fields.profile_id), owned(fields.check_id), owned(fields.task_id));
+        let (check_type, result, decision) = (owned(fields.check_type), owned(fields.result), owned(fields.decision));
+        let (task_type, task_state, customer_ref) = (owned(fields.task_type), owned(fields.task_state), owned(fields.customer_ref));
         Self {
             id: event.id,
             event: event.event,
@@ -239,7 +230,11 @@ impl From<CoreEvent> for WebhookEvent {
             profile_id,
             check_id,
             task_id,
+            check_type,
             result,
+            decision,
+            task_type,
+            task_state,
             customer_ref,
         }
     }

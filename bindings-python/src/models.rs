@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use passfort_core::models::Resource;
-use passfort_core::webhooks::{WebhookEvent, WebhookEventKind};
-use passfort_core::{Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, VerifyStop};
+use passfort_core::webhooks::WebhookEvent;
+use passfort_core::{Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -454,11 +454,7 @@ impl PyVerifyOutcome {
     /// `"passed"`, `"failed"` or `"needs_review"`.
     #[getter]
     fn stop(&self) -> &'static str {
-        match self.0.stop {
-            VerifyStop::Passed => "passed",
-            VerifyStop::FailedTooOften => "failed",
-            VerifyStop::NeedsReview { .. } => "needs_review",
-        }
+        self.0.stop.as_str()
     }
     #[getter]
     fn needs_review(&self) -> bool {
@@ -502,40 +498,39 @@ impl PyWebhookEvent {
     }
     #[getter]
     fn profile_id(&self) -> Option<&str> {
-        match &self.0.kind {
-            WebhookEventKind::CheckCompleted { profile_id, .. } | WebhookEventKind::TaskStateChanged { profile_id, .. } => Some(profile_id),
-            WebhookEventKind::Other => None,
-        }
+        self.0.fields().profile_id
     }
     #[getter]
     fn check_id(&self) -> Option<&str> {
-        match &self.0.kind {
-            WebhookEventKind::CheckCompleted { check_id, .. } => Some(check_id),
-            _ => None,
-        }
+        self.0.fields().check_id
     }
     #[getter]
     fn task_id(&self) -> Option<&str> {
-        match &self.0.kind {
-            WebhookEventKind::TaskStateChanged { task_id, .. } => Some(task_id),
-            _ => None,
-        }
+        self.0.fields().task_id
+    }
+    #[getter]
+    fn check_type(&self) -> Option<&str> {
+        self.0.fields().check_type
     }
     #[getter]
     fn result(&self) -> Option<&str> {
-        match &self.0.kind {
-            WebhookEventKind::CheckCompleted { result, .. } => result.as_ref().map(|r| r.as_str()),
-            _ => None,
-        }
+        self.0.fields().result
+    }
+    #[getter]
+    fn decision(&self) -> Option<&str> {
+        self.0.fields().decision
+    }
+    #[getter]
+    fn task_type(&self) -> Option<&str> {
+        self.0.fields().task_type
+    }
+    #[getter]
+    fn task_state(&self) -> Option<&str> {
+        self.0.fields().task_state
     }
     #[getter]
     fn customer_ref(&self) -> Option<&str> {
-        match &self.0.kind {
-            WebhookEventKind::CheckCompleted { customer_ref, .. } | WebhookEventKind::TaskStateChanged { customer_ref, .. } => {
-                customer_ref.as_deref()
-            }
-            WebhookEventKind::Other => None,
-        }
+        self.0.fields().customer_ref
     }
     fn __repr__(&self) -> String {
         format!("WebhookEvent(id={}, event={})", quote(&self.0.id), quote(&self.0.event))

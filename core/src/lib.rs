@@ -45,7 +45,7 @@ pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, Profile
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Cause, Error, Result};
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
-pub use listener::{ListenerOptions, WebhookListener};
+pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{
     Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState, TaskType, Variant,
     WhoAmI,

@@ -60,6 +60,17 @@ pub enum VerifyStop {
     NeedsReview { decision: Option<Decision> },
 }
 
+impl VerifyStop {
+    /// `"passed"`, `"failed"` or `"needs_review"`: the name every binding uses.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            VerifyStop::Passed => "passed",
+            VerifyStop::FailedTooOften => "failed",
+            VerifyStop::NeedsReview { .. } => "needs_review",
+        }
+    }
+}
+
 /// Everything [`Client::verify_task`] did.
 #[derive(Clone, Debug)]
 pub struct VerifyOutcome {

@@ -103,6 +103,18 @@ impl Drop for WebhookListener {
     }
 }
 
+/// Where the built-in listener serves when not told otherwise.
+pub const DEFAULT_WEBHOOK_HOST: &str = "127.0.0.1";
+pub const DEFAULT_WEBHOOK_PATH: &str = "/passfort/webhooks";
+
+/// The listener's address as a binding received it; `None` is "not given".
+#[derive(Clone, Debug, Default)]
+pub struct ListenArgs {
+    pub host: Option<String>,
+    pub port: Option<f64>,
+    pub path: Option<String>,
+}
+
 impl Client {
     /// Serves this client's webhook hub at `http://{address}{path}` on the
     /// current tokio runtime, with the default [`ListenerOptions`]. Answers
@@ -112,6 +124,20 @@ impl Client {
     /// limit, 408 for one too slow to arrive.
     pub async fn serve_webhooks(&self, address: &str, path: &str) -> Result<WebhookListener> {
         self.serve_webhooks_with(address, path, &ListenerOptions::default()).await
+    }
+
+    /// [`Self::serve_webhooks`] for a binding: each part as the caller gave
+    /// it (`None`: not given) and checked here. Defaults: `127.0.0.1`, port 0
+    /// (any free port), `/passfort/webhooks`.
+    pub async fn serve_webhooks_from_args(&self, dialect: crate::args::Dialect, args: ListenArgs) -> Result<WebhookListener> {
+        let host = args.host.unwrap_or_else(|| DEFAULT_WEBHOOK_HOST.to_owned());
+        if host.is_empty() || host.len() > 255 || host.chars().any(|c| c.is_control() || c == '/') {
+            return Err(Error::InvalidArgument(format!("the host {} is not a host name or address", crate::args::shown_text(&host))));
+        }
+        let port = dialect.count("port", args.port, 0, 65_535)?.unwrap_or(0);
+        let path = args.path.unwrap_or_else(|| DEFAULT_WEBHOOK_PATH.to_owned());
+        let address = if host.contains(':') && !host.starts_with('[') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        self.serve_webhooks(&address, &path).await
     }
 
     /// [`Self::serve_webhooks`] with other limits.

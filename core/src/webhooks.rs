@@ -54,6 +54,47 @@ pub struct WebhookEvent {
     pub kind: WebhookEventKind,
 }
 
+/// The fields of an event the bindings show flat, `None` where the event
+/// has no such field: one mapping for every language.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventFields<'a> {
+    pub profile_id: Option<&'a str>,
+    pub check_id: Option<&'a str>,
+    pub task_id: Option<&'a str>,
+    pub check_type: Option<&'a str>,
+    pub result: Option<&'a str>,
+    pub decision: Option<&'a str>,
+    pub task_type: Option<&'a str>,
+    pub task_state: Option<&'a str>,
+    pub customer_ref: Option<&'a str>,
+}
+
+impl WebhookEvent {
+    /// The event's fields, flat.
+    pub fn fields(&self) -> EventFields<'_> {
+        match &self.kind {
+            WebhookEventKind::CheckCompleted { profile_id, check_id, check_type, result, decision, customer_ref } => EventFields {
+                profile_id: Some(profile_id),
+                check_id: Some(check_id),
+                check_type: check_type.as_ref().map(|t| t.as_str()),
+                result: result.as_ref().map(|r| r.as_str()),
+                decision: decision.as_ref().map(|d| d.as_str()),
+                customer_ref: customer_ref.as_deref(),
+                ..EventFields::default()
+            },
+            WebhookEventKind::TaskStateChanged { profile_id, task_id, task_type, state, customer_ref } => EventFields {
+                profile_id: Some(profile_id),
+                task_id: Some(task_id),
+                task_type: task_type.as_ref().map(|t| t.as_str()),
+                task_state: state.as_ref().map(|s| s.as_str()),
+                customer_ref: customer_ref.as_deref(),
+                ..EventFields::default()
+            },
+            WebhookEventKind::Other => EventFields::default(),
+        }
+    }
+}
+
 /// What a webhook event is about.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WebhookEventKind {

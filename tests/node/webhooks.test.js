@@ -10,7 +10,7 @@ function envelope(id, checkId, secret = WEBHOOK_SECRET) {
     event: 'CHECK_COMPLETED',
     secret,
     timestamp: Math.floor(Date.now() / 1000),
-    data: { profile_id: 'p1', customer_ref: 'cust-1', check: { id: checkId, check_type: 'IDENTITY_CHECK', result: '2+2' } },
+    data: { profile_id: 'p1', customer_ref: 'cust-1', check: { id: checkId, check_type: 'IDENTITY_CHECK', result: '2+2', decision: 'PASS' } },
   }
 }
 
@@ -23,6 +23,7 @@ test('handle verifies, dedupes and passes unknown events through', async () => {
   const events = client.webhooks.handle(batch, bearer())
   assert.deepEqual(events.map((e) => e.event), ['CHECK_COMPLETED', 'PRODUCT_STATUS_CHANGED'])
   assert.deepEqual([events[0].checkId, events[0].profileId, events[0].customerRef, events[0].result], ['c1', 'p1', 'cust-1', '2+2'])
+  assert.deepEqual([events[0].checkType, events[0].decision, events[0].taskId], ['IDENTITY_CHECK', 'PASS', undefined])
   assert.deepEqual(events[1].data, { x: 1 })
   assert.deepEqual(client.webhooks.handle(batch.toString(), new Map(Object.entries(bearer()))), [], 'duplicates are dropped')
   for (const [headers, body] of [[bearer('whsec_wrong'), envelope('e3', 'c3')], [bearer(), envelope('e4', 'c4', 'whsec_wrong')], [{}, envelope('e5', 'c5')]]) {
@@ -56,7 +57,7 @@ test('the listener answers as documented and resolves a switched sync run', asyn
 
     emulator.setWebhook(server.url)
     const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person('Slow'))
-    const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK' }, { timeoutMs: 20000 })
+    const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK' }, { waitTimeoutMs: 20000 })
     assert.equal(check.state, 'COMPLETE')
     // The emulator logs a delivery once it has the listener's answer, which may come after the wait has resolved.
     await until(() => emulator.webhookDeliveries().some((d) => d.status === 200 && d.events[0] === 'CHECK_COMPLETED'), 'the delivery answered 200')
@@ -73,3 +74,14 @@ async function verify(emulator, results, options = {}) {
   return client.verifyTask(profile.id, profile.tasks[0].id, { checkType: 'IDENTITY_CHECK', ...options })
 }
 
+
+test('verify, then acknowledge', async () => {
+  const emulator = await startEmulator()
+  const { webhooks } = emulator.client()
+  const body = JSON.stringify(envelope('e-ack', 'c-ack'))
+  assert.deepEqual(webhooks.handle(body, bearer(), { acknowledge: false }).map((e) => e.id), ['e-ack'])
+  assert.deepEqual(webhooks.handle(body, bearer(), { acknowledge: false }).map((e) => e.id), ['e-ack'], 'redelivered until acknowledged')
+  webhooks.acknowledge(['e-ack'])
+  assert.deepEqual(webhooks.handle(body, bearer()), [])
+  await emulator.close()
+})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import urllib.error
@@ -14,7 +13,7 @@ import pytest
 import passfort
 from passfort.testing import Emulator
 
-from conftest import WEBHOOK_SECRET, person, wait_until
+from conftest import WEBHOOK_SECRET, person
 
 
 def envelope(event_id: str, check_id: str, secret: str = WEBHOOK_SECRET) -> Dict[str, Any]:
@@ -23,7 +22,7 @@ def envelope(event_id: str, check_id: str, secret: str = WEBHOOK_SECRET) -> Dict
         "event": "CHECK_COMPLETED",
         "secret": secret,
         "timestamp": int(time.time()),
-        "data": {"profile_id": "p1", "customer_ref": "cust-9", "check": {"id": check_id, "check_type": "IDENTITY_CHECK", "result": "2+2"}},
+        "data": {"profile_id": "p1", "customer_ref": "cust-9", "check": {"id": check_id, "check_type": "IDENTITY_CHECK", "result": "2+2", "decision": "PASS"}},
     }
 
 
@@ -37,6 +36,7 @@ def test_handle_verifies_dedupes_and_passes_unknown_events_through(emulator: Emu
     events = client.webhooks.handle(json.dumps(batch).encode(), bearer())
     assert [e.event for e in events] == ["CHECK_COMPLETED", "PRODUCT_STATUS_CHANGED"]
     assert (events[0].check_id, events[0].profile_id, events[0].customer_ref, events[0].result) == ("c1", "p1", "cust-9", "2+2")
+    assert (events[0].check_type, events[0].decision, events[0].task_id) == ("IDENTITY_CHECK", "PASS", None)
     assert events[1].data == {"x": 1} and events[1].check_id is None
     assert client.webhooks.handle(json.dumps(batch), bearer()) == [], "duplicates are dropped"
 
@@ -100,3 +100,13 @@ def test_header_values_must_be_text_or_bytes(emulator: Emulator) -> None:
     for value in (10**11, 1.5, None, ["Bearer x"]):
         with pytest.raises(TypeError):
             emulator.client().webhooks.handle(b"{}", {"Authorization": value})  # type: ignore[dict-item]
+
+
+def test_verify_then_acknowledge(emulator: Emulator) -> None:
+    webhooks = emulator.client().webhooks
+    body = json.dumps(envelope("e-ack", "c-ack")).encode()
+    assert [e.id for e in webhooks.handle(body, bearer(), acknowledge=False)] == ["e-ack"]
+    # The handler failed: PassFort's retry is delivered again.
+    assert [e.id for e in webhooks.handle(body, bearer(), acknowledge=False)] == ["e-ack"]
+    webhooks.acknowledge(["e-ack"])
+    assert webhooks.handle(body, bearer()) == []
