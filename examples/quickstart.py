@@ -37,7 +37,7 @@ async def main() -> None:
             print(f"3. sync identity check, switched to async and finished: {check!r}")
 
             started = await client.run_check(profile.id, CheckType.PEPS_AND_SANCTIONS_SCREEN, mode="async")
-            screening = await client.wait_for_check(profile.id, started.id, timeout=60)
+            screening = await client.wait_for_check(profile.id, started.id, wait_timeout=60)
             print(f"4. async screening {started.state} -> {screening.state}: {screening.result} ({screening.decision})")
 
             task = await client.complete_task(profile.id, screening_task.id, TaskState.COMPLETED_PASS)

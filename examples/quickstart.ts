@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   console.log(`3. sync identity check, switched to async and finished: ${check.result} / ${check.decision} at ${check.completedOn?.toISOString()}`)
 
   const started = await client.runCheck(profile.id, { checkType: 'PEPS_AND_SANCTIONS_SCREEN', mode: 'async' })
-  const screening = await client.waitForCheck(profile.id, started.id, { timeoutMs: 60000 })
+  const screening = await client.waitForCheck(profile.id, started.id, { waitTimeoutMs: 60000 })
   console.log(`4. async screening ${started.state} -> ${screening.state}: ${screening.result}`)
 
   const task = await client.completeTask(profile.id, screeningTask.id, 'COMPLETED_PASS')

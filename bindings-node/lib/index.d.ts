@@ -142,7 +142,11 @@ export interface WebhookEvent {
   profileId?: string
   checkId?: string
   taskId?: string
+  checkType?: CheckType
   result?: CheckResult
+  decision?: Decision
+  taskType?: TaskType
+  taskState?: TaskState
   customerRef?: string
 }
 
@@ -197,6 +201,9 @@ export interface CheckRequest {
 
 /** `runCheckAndWait`'s one options object: the check, and how long to wait for it. */
 export interface RunCheckAndWaitOptions extends CheckRequest {
+  /** The wait's deadline (default 15 minutes); not the client's per-request `timeoutMs`. */
+  waitTimeoutMs?: number
+  /** @deprecated The old name of `waitTimeoutMs`. */
   timeoutMs?: number
   /** A fixed interval between reads, instead of the default backoff. */
   pollIntervalMs?: number
@@ -205,6 +212,9 @@ export interface RunCheckAndWaitOptions extends CheckRequest {
 }
 
 export interface WaitOptions {
+  /** The wait's deadline (default 15 minutes); not the client's per-request `timeoutMs`. */
+  waitTimeoutMs?: number
+  /** @deprecated The old name of `waitTimeoutMs`. */
   timeoutMs?: number
   pollIntervalMs?: number
   signal?: AbortSignal
@@ -218,6 +228,9 @@ export interface VerifyTaskOptions {
   fields?: { [key: string]: Json }
   maxFailures?: number
   mode?: CheckMode
+  /** The wait's deadline (default 15 minutes); not the client's per-request `timeoutMs`. */
+  waitTimeoutMs?: number
+  /** @deprecated The old name of `waitTimeoutMs`. */
   timeoutMs?: number
   signal?: AbortSignal
 }
@@ -253,6 +266,9 @@ export interface BatchProgress {
 export interface BatchOptions {
   /** Items in flight at once (default 8). */
   concurrency?: number
+  /** The wait's deadline (default 15 minutes); not the client's per-request `timeoutMs`. */
+  waitTimeoutMs?: number
+  /** @deprecated The old name of `waitTimeoutMs`. */
   timeoutMs?: number
   onProgress?: (progress: BatchProgress) => void
   /** Aborting it cancels the whole batch. */
@@ -277,7 +293,10 @@ export interface WebhookServer {
 /** `client.webhooks`: an interface, as the class behind it is not exported. */
 export interface Webhooks {
   /** Verifies a delivery, drops duplicates, wakes waiters, returns the new events. */
-  handle(rawBody: Buffer | string, headers: WebhookHeaders): WebhookEvent[]
+  /** With `{ acknowledge: false }` the events are marked seen only by `acknowledge(ids)`. */
+  handle(rawBody: Buffer | string, headers: WebhookHeaders, options?: { acknowledge?: boolean }): WebhookEvent[]
+  /** Marks events handled: a redelivery of them is then a duplicate. */
+  acknowledge(eventIds: Iterable<string>): void
   /** The built-in listener; it keeps the process alive until closed. */
   serve(options?: { host?: string; port?: number; path?: string }): Promise<WebhookServer>
 }
@@ -296,8 +315,8 @@ export declare class PassFort {
   waitForCheck(profileId: string, checkId: string, options?: WaitOptions): Promise<Check>
   /** Runs a check and waits for it to finish, however PassFort answers (sync, switched to async, or async). */
   runCheckAndWait(profileId: string, options: RunCheckAndWaitOptions): Promise<Check>
-  /** @deprecated Put `timeoutMs` and `signal` in the first options object. */
-  runCheckAndWait(profileId: string, check: CheckRequest, waitOptions: { timeoutMs?: number; signal?: AbortSignal }): Promise<Check>
+  /** @deprecated Put `waitTimeoutMs` and `signal` in the first options object. */
+  runCheckAndWait(profileId: string, check: CheckRequest, waitOptions: { waitTimeoutMs?: number; timeoutMs?: number; signal?: AbortSignal }): Promise<Check>
   getTask(profileId: string, taskId: string): Promise<Task>
   listTasks(profileId: string): Promise<Task[]>
   completeTask(profileId: string, taskId: string, state: 'COMPLETED_PASS' | 'COMPLETED_FAIL'): Promise<Task>

@@ -78,6 +78,23 @@ function jsonText(what, value) {
   }
 }
 
+let warnedTimeoutMs = false
+
+/**
+ * A wait's deadline: `waitTimeoutMs`. `timeoutMs` was its name before 0.2
+ * and still works, with a one-time DeprecationWarning, since the client's
+ * `timeoutMs` is per request.
+ */
+function waitTimeout({ waitTimeoutMs, timeoutMs }) {
+  if (timeoutMs === undefined) return waitTimeoutMs
+  if (waitTimeoutMs !== undefined) throw new errors.InvalidArgumentError('give waitTimeoutMs only (timeoutMs is its old name)')
+  if (!warnedTimeoutMs) {
+    warnedTimeoutMs = true
+    process.emitWarning('timeoutMs on a wait is now waitTimeoutMs', 'DeprecationWarning')
+  }
+  return timeoutMs
+}
+
 /** The check fields of a call's options, as the addon takes them. */
 function checkOptions({ checkType, taskIds, variantAlias, variantId, fields, mode } = {}) {
   return { checkType, taskIds, variantAlias, variantId, fieldsJson: jsonText('fields', fields), mode }
@@ -178,16 +195,29 @@ class Webhooks {
   }
 
   /** Verifies a delivery, drops events already seen, wakes waiters, returns the new events. */
-  handle(rawBody, headers) {
+  /**
+   * With `{ acknowledge: false }` the events are not marked seen until
+   * `acknowledge(ids)`: if your handler fails, answer an error and PassFort's
+   * retry delivers them again.
+   */
+  handle(rawBody, headers, { acknowledge = true } = {}) {
     try {
-      return this.#native.handleWebhook(bodyBuffer(rawBody), headerRecord(headers))
+      return this.#native.handleWebhook(bodyBuffer(rawBody), headerRecord(headers), acknowledge)
     } catch (error) {
       throw toJsError(error)
     }
   }
 
-  /** Runs the built-in listener; it keeps the process alive until `close()`. */
-  async serve({ host = '127.0.0.1', port = 0, path = '/passfort/webhooks' } = {}) {
+  /** Marks events handled (see `handle(..., { acknowledge: false })`). */
+  acknowledge(eventIds) {
+    this.#native.acknowledgeWebhooks(Array.from(eventIds))
+  }
+
+  /**
+   * Runs the built-in listener; it keeps the process alive until `close()`.
+   * Defaults (from the core): 127.0.0.1, any free port, /passfort/webhooks.
+   */
+  async serve({ host, port, path } = {}) {
     const listener = await call(() => this.#native.serveWebhooks(host, port, path))
     // The listener runs on the Rust runtime, which holds no handle of Node's:
     // this timer is what keeps a serving process alive.
@@ -293,14 +323,16 @@ class PassFort {
     return call(() => this.#native.listChecks(profileId), each(check))
   }
 
-  waitForCheck(profileId, checkId, { timeoutMs, pollIntervalMs, signal } = {}) {
-    return withSignal(signal, (token) => this.#native.waitForCheck(profileId, checkId, timeoutMs, pollIntervalMs, token), check)
+  waitForCheck(profileId, checkId, options = {}) {
+    const { pollIntervalMs, signal } = options
+    return withSignal(signal, (token) => this.#native.waitForCheck(profileId, checkId, waitTimeout(options), pollIntervalMs, token), check)
   }
 
   runCheckAndWait(profileId, options = {}, waitOptions = {}) {
     // One options object; a second argument is still read, for older callers.
-    const { timeoutMs = waitOptions.timeoutMs, pollIntervalMs = waitOptions.pollIntervalMs, signal = waitOptions.signal } = options
-    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), timeoutMs, pollIntervalMs, token), check)
+    const { pollIntervalMs = waitOptions.pollIntervalMs, signal = waitOptions.signal } = options
+    const deadline = waitTimeout({ waitTimeoutMs: options.waitTimeoutMs ?? waitOptions.waitTimeoutMs, timeoutMs: options.timeoutMs ?? waitOptions.timeoutMs })
+    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), deadline, pollIntervalMs, token), check)
   }
 
   getTask(profileId, taskId) {
@@ -315,8 +347,9 @@ class PassFort {
     return call(() => this.#native.completeTask(profileId, taskId, state), task)
   }
 
-  verifyTask(profileId, taskId, { checkType, variantAlias, variantId, fields, maxFailures, mode, timeoutMs, signal } = {}) {
-    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, timeoutMs }
+  verifyTask(profileId, taskId, given = {}) {
+    const { checkType, variantAlias, variantId, fields, maxFailures, mode, signal } = given
+    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, timeoutMs: waitTimeout(given) }
     return withSignal(signal, (token) => this.#native.verifyTask(profileId, taskId, options, token), outcome)
   }
 
@@ -327,7 +360,9 @@ class PassFort {
    * `onProgress({ done, total, failed })` runs after each item; aborting
    * `signal` cancels the whole batch.
    */
-  async runChecks(requests, { concurrency, mode, timeoutMs, onProgress, signal } = {}) {
+  async runChecks(requests, options = {}) {
+    const { concurrency, mode, onProgress, signal } = options
+    const timeoutMs = waitTimeout(options)
     const list = Array.from(requests)
     const jobs = list.map((request, index) => batchJob(request, index, ['profileId', 'checkType']))
     const items = await withSignal(signal, (token) =>
@@ -337,7 +372,9 @@ class PassFort {
   }
 
   /** `verifyTask` for every request, `concurrency` at a time; items as `runChecks`, with `outcome`. */
-  async verifyTasks(requests, { concurrency, maxFailures, timeoutMs, onProgress, signal } = {}) {
+  async verifyTasks(requests, options = {}) {
+    const { concurrency, maxFailures, onProgress, signal } = options
+    const timeoutMs = waitTimeout(options)
     const list = Array.from(requests)
     const jobs = list.map((request, index) => batchJob(request, index, ['profileId', 'taskId', 'checkType']))
     const items = await withSignal(signal, (token) =>

@@ -252,7 +252,7 @@ impl NativeClient {
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
     ) -> Result<Check> {
-        let options = WaitArgs { timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
+        let options = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async { self.client.wait_for_check(&profile_id, &check_id, &options).await.map(Check::from).map_err(js_error) })
             .await
     }
@@ -268,7 +268,7 @@ impl NativeClient {
     ) -> Result<Check> {
         let mode = mode(options.mode.as_deref(), CheckMode::Sync)?;
         let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
-        let wait = WaitArgs { timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
+        let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
         })
@@ -304,7 +304,7 @@ impl NativeClient {
         let args = VerifyArgs {
             max_failures: options.max_failures,
             mode: options.mode,
-            wait: WaitArgs { timeout: options.timeout_ms, poll_interval: None },
+            wait: WaitArgs { wait_timeout: options.timeout_ms, poll_interval: None },
         };
         let verify = args.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
@@ -322,7 +322,7 @@ impl NativeClient {
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
     ) -> Result<Vec<CheckBatchItem>> {
-        let args = BatchArgs { concurrency: options.concurrency, mode: options.mode, timeout: options.timeout_ms, max_failures: None };
+        let args = BatchArgs { concurrency: options.concurrency, mode: options.mode, wait_timeout: options.timeout_ms, max_failures: None };
         let (batch, _) = args.resolve(NODE).map_err(js_error)?;
         let jobs = jobs
             .into_iter()
@@ -353,8 +353,12 @@ impl NativeClient {
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
     ) -> Result<Vec<TaskBatchItem>> {
-        let args =
-            BatchArgs { concurrency: options.concurrency, mode: None, timeout: options.timeout_ms, max_failures: options.max_failures };
+        let args = BatchArgs {
+            concurrency: options.concurrency,
+            mode: None,
+            wait_timeout: options.timeout_ms,
+            max_failures: options.max_failures,
+        };
         let (batch, max_failures) = args.resolve(NODE).map_err(js_error)?;
         let jobs = jobs
             .into_iter()
@@ -382,15 +386,22 @@ impl NativeClient {
 
     /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
     #[napi]
-    pub fn handle_webhook(&self, body: Buffer, headers: HashMap<String, String>) -> Result<Vec<WebhookEvent>> {
-        let events = self.client.webhooks().handle(&body, headers).map_err(js_error)?;
-        Ok(events.into_iter().map(WebhookEvent::from).collect())
+    pub fn handle_webhook(&self, body: Buffer, headers: HashMap<String, String>, acknowledge: Option<bool>) -> Result<Vec<WebhookEvent>> {
+        let hub = self.client.webhooks();
+        let events = if acknowledge.unwrap_or(true) { hub.handle(&body, headers) } else { hub.handle_unacknowledged(&body, headers) };
+        Ok(events.map_err(js_error)?.into_iter().map(WebhookEvent::from).collect())
+    }
+
+    /// Marks events handled: a redelivery of them is then a duplicate.
+    #[napi]
+    pub fn acknowledge_webhooks(&self, event_ids: Vec<String>) {
+        self.client.webhooks().acknowledge(event_ids);
     }
 
     #[napi]
-    pub async fn serve_webhooks(&self, host: String, port: u32, path: String) -> Result<NativeListener> {
-        let listener =
-            cancellable(None, async { self.client.serve_webhooks(&format!("{host}:{port}"), &path).await.map_err(js_error) }).await?;
+    pub async fn serve_webhooks(&self, host: Option<String>, port: Option<f64>, path: Option<String>) -> Result<NativeListener> {
+        let args = passfort_core::ListenArgs { host, port, path };
+        let listener = cancellable(None, async { self.client.serve_webhooks_from_args(NODE, args).await.map_err(js_error) }).await?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Arc::new(Mutex::new(Some(listener))) })
     }
 }

@@ -201,22 +201,23 @@ impl NativeClient {
         })
     }
 
-    #[pyo3(signature = (profile_id, check_id, timeout=None, poll_interval=None, *, blocking))]
+    #[pyo3(signature = (profile_id, check_id, wait_timeout=None, poll_interval=None, *, blocking))]
     fn wait_for_check(
         &self,
         py: Python<'_>,
         profile_id: String,
         check_id: String,
-        timeout: Option<&Bound<'_, PyAny>>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
         poll_interval: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let wait = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
+        let wait =
+            WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
         let (client, options) = (self.client()?, wait.resolve(PY).map_err(to_py_err)?);
         call(py, blocking, async move { CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(PyCheck::from)) })
     }
 
-    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, timeout=None, poll_interval=None, *, blocking))]
+    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, wait_timeout=None, poll_interval=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_check_and_wait(
         &self,
@@ -228,13 +229,14 @@ impl NativeClient {
         variant_id: Option<String>,
         fields: Option<&Bound<'_, PyAny>>,
         mode: Option<&str>,
-        timeout: Option<&Bound<'_, PyAny>>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
         poll_interval: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
         let mode = passfort_core::check_mode(PY, mode, CheckMode::Sync).map_err(to_py_err)?;
-        let wait = WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
+        let wait =
+            WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
         let options = wait.resolve(PY).map_err(to_py_err)?;
         let client = self.client()?;
         call(
@@ -261,7 +263,7 @@ impl NativeClient {
         call(py, blocking, async move { CoreResult(client.complete_task(&profile_id, &task_id, outcome).await.map(PyTask)) })
     }
 
-    #[pyo3(signature = (profile_id, task_id, check_type, variant_alias=None, variant_id=None, fields=None, max_failures=None, mode=None, timeout=None, *, blocking))]
+    #[pyo3(signature = (profile_id, task_id, check_type, variant_alias=None, variant_id=None, fields=None, max_failures=None, mode=None, wait_timeout=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn verify_task(
         &self,
@@ -274,14 +276,14 @@ impl NativeClient {
         fields: Option<&Bound<'_, PyAny>>,
         max_failures: Option<&Bound<'_, PyAny>>,
         mode: Option<String>,
-        timeout: Option<&Bound<'_, PyAny>>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, None, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
         let args = VerifyArgs {
             max_failures: py_number("max_failures", max_failures)?,
             mode,
-            wait: WaitArgs { timeout: py_number("timeout", timeout)?, poll_interval: None },
+            wait: WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: None },
         };
         let (client, options) = (self.client()?, args.resolve(PY).map_err(to_py_err)?);
         call(
@@ -294,14 +296,14 @@ impl NativeClient {
     /// Runs a batch of checks; one result per job, in order: a `Check`, or the
     /// exception for that job (not raised). `progress(done, total, failed)` is
     /// called from a runtime thread after each job.
-    #[pyo3(signature = (jobs, *, mode=None, timeout=None, concurrency=None, progress=None, blocking))]
+    #[pyo3(signature = (jobs, *, mode=None, wait_timeout=None, concurrency=None, progress=None, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_checks(
         &self,
         py: Python<'_>,
         jobs: Vec<Bound<'_, PyAny>>,
         mode: Option<String>,
-        timeout: Option<&Bound<'_, PyAny>>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
         concurrency: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
         blocking: bool,
@@ -317,7 +319,7 @@ impl NativeClient {
         let args = BatchArgs {
             concurrency: py_number("concurrency", concurrency)?,
             mode,
-            timeout: py_number("timeout", timeout)?,
+            wait_timeout: py_number("wait_timeout", wait_timeout)?,
             max_failures: None,
         };
         let (options, _) = args.resolve(PY).map_err(to_py_err)?;
@@ -330,14 +332,14 @@ impl NativeClient {
 
     /// Runs `verify_task` for a batch of tasks; one `VerifyOutcome` or
     /// exception per job, in order, as `run_checks`.
-    #[pyo3(signature = (jobs, *, max_failures=None, timeout=None, concurrency=None, progress=None, blocking))]
+    #[pyo3(signature = (jobs, *, max_failures=None, wait_timeout=None, concurrency=None, progress=None, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn verify_tasks(
         &self,
         py: Python<'_>,
         jobs: Vec<Bound<'_, PyAny>>,
         max_failures: Option<&Bound<'_, PyAny>>,
-        timeout: Option<&Bound<'_, PyAny>>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
         concurrency: Option<&Bound<'_, PyAny>>,
         progress: Option<Py<PyAny>>,
         blocking: bool,
@@ -353,7 +355,7 @@ impl NativeClient {
         let args = BatchArgs {
             concurrency: py_number("concurrency", concurrency)?,
             mode: None,
-            timeout: py_number("timeout", timeout)?,
+            wait_timeout: py_number("wait_timeout", wait_timeout)?,
             max_failures: py_number("max_failures", max_failures)?,
         };
         let (options, max_failures) = args.resolve(PY).map_err(to_py_err)?;
@@ -365,15 +367,32 @@ impl NativeClient {
     }
 
     /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
-    fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers) -> PyResult<Vec<PyWebhookEvent>> {
-        let events = self.client()?.webhooks().handle(body.as_bytes(), headers).map_err(to_py_err)?;
-        Ok(events.into_iter().map(PyWebhookEvent).collect())
+    /// Verifies a delivery and returns the new events; marks them seen at
+    /// once (`acknowledge`), or only when `acknowledge_webhooks` names them.
+    #[pyo3(signature = (body, headers, acknowledge=true))]
+    fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers, acknowledge: bool) -> PyResult<Vec<PyWebhookEvent>> {
+        let hub = self.client()?.webhooks().clone();
+        let events = if acknowledge { hub.handle(body.as_bytes(), headers) } else { hub.handle_unacknowledged(body.as_bytes(), headers) };
+        Ok(events.map_err(to_py_err)?.into_iter().map(PyWebhookEvent).collect())
     }
 
-    fn serve_webhooks(&self, py: Python<'_>, host: String, port: u16, path: String) -> PyResult<NativeListener> {
+    /// Marks events handled: a redelivery of them is then a duplicate.
+    fn acknowledge_webhooks(&self, event_ids: Vec<String>) -> PyResult<()> {
+        self.client()?.webhooks().acknowledge(event_ids);
+        Ok(())
+    }
+
+    #[pyo3(signature = (host=None, port=None, path=None))]
+    fn serve_webhooks(
+        &self,
+        py: Python<'_>,
+        host: Option<String>,
+        port: Option<&Bound<'_, PyAny>>,
+        path: Option<String>,
+    ) -> PyResult<NativeListener> {
+        let args = passfort_core::ListenArgs { host, port: py_number("port", port)?, path };
         let client = self.client()?;
-        let listener =
-            block_on(py, async move { Ok(client.serve_webhooks(&format!("{host}:{port}"), &path).await) })?.map_err(to_py_err)?;
+        let listener = block_on(py, async move { Ok(client.serve_webhooks_from_args(PY, args).await) })?.map_err(to_py_err)?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Mutex::new(Some(listener)) })
     }
 }

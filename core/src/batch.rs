@@ -115,8 +115,8 @@ pub struct BatchArgs {
     pub concurrency: Option<f64>,
     /// `"sync"` (the default for batches), `"async"` or `"server_default"`.
     pub mode: Option<String>,
-    /// The wait for each item, from its start.
-    pub timeout: Option<f64>,
+    /// The wait for each item, from its start (`wait_timeout`).
+    pub wait_timeout: Option<f64>,
     /// For `verify_tasks`: failed checks before a task is failed (default 3).
     pub max_failures: Option<f64>,
 }
@@ -129,7 +129,7 @@ impl BatchArgs {
         let (min, max) = limits::CONCURRENCY;
         let concurrency = dialect.count("concurrency", self.concurrency, min, max)?.map_or(defaults.concurrency, |n| n as usize);
         let mode = crate::client::check_mode(dialect, self.mode.as_deref(), defaults.mode)?;
-        let wait = crate::waiting::WaitArgs { timeout: self.timeout, poll_interval: None }.resolve(dialect)?;
+        let wait = crate::waiting::WaitArgs { wait_timeout: self.wait_timeout, poll_interval: None }.resolve(dialect)?;
         let verify = crate::lifecycle::VerifyArgs { max_failures: self.max_failures, ..Default::default() }.resolve(dialect)?;
         Ok((BatchOptions { concurrency, mode, wait, ..defaults }, verify.max_failures))
     }

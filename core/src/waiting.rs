@@ -37,8 +37,8 @@ impl WaitOptions {
 /// A wait's options as a binding received them; `None` is "not given".
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WaitArgs {
-    /// The overall deadline of the wait.
-    pub timeout: Option<f64>,
+    /// The overall deadline of the wait (`wait_timeout`; not the per-request `timeout`).
+    pub wait_timeout: Option<f64>,
     /// A fixed interval between reads, instead of the default backoff.
     pub poll_interval: Option<f64>,
 }
@@ -47,7 +47,7 @@ impl WaitArgs {
     pub fn resolve(self, dialect: crate::args::Dialect) -> crate::Result<WaitOptions> {
         use crate::args::limits;
         let mut options = WaitOptions::default();
-        if let Some(timeout) = dialect.duration("timeout", self.timeout, limits::WAIT_TIMEOUT)? {
+        if let Some(timeout) = dialect.duration("wait_timeout", self.wait_timeout, limits::WAIT_TIMEOUT)? {
             options.timeout = timeout;
         }
         if let Some(interval) = dialect.duration("poll_interval", self.poll_interval, limits::POLL_INTERVAL)? {

@@ -52,7 +52,7 @@ async fn attempt(client: &Client, call: &str, args: &Value) -> passfort_core::Re
         variant_id: args.get("variant_id").map(|_| text(args, "variant_id", "")),
         fields: args.get("fields").map(value),
     };
-    let wait = || WaitArgs { timeout: num(args, "timeout"), poll_interval: num(args, "poll_interval") };
+    let wait = || WaitArgs { wait_timeout: num(args, "wait_timeout"), poll_interval: num(args, "poll_interval") };
     let mode = || args.get("mode").map(|_| text(args, "mode", ""));
     match call {
         "client" => {
@@ -83,9 +83,11 @@ async fn attempt(client: &Client, call: &str, args: &Value) -> passfort_core::Re
             let options = VerifyArgs { max_failures: num(args, "max_failures"), mode: None, wait: wait() }.resolve(RUST)?;
             client.verify_task("p1", "t1", &check().into_request(RUST)?, &options).await.map(drop)
         }
-        "run_checks" => BatchArgs { concurrency: num(args, "concurrency"), mode: None, timeout: num(args, "timeout"), max_failures: None }
-            .resolve(RUST)
-            .map(drop),
+        "run_checks" => {
+            BatchArgs { concurrency: num(args, "concurrency"), mode: None, wait_timeout: num(args, "wait_timeout"), max_failures: None }
+                .resolve(RUST)
+                .map(drop)
+        }
         "list_profiles" => {
             let query = args.get("query").map(|_| text(args, "query", ""));
             ProfileQuery::from_args(RUST, query, num(args, "page_size")).map(drop)

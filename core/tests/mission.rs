@@ -159,11 +159,12 @@ async fn call(client: Client, name: String, args: Value) -> passfort_core::Resul
         "run_check_and_wait" => {
             let request = check_args(&args).into_request(RUST)?;
             let mode = check_mode(RUST, text(&args, "mode").as_deref(), CheckMode::Sync)?;
-            let wait = WaitArgs { timeout: number(&args, "timeout"), poll_interval: None }.resolve(RUST)?;
+            let wait = WaitArgs { wait_timeout: number(&args, "wait_timeout"), poll_interval: None }.resolve(RUST)?;
             finished_view(&client.run_check_and_wait(&profile(), &request, mode, &wait).await?)
         }
         "wait_for_check" => {
-            let wait = WaitArgs { timeout: number(&args, "timeout"), poll_interval: number(&args, "poll_interval") }.resolve(RUST)?;
+            let wait =
+                WaitArgs { wait_timeout: number(&args, "wait_timeout"), poll_interval: number(&args, "poll_interval") }.resolve(RUST)?;
             finished_view(&client.wait_for_check(&profile(), &required(&args, "check"), &wait).await?)
         }
         "complete_task" => {

@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(config) = ClientBuilder::from_options(dialect, options).and_then(ClientBuilder::config) {
             assert!(config.max_connections >= 1 && config.request_timeout <= limits::REQUEST_TIMEOUT.max);
         }
-        let _ = WaitArgs { timeout: Some(first), poll_interval: Some(second) }.resolve(dialect);
+        let _ = WaitArgs { wait_timeout: Some(first), poll_interval: Some(second) }.resolve(dialect);
         let _ = ProfileQuery::from_args(dialect, Some(text.to_string()), Some(second));
         let _ = check_mode(dialect, Some(&text), CheckMode::Sync);
         let _ = CheckArgs { check_type: text.to_string(), variant_alias: Some(text.to_string()), ..CheckArgs::default() }.into_request(dialect);

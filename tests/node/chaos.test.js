@@ -19,7 +19,7 @@ test('a hundred checks under faults: none doubled, none lost', async () => {
       const faultPath = `/4.0/profiles/${profile.id}/checks${on === 'post' ? '' : '/*'}`
       emulator.fault({ method, path: faultPath, delayMs, ...fault })
     })
-  const results = await Promise.allSettled(profiles.map((p) => client.runCheckAndWait(p.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { timeoutMs: 90000 })))
+  const results = await Promise.allSettled(profiles.map((p) => client.runCheckAndWait(p.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { waitTimeoutMs: 90000 })))
   const checks = emulator.checks()
   const byProfile = new Map()
   for (const check of checks) byProfile.set(check.profile_id, [...(byProfile.get(check.profile_id) ?? []), check.id])

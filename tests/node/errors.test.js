@@ -62,7 +62,7 @@ test('a wait past its deadline names the check', async () => {
   const emulator = await startEmulator({ providerLatencyMs: 30000 })
   const client = emulator.client()
   const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
-  await assert.rejects(client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { timeoutMs: 300 }), (error) => {
+  await assert.rejects(client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { waitTimeoutMs: 300 }), (error) => {
     assert.ok(error instanceof passfort.CheckWaitTimeoutError)
     assert.equal(error.profileId, profile.id)
     assert.equal(error.checkId, emulator.checks()[0].id)
@@ -79,7 +79,7 @@ test('bad arguments are TypeErrors before any request', async () => {
   await assert.rejects(client.runCheck('p', { checkType: 'IDENTITY_CHECK', mode: 'later' }), TypeError)
   await assert.rejects(client.runCheck('p', { checkType: 'IDENTITY_CHECK', variantAlias: 'a', variantId: 'b' }), TypeError)
   await assert.rejects(client.getProfile('../whoami'), TypeError)
-  await assert.rejects(client.waitForCheck('p', 'c', { timeoutMs: -1 }), TypeError)
+  await assert.rejects(client.waitForCheck('p', 'c', { waitTimeoutMs: -1 }), TypeError)
   assert.deepEqual(emulator.requests(), [])
   assert.throws(() => new passfort.PassFort({ apiKey: '', baseUrl: emulator.baseUrl }), passfort.ConfigurationError)
   await emulator.close()

@@ -161,9 +161,9 @@ class Runner {
       case 'run_check':
         return checkView(await client.runCheck(args.profile, check(['task_ids', 'mode'])))
       case 'run_check_and_wait':
-        return checkView(await client.runCheckAndWait(args.profile, { ...check(['task_ids', 'mode', 'timeout']), signal }))
+        return checkView(await client.runCheckAndWait(args.profile, { ...check(['task_ids', 'mode', 'wait_timeout']), signal }))
       case 'wait_for_check':
-        return checkView(await client.waitForCheck(args.profile, args.check, { ...nodeArgs(args, ['timeout', 'poll_interval']), signal }))
+        return checkView(await client.waitForCheck(args.profile, args.check, { ...nodeArgs(args, ['wait_timeout', 'poll_interval']), signal }))
       case 'complete_task':
         return taskView(await client.completeTask(args.profile, args.task, args.state))
       case 'verify_task':

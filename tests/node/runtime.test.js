@@ -63,7 +63,7 @@ test('a pending wait with no close() keeps the process until it resolves, then e
       const emulator = await Emulator.start({ providerLatencyMs: 1500 })
       const client = emulator.client()
       const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', {})
-      const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { timeoutMs: 20000 })
+      const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { waitTimeoutMs: 20000 })
       console.log(check.state)
     })()`)
   assert.equal(child.status, 0, child.stderr)

@@ -30,7 +30,7 @@ def test_a_hundred_checks_under_faults_none_doubled_none_lost() -> None:
                                times=fault.get("times", 1), status=fault.get("status"),
                                delay=fault["delay_ms"] / 1000 if "delay_ms" in fault else None, headers=fault.get("headers"))
             results = await asyncio.gather(
-                *(client.run_check_and_wait(p.id, "IDENTITY_CHECK", mode="async", timeout=90) for p in profiles),
+                *(client.run_check_and_wait(p.id, "IDENTITY_CHECK", mode="async", wait_timeout=90) for p in profiles),
                 return_exceptions=True,
             )
             return list(zip(profiles, results))

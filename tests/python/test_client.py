@@ -71,7 +71,7 @@ def test_async_client_covers_every_call(emulator: Emulator) -> None:
             assert len(await client.list_checks(profile.id)) == 1
             pending = await client.run_check(profile.id, "PEPS_AND_SANCTIONS_SCREEN", mode="async")
             assert (await client.wait_for_check(profile.id, pending.id, poll_interval=0.05)).is_complete
-            finished = await client.run_check_and_wait(profile.id, "PEPS_AND_SANCTIONS_SCREEN", mode="async", timeout=30)
+            finished = await client.run_check_and_wait(profile.id, "PEPS_AND_SANCTIONS_SCREEN", mode="async", wait_timeout=30)
             assert finished.result == "Pass"
             task = (await client.list_tasks(profile.id))[0]
             assert (await client.get_task(profile.id, task.id)).id == task.id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import pickle
 import socket
 import threading
@@ -144,7 +143,7 @@ def test_a_wait_past_its_deadline_names_the_check(emulator: Emulator) -> None:
     client = emulator.client()
     profile = client.create_profile("INDIVIDUAL_CUSTOMER", person())
     with pytest.raises(passfort.CheckWaitTimeout) as raised:
-        client.run_check_and_wait(profile.id, "IDENTITY_CHECK", mode="async", timeout=0.3)
+        client.run_check_and_wait(profile.id, "IDENTITY_CHECK", mode="async", wait_timeout=0.3)
     error = raised.value
     assert error.profile_id == profile.id
     assert error.check_id == emulator.checks()[0]["id"]
@@ -163,7 +162,7 @@ def test_bad_arguments_fail_before_any_request(emulator: Emulator) -> None:
     with pytest.raises(ValueError, match="not a PassFort id"):
         client.get_profile("../whoami")
     with pytest.raises(ValueError):
-        client.run_check_and_wait("p", "IDENTITY_CHECK", timeout=-1)
+        client.run_check_and_wait("p", "IDENTITY_CHECK", wait_timeout=-1)
     with pytest.raises(TypeError):
         client.create_profile("INDIVIDUAL_CUSTOMER", {"when": object()})
     with pytest.raises(TypeError):

@@ -58,7 +58,7 @@ def test_ctrl_c_interrupts_a_blocking_wait_while_debug_logs_flow() -> None:
             timer = threading.Thread(target=interrupt_once_polling, args=(check.id,), daemon=True)
             timer.start()
             try:
-                client.wait_for_check(profile.id, check.id, timeout=60, poll_interval=0.02)
+                client.wait_for_check(profile.id, check.id, wait_timeout=60, poll_interval=0.02)
             except KeyboardInterrupt:
                 print("interrupted", attempt, flush=True)
             except passfort.CheckWaitTimeout:

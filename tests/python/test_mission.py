@@ -224,10 +224,10 @@ class Runner:
             "get_task": (lambda: client.get_task(args["profile"], args["task"]), task_view),
             "run_check": (lambda: client.run_check(args["profile"], args["check_type"], **given("task_ids", "mode")), check_view),
             "run_check_and_wait": (
-                lambda: client.run_check_and_wait(args["profile"], args["check_type"], **given("task_ids", "mode", "timeout")),
+                lambda: client.run_check_and_wait(args["profile"], args["check_type"], **given("task_ids", "mode", "wait_timeout")),
                 check_view,
             ),
-            "wait_for_check": (lambda: client.wait_for_check(args["profile"], args["check"], **given("timeout", "poll_interval")), check_view),
+            "wait_for_check": (lambda: client.wait_for_check(args["profile"], args["check"], **given("wait_timeout", "poll_interval")), check_view),
             "complete_task": (lambda: client.complete_task(args["profile"], args["task"], args["state"]), task_view),
             "verify_task": (lambda: client.verify_task(args["profile"], args["task"], args["check_type"], **given("max_failures")), outcome_view),
             "run_checks": (

@@ -26,7 +26,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
-from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskState, TaskType
+from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskOutcome, TaskState, TaskType, WhoAmI
 from ._logging import configure as _configure_logging
 
 _configure_logging()
@@ -76,12 +76,14 @@ __all__ = [
     "ServerError",
     "Task",
     "TaskRequest",
+    "TaskOutcome",
     "TaskState",
     "TaskType",
     "Variant",
     "VerifyOutcome",
     "WaitInfo",
     "WebhookEvent",
+    "WhoAmI",
     "WebhookServer",
     "WebhookVerificationError",
     "Webhooks",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import platform
 from types import TracebackType
-from typing import Any, AsyncIterator, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, AsyncIterator, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from ._batch import (
     BatchResult,
@@ -23,7 +23,7 @@ from ._batch import (
 
 from ._native import Check, NativeClient, NativeListener, Profile, Task, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
-from ._types import CheckMode, TaskState
+from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
 
 Body = Union[bytes, bytearray, memoryview, str]
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
@@ -57,6 +57,19 @@ def verify_webhook(body: Body, headers: Headers, secret: str) -> List[WebhookEve
     """Checks a webhook delivery's secret (header and body) and parses its
     events, dispatching nothing. Raises ``WebhookVerificationError``."""
     return _verify_webhook(_body_bytes(body), _header_pairs(headers), secret)
+
+
+def _wait_timeout(wait_timeout: Optional[float], timeout: Optional[float]) -> Optional[float]:
+    """A wait's deadline. ``timeout`` was its name before 0.2: it still works,
+    with a DeprecationWarning, as the client's ``timeout`` is per request."""
+    if timeout is None:
+        return wait_timeout
+    if wait_timeout is not None:
+        raise TypeError("give wait_timeout only (timeout is its old name)")
+    import warnings
+
+    warnings.warn("timeout= on a wait is now wait_timeout=", DeprecationWarning, stacklevel=3)
+    return timeout
 
 
 def _running_loop() -> Any:
@@ -101,13 +114,20 @@ class Webhooks:
         for server in servers:
             server.close()
 
-    def handle(self, body: Body, headers: Headers) -> List[WebhookEvent]:
+    def handle(self, body: Body, headers: Headers, *, acknowledge: bool = True) -> List[WebhookEvent]:
         """Verifies a delivery, drops events already seen, wakes every waiter
         of a completed check, and returns the new events. Synchronous and
-        quick, so it drops into a Flask, Django or FastAPI view."""
-        return self._native.handle_webhook(_body_bytes(body), _header_pairs(headers))
+        quick, so it drops into a Flask, Django or FastAPI view. With
+        ``acknowledge=False`` the events are not marked seen until
+        ``acknowledge(ids)``: if your handler fails, answer an error and
+        PassFort's retry delivers them again."""
+        return self._native.handle_webhook(_body_bytes(body), _header_pairs(headers), acknowledge)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0, path: str = "/passfort/webhooks") -> WebhookServer:
+    def acknowledge(self, event_ids: Iterable[str]) -> None:
+        """Marks events handled (see ``handle(..., acknowledge=False)``)."""
+        self._native.acknowledge_webhooks(list(event_ids))
+
+    def serve(self, host: Optional[str] = None, port: Optional[int] = None, path: Optional[str] = None) -> WebhookServer:
         """Runs the built-in listener: 200 once verified, 401 for a bad secret, 400 for a malformed body."""
         server = WebhookServer(self._native.serve_webhooks(host, port, path))
         self._servers.append(server)
@@ -174,7 +194,7 @@ class _ClientBase:
 class AsyncClient(_ClientBase):
     """The PassFort API for asyncio code. ``async with`` closes it."""
 
-    async def whoami(self) -> Dict[str, Any]:
+    async def whoami(self) -> WhoAmI:
         return await self._native.whoami(False)
 
     async def create_profile(self, role: str, collected_data: Mapping[str, Any]) -> Profile:
@@ -209,9 +229,9 @@ class AsyncClient(_ClientBase):
         return await self._native.list_checks(profile_id, False)
 
     async def wait_for_check(
-        self, profile_id: str, check_id: str, *, timeout: Optional[float] = None, poll_interval: Optional[float] = None
+        self, profile_id: str, check_id: str, *, wait_timeout: Optional[float] = None, poll_interval: Optional[float] = None, timeout: Optional[float] = None
     ) -> Check:
-        return await self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, blocking=False)
+        return await self._native.wait_for_check(profile_id, check_id, _wait_timeout(wait_timeout, timeout), poll_interval, blocking=False)
 
     async def run_check_and_wait(
         self,
@@ -223,11 +243,12 @@ class AsyncClient(_ClientBase):
         variant_id: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
         mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
     ) -> Check:
         return await self._native.run_check_and_wait(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, poll_interval, blocking=False
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, _wait_timeout(wait_timeout, timeout), poll_interval, blocking=False
         )
 
     async def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -236,7 +257,7 @@ class AsyncClient(_ClientBase):
     async def list_tasks(self, profile_id: str) -> List[Task]:
         return await self._native.list_tasks(profile_id, False)
 
-    async def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, str]) -> Task:
+    async def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, TaskOutcome]) -> Task:
         return await self._native.complete_task(profile_id, task_id, state, False)
 
     async def verify_task(
@@ -250,10 +271,11 @@ class AsyncClient(_ClientBase):
         fields: Optional[Mapping[str, Any]] = None,
         max_failures: Optional[int] = None,
         mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
     ) -> VerifyOutcome:
         return await self._native.verify_task(
-            profile_id, task_id, check_type, variant_alias, variant_id, fields, max_failures, mode, timeout, blocking=False
+            profile_id, task_id, check_type, variant_alias, variant_id, fields, max_failures, mode, _wait_timeout(wait_timeout, timeout), blocking=False
         )
 
     async def run_checks(
@@ -263,6 +285,7 @@ class AsyncClient(_ClientBase):
         concurrency: Optional[int] = None,
         progress: ProgressArg = None,
         mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[Check]:
         """Runs every check and waits for each, ``concurrency`` at a time. Gives
@@ -273,7 +296,7 @@ class AsyncClient(_ClientBase):
         jobs = check_requests(requests)
         with ProgressReporter(progress, len(jobs), "check", _running_loop()) as report:
             outcomes = await self._native.run_checks(
-                [job._native() for job in jobs], mode=mode, timeout=timeout, concurrency=concurrency, progress=report, blocking=False
+                [job._native() for job in jobs], mode=mode, wait_timeout=_wait_timeout(wait_timeout, timeout), concurrency=concurrency, progress=report, blocking=False
             )
         return batch_result(jobs, outcomes)
 
@@ -284,6 +307,7 @@ class AsyncClient(_ClientBase):
         concurrency: Optional[int] = None,
         progress: ProgressArg = None,
         max_failures: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[VerifyOutcome]:
         """``verify_task`` for every request, ``concurrency`` at a time; one
@@ -291,7 +315,7 @@ class AsyncClient(_ClientBase):
         jobs = task_requests(requests)
         with ProgressReporter(progress, len(jobs), "task", _running_loop()) as report:
             outcomes = await self._native.verify_tasks(
-                [job._native() for job in jobs], max_failures=max_failures, timeout=timeout, concurrency=concurrency, progress=report, blocking=False
+                [job._native() for job in jobs], max_failures=max_failures, wait_timeout=_wait_timeout(wait_timeout, timeout), concurrency=concurrency, progress=report, blocking=False
             )
         return batch_result(jobs, outcomes)
 
@@ -313,7 +337,7 @@ class AsyncClient(_ClientBase):
 class Client(_ClientBase):
     """The PassFort API, blocking: for scripts and notebooks. ``with`` closes it."""
 
-    def whoami(self) -> Dict[str, Any]:
+    def whoami(self) -> WhoAmI:
         return self._native.whoami(True)
 
     def create_profile(self, role: str, collected_data: Mapping[str, Any]) -> Profile:
@@ -346,9 +370,9 @@ class Client(_ClientBase):
         return self._native.list_checks(profile_id, True)
 
     def wait_for_check(
-        self, profile_id: str, check_id: str, *, timeout: Optional[float] = None, poll_interval: Optional[float] = None
+        self, profile_id: str, check_id: str, *, wait_timeout: Optional[float] = None, poll_interval: Optional[float] = None, timeout: Optional[float] = None
     ) -> Check:
-        return self._native.wait_for_check(profile_id, check_id, timeout, poll_interval, blocking=True)
+        return self._native.wait_for_check(profile_id, check_id, _wait_timeout(wait_timeout, timeout), poll_interval, blocking=True)
 
     def run_check_and_wait(
         self,
@@ -360,11 +384,12 @@ class Client(_ClientBase):
         variant_id: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
         mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
     ) -> Check:
         return self._native.run_check_and_wait(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, timeout, poll_interval, blocking=True
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, _wait_timeout(wait_timeout, timeout), poll_interval, blocking=True
         )
 
     def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -373,7 +398,7 @@ class Client(_ClientBase):
     def list_tasks(self, profile_id: str) -> List[Task]:
         return self._native.list_tasks(profile_id, True)
 
-    def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, str]) -> Task:
+    def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, TaskOutcome]) -> Task:
         return self._native.complete_task(profile_id, task_id, state, True)
 
     def verify_task(
@@ -387,10 +412,11 @@ class Client(_ClientBase):
         fields: Optional[Mapping[str, Any]] = None,
         max_failures: Optional[int] = None,
         mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
     ) -> VerifyOutcome:
         return self._native.verify_task(
-            profile_id, task_id, check_type, variant_alias, variant_id, fields, max_failures, mode, timeout, blocking=True
+            profile_id, task_id, check_type, variant_alias, variant_id, fields, max_failures, mode, _wait_timeout(wait_timeout, timeout), blocking=True
         )
 
     def run_checks(
@@ -400,6 +426,7 @@ class Client(_ClientBase):
         concurrency: Optional[int] = None,
         progress: ProgressArg = None,
         mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[Check]:
         """Runs every check and waits for each, ``concurrency`` at a time; see
@@ -407,7 +434,7 @@ class Client(_ClientBase):
         jobs = check_requests(requests)
         with ProgressReporter(progress, len(jobs), "check") as report:
             outcomes = self._native.run_checks(
-                [job._native() for job in jobs], mode=mode, timeout=timeout, concurrency=concurrency, progress=report, blocking=True
+                [job._native() for job in jobs], mode=mode, wait_timeout=_wait_timeout(wait_timeout, timeout), concurrency=concurrency, progress=report, blocking=True
             )
         return batch_result(jobs, outcomes)
 
@@ -418,13 +445,14 @@ class Client(_ClientBase):
         concurrency: Optional[int] = None,
         progress: ProgressArg = None,
         max_failures: Optional[int] = None,
+        wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
     ) -> BatchResult[VerifyOutcome]:
         """``verify_task`` for every request, ``concurrency`` at a time; see ``run_checks``."""
         jobs = task_requests(requests)
         with ProgressReporter(progress, len(jobs), "task") as report:
             outcomes = self._native.verify_tasks(
-                [job._native() for job in jobs], max_failures=max_failures, timeout=timeout, concurrency=concurrency, progress=report, blocking=True
+                [job._native() for job in jobs], max_failures=max_failures, wait_timeout=_wait_timeout(wait_timeout, timeout), concurrency=concurrency, progress=report, blocking=True
             )
         return batch_result(jobs, outcomes)
 

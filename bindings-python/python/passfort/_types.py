@@ -6,11 +6,28 @@ A value this version does not know comes back from the API as the plain string.
 from __future__ import annotations
 
 import enum
-from typing import Literal
+from typing import Any, Dict, Literal, TypedDict
 
 #: How PassFort runs a check: ``"sync"`` (answer with the finished check unless
 #: it takes over 120 s), ``"async"`` (answer at once), ``"server_default"``.
 CheckMode = Literal["sync", "async", "server_default"]
+
+#: How a task is completed.
+TaskOutcome = Literal["COMPLETED_PASS", "COMPLETED_FAIL"]
+
+
+class Institution(TypedDict, total=False):
+    id: str
+    name: str
+    logo_url: str
+
+
+class WhoAmI(TypedDict, total=False):
+    """``GET /whoami``: who the API key belongs to. Unknown fields are kept."""
+
+    auditee_name: str
+    institution: Institution
+    user: Dict[str, Any]
 
 
 class _StrEnum(str, enum.Enum):

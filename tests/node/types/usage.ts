@@ -139,21 +139,21 @@ export async function usage(): Promise<void> {
   const fetched: Check = await client.getCheck(profile.id, check.id)
   const checks: Check[] = await client.listChecks(profile.id)
   const controller = new AbortController()
-  const wait: WaitOptions = { timeoutMs: 60000, pollIntervalMs: 1000, signal: controller.signal }
+  const wait: WaitOptions = { waitTimeoutMs: 60000, pollIntervalMs: 1000, signal: controller.signal }
   const waited: Check = await client.waitForCheck(profile.id, check.id, wait)
-  const andWait: RunCheckAndWaitOptions = { checkType, mode: 'sync', fields, timeoutMs: 60000, signal: AbortSignal.timeout(60000) }
+  const andWait: RunCheckAndWaitOptions = { checkType, mode: 'sync', fields, waitTimeoutMs: 60000, signal: AbortSignal.timeout(60000) }
   const finished: Check = await client.runCheckAndWait(profile.id, andWait)
-  const older: Check = await client.runCheckAndWait(profile.id, { checkType }, { timeoutMs: 1000 })
+  const older: Check = await client.runCheckAndWait(profile.id, { checkType }, { waitTimeoutMs: 1000 })
 
   const task: Task = await client.getTask(profile.id, profile.tasks[0].id)
   const tasks: Task[] = await client.listTasks(profile.id)
   const completed: Task = await client.completeTask(profile.id, task.id, 'COMPLETED_PASS')
-  const verify: VerifyTaskOptions = { checkType, variantId: 'v', fields, maxFailures: 2, mode: 'async', timeoutMs: 1000, signal: controller.signal }
+  const verify: VerifyTaskOptions = { checkType, variantId: 'v', fields, maxFailures: 2, mode: 'async', waitTimeoutMs: 1000, signal: controller.signal }
   const outcome: VerifyOutcome = await client.verifyTask(profile.id, task.id, verify)
   const stop: 'passed' | 'failed' | 'needs_review' = outcome.stop
 
   const onProgress = (progress: BatchProgress): void => void `${progress.done}/${progress.total} (${progress.failed} failed)`
-  const batch: BatchOptions = { concurrency: 4, timeoutMs: 60000, onProgress, signal: controller.signal }
+  const batch: BatchOptions = { concurrency: 4, waitTimeoutMs: 60000, onProgress, signal: controller.signal }
   const checkRequests: BatchCheckRequest[] = [{ profileId: profile.id, checkType, taskIds: [task.id], fields }]
   const ran: Array<BatchItem<BatchCheckRequest, 'check', Check>> = await client.runChecks(checkRequests, { ...batch, mode })
   for (const item of ran) {
@@ -228,8 +228,8 @@ export async function usage(): Promise<void> {
   await client.runCheck(profile.id, { checkType, mode: 'fast' })
   // @ts-expect-error: fields are JSON, and a function is not
   await client.runCheck(profile.id, { checkType, fields: { callback: () => 1 } })
-  // @ts-expect-error: timeoutMs is a number of milliseconds
-  await client.runCheckAndWait(profile.id, { checkType, timeoutMs: '60s' })
+  // @ts-expect-error: waitTimeoutMs is a number of milliseconds
+  await client.runCheckAndWait(profile.id, { checkType, waitTimeoutMs: '60s' })
   // @ts-expect-error: a task is completed as passed or failed, not incomplete
   await client.completeTask(profile.id, task.id, 'INCOMPLETE')
   // @ts-expect-error: verifyTask needs a checkType
