@@ -23,9 +23,10 @@ class Emulator {
     this.webhookSecret = webhookSecret
   }
 
-  static async start({ apiKey = 'test-key', webhookSecret, syncTimeoutMs = 120000, providerLatencyMs = 50 } = {}) {
+  /** Unset values are the emulator's defaults: apiKey 'test-key', syncTimeoutMs 120000, providerLatencyMs 50. */
+  static async start({ apiKey, webhookSecret, syncTimeoutMs, providerLatencyMs } = {}) {
     const started = await native.startEmulator({ apiKey, syncTimeoutMs, providerLatencyMs })
-    return new Emulator(started, apiKey, webhookSecret)
+    return new Emulator(started, started.apiKey, webhookSecret)
   }
 
   /** `http://127.0.0.1:PORT`; the admin API is under `/_emulator`. */

@@ -27,21 +27,25 @@ fn invalid(message: impl Into<String>) -> napi::Error {
 
 #[napi]
 pub async fn start_emulator(options: EmulatorOptions) -> Result<NativeEmulator> {
+    // Anything not given is the emulator's own default.
+    let defaults = EmulatorConfig::default();
     let config = EmulatorConfig {
-        api_key: options.api_key.unwrap_or_else(|| "test-key".into()),
-        sync_timeout: delay("sync_timeout", Some(options.sync_timeout_ms.unwrap_or(120_000.0)))?.unwrap_or_default(),
-        provider_latency: delay("provider_latency", Some(options.provider_latency_ms.unwrap_or(50.0)))?.unwrap_or_default(),
-        ..EmulatorConfig::default()
+        api_key: options.api_key.unwrap_or(defaults.api_key.clone()),
+        sync_timeout: delay("sync_timeout", options.sync_timeout_ms)?.unwrap_or(defaults.sync_timeout),
+        provider_latency: delay("provider_latency", options.provider_latency_ms)?.unwrap_or(defaults.provider_latency),
+        ..defaults
     };
+    let api_key = config.api_key.clone();
     let emulator =
         passfort_emulator::start(config).await.map_err(|e| napi::Error::from_reason(format!("the emulator cannot start: {e}")))?;
-    Ok(NativeEmulator { url: emulator.url().to_owned(), base_url: emulator.base_url(), emulator: Mutex::new(Some(emulator)) })
+    Ok(NativeEmulator { url: emulator.url().to_owned(), base_url: emulator.base_url(), api_key, emulator: Mutex::new(Some(emulator)) })
 }
 
 #[napi]
 pub struct NativeEmulator {
     url: String,
     base_url: String,
+    api_key: String,
     emulator: Mutex<Option<Emulator>>,
 }
 
@@ -54,6 +58,12 @@ impl NativeEmulator {
 
 #[napi]
 impl NativeEmulator {
+    /// The API key the emulator accepts.
+    #[napi(getter)]
+    pub fn api_key(&self) -> String {
+        self.api_key.clone()
+    }
+
     #[napi(getter)]
     pub fn url(&self) -> String {
         self.url.clone()

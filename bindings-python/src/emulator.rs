@@ -15,6 +15,7 @@ pub struct NativeEmulator {
     emulator: Mutex<Option<Emulator>>,
     url: String,
     base_url: String,
+    api_key: String,
 }
 
 impl NativeEmulator {
@@ -36,20 +37,29 @@ fn delay(name: &str, seconds: Option<f64>) -> PyResult<Option<Duration>> {
 #[pymethods]
 impl NativeEmulator {
     #[new]
-    fn new(py: Python<'_>, api_key: String, sync_timeout: f64, provider_latency: f64) -> PyResult<Self> {
+    #[pyo3(signature = (api_key=None, sync_timeout=None, provider_latency=None))]
+    fn new(py: Python<'_>, api_key: Option<String>, sync_timeout: Option<f64>, provider_latency: Option<f64>) -> PyResult<Self> {
+        // Anything not given is the emulator's own default.
+        let defaults = EmulatorConfig::default();
         let config = EmulatorConfig {
-            api_key,
-            sync_timeout: delay("sync_timeout", Some(sync_timeout))?.unwrap_or_default(),
-            provider_latency: delay("provider_latency", Some(provider_latency))?.unwrap_or_default(),
-            ..EmulatorConfig::default()
+            api_key: api_key.unwrap_or(defaults.api_key.clone()),
+            sync_timeout: delay("sync_timeout", sync_timeout)?.unwrap_or(defaults.sync_timeout),
+            provider_latency: delay("provider_latency", provider_latency)?.unwrap_or(defaults.provider_latency),
+            ..defaults
         };
+        let api_key = config.api_key.clone();
         let emulator = block_on(py, async move {
             passfort_emulator::start(config).await.map_err(|e| PyRuntimeError::new_err(format!("the emulator cannot start: {e}")))
         })?;
         let (url, base_url) = (emulator.url().to_owned(), emulator.base_url());
-        Ok(Self { emulator: Mutex::new(Some(emulator)), url, base_url })
+        Ok(Self { emulator: Mutex::new(Some(emulator)), url, base_url, api_key })
     }
 
+    /// The API key the emulator accepts.
+    #[getter]
+    fn api_key(&self) -> &str {
+        &self.api_key
+    }
     #[getter]
     fn url(&self) -> &str {
         &self.url

@@ -77,8 +77,17 @@ impl Dialect {
                 shown_number(value)
             )));
         }
-        // In range, so finite and far from Duration's limits.
-        Ok(Some(Duration::from_secs_f64(value / scale)))
+        // In range, so finite and far from Duration's limits; but a positive
+        // value under a nanosecond (1e-300, say) would round to zero.
+        let duration = Duration::from_secs_f64(value / scale);
+        if range.min.is_zero() && duration.is_zero() {
+            return Err(Error::InvalidArgument(format!(
+                "{} must be at least one nanosecond, not {}",
+                self.name(snake, true),
+                shown_number(value)
+            )));
+        }
+        Ok(Some(duration))
     }
 
     /// A delay of zero or more, at most `max` (the emulator's latencies).
@@ -225,7 +234,8 @@ mod tests {
         let node = Dialect::NODE;
         let error = node.duration("timeout", Some(1e300), limits::REQUEST_TIMEOUT).unwrap_err().to_string();
         assert!(error.contains("timeoutMs") && error.contains("86400000") && error.contains("1e300"), "{error}");
-        for bad in [f64::NAN, -1.0, 0.0, f64::INFINITY] {
+        // 1e-300 is positive but rounds to a zero Duration (found by fuzz/fuzz_targets/arguments.rs).
+        for bad in [f64::NAN, -1.0, 0.0, f64::INFINITY, 1e-300, f64::MIN_POSITIVE] {
             assert!(node.duration("timeout", Some(bad), limits::REQUEST_TIMEOUT).is_err(), "{bad}");
         }
         assert_eq!(node.duration("timeout", Some(1500.0), limits::REQUEST_TIMEOUT).unwrap(), Some(Duration::from_millis(1500)));

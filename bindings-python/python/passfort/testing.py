@@ -20,13 +20,15 @@ class Emulator:
     def __init__(
         self,
         *,
-        api_key: str = "test-key",
+        api_key: Optional[str] = None,
         webhook_secret: Optional[str] = None,
-        sync_timeout: float = 120.0,
-        provider_latency: float = 0.05,
+        sync_timeout: Optional[float] = None,
+        provider_latency: Optional[float] = None,
     ) -> None:
+        """Unset values are the emulator's defaults: API key ``test-key``, sync
+        timeout 120 s, provider latency 0.05 s."""
         self._native = NativeEmulator(api_key, sync_timeout, provider_latency)
-        self.api_key = api_key
+        self.api_key = self._native.api_key
         self.webhook_secret = webhook_secret
 
     @property
