@@ -135,7 +135,7 @@ async fn dropping_the_batch_stops_everything_it_was_doing() {
 
     tokio::select! {
         _ = h.client.run_checks(jobs, &batch, |_| {}) => panic!("the batch finished"),
-        _ = until_requests(&h, "four creations held", |requests| held(requests) == 4) => {}
+        _ = h.until_requests("four creations held", |requests| held(requests) == 4) => {}
     }
 
     let at_drop = h.requests().await.len();
@@ -143,18 +143,6 @@ async fn dropping_the_batch_stops_everything_it_was_doing() {
     h.admin(reqwest::Method::GET, "/quiesce?idle_ms=500&timeout_ms=10000", None).await;
     assert_eq!(h.requests().await.len(), at_drop, "no request after the batch was dropped");
     assert_eq!(h.checks().await.len(), 4, "only the items in flight had started");
-}
-
-/// Reads the emulator's request log until `done` holds, by a deadline.
-async fn until_requests(h: &Harness, what: &str, done: impl Fn(&[serde_json::Value]) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if done(&h.requests().await) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[tokio::test]

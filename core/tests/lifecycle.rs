@@ -246,12 +246,12 @@ async fn cancelling_a_wait_stops_its_requests_at_once() {
     let reads = |requests: &[serde_json::Value]| {
         requests.iter().filter(|r| r["method"] == "GET" && r["path"].as_str().unwrap().ends_with(check.id.as_str())).count()
     };
-    until_requests(&h, "a few reads", |requests| reads(requests) >= 4).await;
+    h.until_requests("a few reads", |requests| reads(requests) >= 4).await;
     assert_eq!(h.client.webhooks().waiting(), 1);
     // Its next read is held in the emulator: cancelled then, the wait has one request out, and the emulator has it.
     let path = format!("/4.0/profiles/{}/checks/{}", profile.id, check.id);
     h.fault(json!({ "method": "GET", "path": path, "action": "delay", "delay_ms": 300 })).await;
-    until_requests(&h, "the held read", |requests| requests.iter().any(|r| r["fault"] == "delay" && r["finished_ms"].is_null())).await;
+    h.until_requests("the held read", |requests| requests.iter().any(|r| r["fault"] == "delay" && r["finished_ms"].is_null())).await;
     wait.abort();
     let _ = wait.await;
     assert_eq!(h.client.webhooks().waiting(), 0, "the subscription is freed at once");
@@ -270,18 +270,6 @@ async fn delivered(h: &Harness) -> serde_json::Value {
             return delivery.clone();
         }
         assert!(Instant::now() < deadline, "no delivery answered 200: {deliveries}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Reads the emulator's request log until `done` holds, by a deadline.
-async fn until_requests(h: &Harness, what: &str, done: impl Fn(&[serde_json::Value]) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if done(&h.requests().await) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

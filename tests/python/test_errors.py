@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pickle
 import socket
 import threading
@@ -107,11 +109,12 @@ def test_an_unreadable_profile_makes_the_creation_ambiguous(emulator: Emulator) 
     assert len(requests_to(emulator, "POST", "/checks")) == 1
 
 
-@pytest.fixture
-def garbage_server() -> Iterator[str]:
-    class Garbage(BaseHTTPRequestHandler):
+@contextlib.contextmanager
+def serving(body: bytes) -> Iterator[str]:
+    """A base URL whose every GET is answered 200 with `body`."""
+
+    class Canned(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            body = b"<html>not json</html>"
             self.send_response(200)
             self.send_header("content-length", str(len(body)))
             self.end_headers()
@@ -120,10 +123,18 @@ def garbage_server() -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = HTTPServer(("127.0.0.1", 0), Garbage)
+    server = HTTPServer(("127.0.0.1", 0), Canned)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/4.0"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/4.0"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def garbage_server() -> Iterator[str]:
+    with serving(b"<html>not json</html>") as url:
+        yield url
 
 
 def test_a_200_that_is_not_json_is_a_decode_error(garbage_server: str) -> None:
@@ -176,34 +187,15 @@ SENTINEL = "Zebediah Quorvath-Sentinel"
 def test_personal_data_in_a_garbled_answer_stays_out_of_errors_reprs_and_logs(caplog: pytest.LogCaptureFixture) -> None:
     """A profile answer that does not decode, holding a planted name: the
     name reaches no exception message, repr, pickle or log line."""
-    import http.server
-    import pickle
-    import threading
-
     body = ('{"id":"p1","role":7,"collected_data":{"personal_details":{"name":"%s"}}}' % SENTINEL).encode()
-
-    class Garbled(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbled)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(body) as base_url:
         caplog.set_level("DEBUG", logger="passfort")
-        client = passfort.Client("k", base_url=f"http://127.0.0.1:{server.server_address[1]}/4.0", max_retries=0)
+        client = passfort.Client("k", base_url=base_url, max_retries=0)
         with pytest.raises(passfort.ResponseDecodeError) as raised:
             client.get_profile("p1")
         shown = [str(raised.value), repr(raised.value), repr(pickle.loads(pickle.dumps(raised.value)).__dict__)]
         shown += [record.getMessage() for record in caplog.records]
         assert all("Zebediah" not in text for text in shown), shown
-    finally:
-        server.shutdown()
 
 
 def test_connection_errors_chain_the_underlying_failure() -> None:

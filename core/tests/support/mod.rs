@@ -69,6 +69,18 @@ impl Harness {
         self.requests().await.into_iter().filter(|r| r["method"] == method && r["path"].as_str().unwrap().ends_with(suffix)).collect()
     }
 
+    /// Reads the request log until `done` holds, by a deadline.
+    pub async fn until_requests(&self, what: &str, done: impl Fn(&[Value]) -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if done(&self.requests().await) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn checks(&self) -> Vec<Value> {
         self.admin(reqwest::Method::GET, "/checks", None).await.as_array().unwrap().clone()
     }
