@@ -117,7 +117,7 @@ export interface Profile {
   displayName?: string
   customerRef?: string
   creationDate?: Date
-  collectedData: Json
+  collectedData: Json | null
   checks: Check[]
   tasks: Task[]
   raw: { [key: string]: Json }

@@ -117,7 +117,7 @@ function task(resource) {
 
 function profile(resource) {
   const raw = (resource.raw = JSON.parse(resource.raw))
-  resource.collectedData = raw.collected_data ?? {}
+  resource.collectedData = raw.collected_data ?? null
   resource.checks.forEach(check)
   resource.tasks.forEach(task)
   return resource
@@ -288,7 +288,7 @@ class PassFort {
     return call(() => this.#native.whoami())
   }
 
-  createProfile(role, collectedData = {}) {
+  createProfile(role, collectedData) {
     return call(() => this.#native.createProfile(role, jsonText('collectedData', collectedData)), profile)
   }
 

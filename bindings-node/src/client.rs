@@ -227,7 +227,7 @@ impl NativeClient {
 
     #[napi]
     pub async fn run_check(&self, profile_id: String, options: CheckOptions) -> Result<Check> {
-        let mode = mode(options.mode.as_deref(), CheckMode::ServerDefault)?;
+        let mode = mode(options.mode.as_deref(), CheckMode::RUN_DEFAULT)?;
         let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
         cancellable(None, async { self.client.run_check(&profile_id, &request, mode).await.map(Check::from).map_err(js_error) }).await
     }
@@ -266,7 +266,7 @@ impl NativeClient {
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
     ) -> Result<Check> {
-        let mode = mode(options.mode.as_deref(), CheckMode::Sync)?;
+        let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
         let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {

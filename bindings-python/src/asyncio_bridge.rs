@@ -176,7 +176,7 @@ where
             future: handle,
             output: Box::new(move |py| match output {
                 Ok(output) => output.and_then(|value| value.into_py_any(py)),
-                Err(_) => Err(PyRuntimeError::new_err("internal error in the PassFort SDK (a panic; please report it)")),
+                Err(panic) => Err(crate::runtime::panic_error(py, panic.as_ref())),
             }),
         });
     });

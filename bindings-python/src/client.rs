@@ -152,8 +152,16 @@ impl NativeClient {
         call(py, blocking, async move { CoreResult(client.whoami().await.map(|me| JsonValue(me.to_value()))) })
     }
 
-    fn create_profile(&self, py: Python<'_>, role: String, collected_data: &Bound<'_, PyAny>, blocking: bool) -> PyResult<Py<PyAny>> {
-        let (client, data) = (self.client()?, py_to_json("collected_data", collected_data)?);
+    #[pyo3(signature = (role, collected_data, blocking))]
+    fn create_profile(
+        &self,
+        py: Python<'_>,
+        role: String,
+        collected_data: Option<&Bound<'_, PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let data = collected_data.map(|data| py_to_json("collected_data", data)).transpose()?.unwrap_or_default();
+        let client = self.client()?;
         call(py, blocking, async move { CoreResult(client.create_profile(Role::from(role), data).await.map(PyProfile)) })
     }
 
@@ -184,7 +192,7 @@ impl NativeClient {
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
-        let mode = passfort_core::check_mode(PY, mode, CheckMode::ServerDefault).map_err(to_py_err)?;
+        let mode = passfort_core::check_mode(PY, mode, CheckMode::RUN_DEFAULT).map_err(to_py_err)?;
         let client = self.client()?;
         call(py, blocking, async move { CoreResult(client.run_check(&profile_id, &request, mode).await.map(PyCheck::from)) })
     }
@@ -234,7 +242,7 @@ impl NativeClient {
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
-        let mode = passfort_core::check_mode(PY, mode, CheckMode::Sync).map_err(to_py_err)?;
+        let mode = passfort_core::check_mode(PY, mode, CheckMode::WAIT_DEFAULT).map_err(to_py_err)?;
         let wait =
             WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
         let options = wait.resolve(PY).map_err(to_py_err)?;

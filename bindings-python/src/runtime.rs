@@ -131,7 +131,7 @@ where
 
 /// A panic of the core as a `PassFortError` (a RuntimeError if that class
 /// cannot be had), never as pyo3's PanicException.
-fn panic_error(py: Python<'_>, panic: &(dyn Any + Send)) -> PyErr {
+pub(crate) fn panic_error(py: Python<'_>, panic: &(dyn Any + Send)) -> PyErr {
     let detail = panic
         .downcast_ref::<&str>()
         .map(|text| (*text).to_owned())

@@ -145,7 +145,8 @@ pub mod limits {
     /// A fixed polling interval: 10 ms to one hour.
     pub const POLL_INTERVAL: DurationRange = DurationRange { min: Duration::from_millis(10), max: secs(3600) };
     /// Webhook timestamp tolerance.
-    pub const WEBHOOK_TOLERANCE: DurationRange = DurationRange { min: Duration::ZERO, max: secs(24 * 3600) };
+    /// Webhook timestamps have whole seconds: so does the window.
+    pub const WEBHOOK_TOLERANCE: DurationRange = DurationRange { min: secs(1), max: secs(24 * 3600) };
     pub const MAX_RETRIES: (u64, u64) = (0, 10);
     pub const MAX_CONNECTIONS: (u64, u64) = (1, 10_000);
     pub const CONCURRENCY: (u64, u64) = (1, 1_000);
@@ -214,6 +215,23 @@ pub fn check_json(what: &str, value: &serde_json::Value) -> Result<()> {
     }
     if depth_over(value, limits::MAX_JSON_DEPTH + 1) {
         return Err(Error::InvalidArgument(format!("{what} is nested deeper than {} levels", limits::MAX_JSON_DEPTH)));
+    }
+    /// Counts bytes, stopping once past the limit.
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            if self.0 > limits::MAX_JSON_BYTES {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    if serde_json::to_writer(Counter(0), value).is_err() {
+        return Err(Error::InvalidArgument(format!("{what} is over {} bytes as JSON", limits::MAX_JSON_BYTES)));
     }
     Ok(())
 }

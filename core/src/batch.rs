@@ -45,7 +45,7 @@ pub struct BatchOptions {
 
 impl Default for BatchOptions {
     fn default() -> Self {
-        Self { concurrency: 8, mode: CheckMode::Sync, wait: WaitOptions::default(), rate_limit_retries: 5 }
+        Self { concurrency: 8, mode: CheckMode::WAIT_DEFAULT, wait: WaitOptions::default(), rate_limit_retries: 5 }
     }
 }
 
@@ -69,6 +69,7 @@ impl Client {
         P: Fn(BatchProgress) + Send + Sync,
     {
         validate(options)?;
+        validate_jobs(jobs.len())?;
         let pause = RateLimitPause::default();
         let pacing = Pacing { pause: &pause, retries: options.rate_limit_retries };
         Ok(run_batch(jobs, options.concurrency, progress, |job: CheckJob| async move {
@@ -90,6 +91,7 @@ impl Client {
         P: Fn(BatchProgress) + Send + Sync,
     {
         validate(options)?;
+        validate_jobs(jobs.len())?;
         let verify = VerifyOptions { max_failures, mode: options.mode, wait: options.wait };
         let pause = RateLimitPause::default();
         let pacing = Pacing { pause: &pause, retries: options.rate_limit_retries };
@@ -99,6 +101,14 @@ impl Client {
         })
         .await)
     }
+}
+
+fn validate_jobs(count: usize) -> Result<()> {
+    let max = crate::args::limits::MAX_BATCH_JOBS;
+    if count > max {
+        return Err(Error::InvalidArgument(format!("a batch holds at most {max} items, not {count}")));
+    }
+    Ok(())
 }
 
 fn validate(options: &BatchOptions) -> Result<()> {

@@ -47,6 +47,11 @@ impl std::str::FromStr for CheckMode {
 }
 
 impl CheckMode {
+    /// `run_check`'s mode when none is given: PassFort's own default.
+    pub const RUN_DEFAULT: CheckMode = CheckMode::ServerDefault;
+    /// The mode of `run_check_and_wait`, `verify_task` and batches when none is given.
+    pub const WAIT_DEFAULT: CheckMode = CheckMode::Sync;
+
     pub fn as_str(self) -> &'static str {
         match self {
             CheckMode::Sync => "sync",
@@ -235,7 +240,10 @@ impl TryFrom<&str> for TaskOutcome {
         match state {
             "COMPLETED_PASS" => Ok(TaskOutcome::Pass),
             "COMPLETED_FAIL" => Ok(TaskOutcome::Fail),
-            other => Err(Error::InvalidArgument(format!("a task is completed with COMPLETED_PASS or COMPLETED_FAIL, not {other:?}"))),
+            other => Err(Error::InvalidArgument(format!(
+                "a task is completed with COMPLETED_PASS or COMPLETED_FAIL, not {}",
+                crate::args::shown_text(other)
+            ))),
         }
     }
 }

@@ -210,9 +210,13 @@ impl ClientConfig {
                 return Err(Error::Config(format!("the {name} must be greater than zero and at most {:?}", range.max)));
             }
         }
-        if self.webhook_tolerance.is_some_and(|tolerance| tolerance.is_zero() || tolerance > limits::WEBHOOK_TOLERANCE.max) {
+        if self
+            .webhook_tolerance
+            .is_some_and(|tolerance| tolerance < limits::WEBHOOK_TOLERANCE.min || tolerance > limits::WEBHOOK_TOLERANCE.max)
+        {
             return Err(Error::Config(format!(
-                "the webhook tolerance must be greater than zero and at most {:?}",
+                "the webhook tolerance must be from {:?} to {:?}",
+                limits::WEBHOOK_TOLERANCE.min,
                 limits::WEBHOOK_TOLERANCE.max
             )));
         }

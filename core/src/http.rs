@@ -97,6 +97,8 @@ impl Transport {
     /// Closes the connection pool; every later request fails with [`Error::Closed`].
     pub fn close(&self) {
         self.http.write().unwrap_or_else(|p| p.into_inner()).take();
+        // Calls queued for a connection fail now, not when one frees up.
+        self.in_flight.close();
     }
 
     pub fn is_closed(&self) -> bool {

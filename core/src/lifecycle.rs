@@ -24,7 +24,7 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        Self { max_failures: 3, mode: CheckMode::Sync, wait: WaitOptions::default() }
+        Self { max_failures: 3, mode: CheckMode::WAIT_DEFAULT, wait: WaitOptions::default() }
     }
 }
 

@@ -24,16 +24,19 @@ pub(crate) struct RateLimitPause {
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(1);
 
 impl RateLimitPause {
+    /// The rate limit that paused the batch, as the error of an item out of time.
+    fn cause_error(&self) -> Option<Error> {
+        let cause = self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        cause.map(|api| Error::Api(Box::new(api)))
+    }
+
     /// Waits out a pause set by any item; the rate limit error if the pause
     /// lasts past `deadline`.
     async fn wait_turn(&self, deadline: Instant) -> Result<()> {
         loop {
             let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
             match until {
-                Some(until) if until > deadline => {
-                    let cause = self.cause.lock().unwrap_or_else(|p| p.into_inner()).clone();
-                    return Err(cause.map_or(Error::Closed, |api| Error::Api(Box::new(api))));
-                }
+                Some(until) if until > deadline => return Err(self.cause_error().unwrap_or(Error::Closed)),
                 Some(until) if until > Instant::now() => tokio::time::sleep_until(until.into()).await,
                 _ => return Ok(()),
             }
@@ -101,6 +104,12 @@ impl Client {
         loop {
             pacing.pause.wait_turn(deadline).await?;
             let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                // A pause used up the item's time: never start a paid check that could only time out.
+                if let Some(error) = pacing.pause.cause_error() {
+                    return Err(error);
+                }
+            }
             let wait = WaitOptions { timeout: remaining.max(Duration::from_millis(1)), ..*wait };
             let result = self.run_check_and_wait(profile_id, request, mode, &wait).await;
             match result {

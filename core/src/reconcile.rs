@@ -77,11 +77,13 @@ impl Client {
         let deadline = Instant::now() + config.reconcile_grace;
         let earliest = sent_at - chrono::Duration::from_std(config.clock_skew).unwrap_or_default();
         loop {
-            let candidates = self.list_checks(profile_id).await?;
-            let found = candidates
-                .into_iter()
-                .filter(|candidate| matches_request(candidate, check, earliest))
-                .find(|candidate| self.claim_check(&candidate.id));
+            let mut candidates: Vec<Check> =
+                self.list_checks(profile_id).await?.into_iter().filter(|candidate| matches_request(candidate, check, earliest)).collect();
+            // Earliest first: of two identical requests, the earlier lost
+            // answer adopts the earlier check, and a later call never finds
+            // its own window emptied by an earlier one.
+            candidates.sort_by_key(|candidate| candidate.instructed_on);
+            let found = candidates.into_iter().find(|candidate| self.claim_check(&candidate.id));
             if found.is_some() {
                 return Ok(found);
             }
@@ -102,9 +104,10 @@ fn matches_request(candidate: &Check, request: &CheckRequest, earliest: DateTime
         Some(VariantSelector::Alias(alias)) => candidate.variant.as_ref().and_then(|v| v.alias.as_ref()) == Some(alias),
         Some(VariantSelector::Id(id)) => candidate.variant.as_ref().and_then(|v| v.id.as_ref()) == Some(id),
     };
-    // A type-specific field (`document_id`, ...) must be echoed with the same
-    // value: a check for another document is not this request's check.
-    let same_fields = request.fields.iter().all(|(name, value)| candidate.field(name).as_ref() == Some(value));
+    // A type-specific field (`document_id`, ...) that the check echoes must
+    // have the same value: a check for another document is not this
+    // request's check. One PassFort does not echo cannot tell either way.
+    let same_fields = request.fields.iter().all(|(name, value)| candidate.field(name).map_or(true, |echoed| &echoed == value));
     // instructed_on has whole seconds: compare against the second we sent in.
     let recent = candidate.instructed_on.is_some_and(|instructed| instructed >= earliest.trunc_subsecs(0));
     candidate.check_type == request.check_type && same_tasks && same_variant && same_fields && recent

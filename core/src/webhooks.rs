@@ -40,8 +40,9 @@ fn rejected(kind: WebhookErrorKind, message: impl Into<String>) -> Error {
     Error::Webhook { kind, message: message.into() }
 }
 
-/// A verified webhook event.
-#[derive(Clone, Debug, PartialEq)]
+/// A verified webhook event. Its `Debug` shows the id and event name only:
+/// `data` holds names and references of the profile.
+#[derive(Clone, PartialEq)]
 pub struct WebhookEvent {
     pub id: String,
     /// The event name as sent, e.g. `CHECK_COMPLETED`.
@@ -52,6 +53,12 @@ pub struct WebhookEvent {
     /// The event's `data`, whole.
     pub data: Value,
     pub kind: WebhookEventKind,
+}
+
+impl fmt::Debug for WebhookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookEvent").field("id", &self.id).field("event", &self.event).finish_non_exhaustive()
+    }
 }
 
 /// The fields of an event the bindings show flat, `None` where the event

@@ -65,6 +65,7 @@ async fn attempt(client: &Client, call: &str, args: &Value) -> passfort_core::Re
                 max_retries: num(args, "max_retries"),
                 max_retry_wait: num(args, "max_retry_wait"),
                 max_connections: num(args, "max_connections"),
+                webhook_tolerance: num(args, "webhook_tolerance"),
                 ..ClientOptions::default()
             };
             ClientBuilder::from_options(RUST, options)?.build().map(drop)

@@ -197,7 +197,7 @@ class AsyncClient(_ClientBase):
     async def whoami(self) -> WhoAmI:
         return await self._native.whoami(False)
 
-    async def create_profile(self, role: str, collected_data: Mapping[str, Any]) -> Profile:
+    async def create_profile(self, role: str, collected_data: Optional[Mapping[str, Any]] = None) -> Profile:
         return await self._native.create_profile(role, collected_data, False)
 
     async def get_profile(self, profile_id: str) -> Profile:
@@ -340,7 +340,7 @@ class Client(_ClientBase):
     def whoami(self) -> WhoAmI:
         return self._native.whoami(True)
 
-    def create_profile(self, role: str, collected_data: Mapping[str, Any]) -> Profile:
+    def create_profile(self, role: str, collected_data: Optional[Mapping[str, Any]] = None) -> Profile:
         return self._native.create_profile(role, collected_data, True)
 
     def get_profile(self, profile_id: str) -> Profile:
