@@ -1,16 +1,42 @@
 'use strict'
 // Test aid: the Rust PassFort emulator inside this Node process, on a free port.
 // Test data (family name `Fail`, `Error`, `PEP`, `Slow`, ...) is in emulator/README.md.
+// Its addon ships apart from `passfort`, in the `passfort-emulator` package
+// (a dev dependency), so that production installs carry no emulator.
 
-const native = require('./native.js')
+const path = require('node:path')
 const { PassFort } = require('./index.js')
-const { toJsError } = require('./errors.js')
+const { InvalidArgumentError } = require('./errors.js')
+const { loadAddon } = require('./loader.js')
+
+function emulatorAddon() {
+  let home
+  try {
+    home = path.dirname(require.resolve('passfort-emulator/package.json'))
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error
+    const missing = new Error(
+      'passfort/testing needs the PassFort emulator, a separate package: npm install --save-dev passfort-emulator (the same version as passfort)',
+      { cause: error }
+    )
+    missing.code = 'PASSFORT_NO_EMULATOR'
+    throw missing
+  }
+  return loadAddon('passfort-emulator', home)
+}
+
+const native = emulatorAddon()
+
+/** The addon throws a bad argument with the code `InvalidArg`. */
+function jsError(error) {
+  return error?.code === 'InvalidArg' ? new InvalidArgumentError(error.message) : error
+}
 
 function checked(run) {
   try {
     return run()
   } catch (error) {
-    throw toJsError(error)
+    throw jsError(error)
   }
 }
 
@@ -25,7 +51,9 @@ class Emulator {
 
   /** Unset values are the emulator's defaults: apiKey 'test-key', syncTimeoutMs 120000, providerLatencyMs 50. */
   static async start({ apiKey, webhookSecret, syncTimeoutMs, providerLatencyMs } = {}) {
-    const started = await native.startEmulator({ apiKey, syncTimeoutMs, providerLatencyMs })
+    const started = await native.startEmulator({ apiKey, syncTimeoutMs, providerLatencyMs }).catch((error) => {
+      throw jsError(error)
+    })
     return new Emulator(started, started.apiKey, webhookSecret)
   }
 
@@ -77,7 +105,7 @@ class Emulator {
   }
 
   configure({ syncTimeoutMs, providerLatencyMs } = {}) {
-    this.#native.configure(syncTimeoutMs, providerLatencyMs)
+    checked(() => this.#native.configure(syncTimeoutMs, providerLatencyMs))
   }
 
   reset() {

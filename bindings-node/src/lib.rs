@@ -6,7 +6,6 @@
 
 mod cancel;
 mod client;
-mod emulator;
 mod errors;
 mod logging;
 mod models;

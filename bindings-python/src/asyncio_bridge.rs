@@ -5,13 +5,12 @@
 //! one byte to a socket the loop watches. The loop's thread, which holds the
 //! GIL anyway, then converts and delivers everything queued in one go. Under
 //! load that is one wake-up for many results, and runtime threads never wait
-//! for a busy interpreter.
+//! for a busy interpreter. On Windows, whose default loop cannot watch a
+//! socket, the first result of a batch schedules the delivery instead (see
+//! `wake`).
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::io::{ErrorKind, Read, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
@@ -29,49 +28,149 @@ struct Completion {
     output: Output,
 }
 
-/// One event loop's queue of finished futures and its wake-up socket.
+/// How a runtime thread gets the loop's thread to run `Deliver`.
+#[cfg(all(unix, not(passfort_portable_wake)))]
+mod wake {
+    use std::io::{ErrorKind, Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::sync::Arc;
+
+    use pyo3::exceptions::PyRuntimeError;
+    use pyo3::intern;
+    use pyo3::prelude::*;
+
+    use super::{Bridge, Deliver};
+
+    /// A socket pair: the loop watches one end (`add_reader`), a runtime
+    /// thread writes a byte to the other, without the GIL.
+    pub struct Wake {
+        sender: UnixStream,
+        receiver: UnixStream,
+    }
+
+    impl Wake {
+        pub fn new() -> PyResult<Self> {
+            let (sender, receiver) =
+                UnixStream::pair().map_err(|e| PyRuntimeError::new_err(format!("cannot make a wake-up socket: {e}")))?;
+            for end in [&sender, &receiver] {
+                end.set_nonblocking(true).map_err(|e| PyRuntimeError::new_err(format!("cannot set up a wake-up socket: {e}")))?;
+            }
+            Ok(Self { sender, receiver })
+        }
+
+        pub fn register(&self, event_loop: &Bound<'_, PyAny>, deliver: &Bound<'_, Deliver>) -> PyResult<()> {
+            event_loop.call_method1(intern!(event_loop.py(), "add_reader"), (self.receiver.as_raw_fd(), deliver))?;
+            Ok(())
+        }
+
+        pub fn unregister(&self, event_loop: &Bound<'_, PyAny>) -> PyResult<()> {
+            event_loop.call_method1(intern!(event_loop.py(), "remove_reader"), (self.receiver.as_raw_fd(),))?;
+            Ok(())
+        }
+
+        /// On a runtime thread. A full socket buffer already holds a pending wake-up.
+        pub fn notify(&self, _bridge: &Arc<Bridge>) {
+            let _ = (&self.sender).write(&[1]);
+        }
+
+        /// On the loop's thread, before it takes the queue.
+        pub fn drain(&self) {
+            let mut buffer = [0u8; 256];
+            loop {
+                match (&self.receiver).read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(_) => continue,
+                    Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+}
+
+/// Windows: its default loop (Proactor) has no `add_reader`, so the first
+/// result of a batch takes the GIL once and schedules the delivery with
+/// `call_soon_threadsafe`. Also built on Unix with `--cfg passfort_portable_wake`,
+/// so that the test suite runs this path too.
+#[cfg(any(not(unix), passfort_portable_wake))]
+mod wake {
+    use std::sync::{Arc, OnceLock};
+
+    use pyo3::intern;
+    use pyo3::prelude::*;
+
+    use super::{Bridge, Deliver};
+
+    pub struct Wake {
+        /// A weak reference to the loop: the loop holds its bridge, and a
+        /// strong one back would keep both alive forever.
+        event_loop: OnceLock<Py<PyAny>>,
+    }
+
+    impl Wake {
+        pub fn new() -> PyResult<Self> {
+            Ok(Self { event_loop: OnceLock::new() })
+        }
+
+        pub fn register(&self, event_loop: &Bound<'_, PyAny>, _deliver: &Bound<'_, Deliver>) -> PyResult<()> {
+            let py = event_loop.py();
+            let weak = py.import(intern!(py, "weakref"))?.getattr(intern!(py, "ref"))?.call1((event_loop,))?;
+            let _ = self.event_loop.set(weak.unbind());
+            Ok(())
+        }
+
+        pub fn unregister(&self, _event_loop: &Bound<'_, PyAny>) -> PyResult<()> {
+            Ok(())
+        }
+
+        /// On a runtime thread: the one place this path takes the GIL there.
+        pub fn notify(&self, bridge: &Arc<Bridge>) {
+            let Some(weak) = self.event_loop.get() else { return };
+            Python::attach(|py| {
+                let event_loop = match weak.bind(py).call0() {
+                    Ok(event_loop) if !event_loop.is_none() => event_loop,
+                    _ => return, // the loop is gone, and whoever awaited with it
+                };
+                let scheduled = Bound::new(py, Deliver(bridge.clone()))
+                    .and_then(|deliver| event_loop.call_method1(intern!(py, "call_soon_threadsafe"), (deliver,)));
+                // A closed loop refuses: nobody can await its futures any more.
+                drop(scheduled);
+            });
+        }
+
+        pub fn drain(&self) {}
+    }
+}
+
+/// One event loop's queue of finished futures and its wake-up.
 struct Bridge {
     generation: u64,
     queue: Mutex<Vec<Completion>>,
-    wake_sender: UnixStream,
-    wake_receiver: UnixStream,
+    wake: wake::Wake,
 }
 
 impl Bridge {
     fn new() -> PyResult<Self> {
-        let (wake_sender, wake_receiver) =
-            UnixStream::pair().map_err(|e| PyRuntimeError::new_err(format!("cannot make a wake-up socket: {e}")))?;
-        for end in [&wake_sender, &wake_receiver] {
-            end.set_nonblocking(true).map_err(|e| PyRuntimeError::new_err(format!("cannot set up a wake-up socket: {e}")))?;
-        }
-        Ok(Self { generation: fork_generation(), queue: Mutex::new(Vec::new()), wake_sender, wake_receiver })
+        Ok(Self { generation: fork_generation(), queue: Mutex::new(Vec::new()), wake: wake::Wake::new()? })
     }
 
     /// Called on a runtime thread, without the GIL.
-    fn finish(&self, completion: Completion) {
+    fn finish(self: &Arc<Self>, completion: Completion) {
         let was_empty = {
             let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
             queue.push(completion);
             queue.len() == 1
         };
         if was_empty {
-            // A full socket buffer already holds a pending wake-up.
-            let _ = (&self.wake_sender).write(&[1]);
+            self.wake.notify(self);
         }
     }
 
-    /// Empties the socket first, then the queue: a result queued in between
-    /// is either taken now or has written a fresh wake-up.
+    /// Empties the wake-up first, then the queue: a result queued in between
+    /// is either taken now or has made a fresh wake-up.
     fn take_ready(&self) -> Vec<Completion> {
-        let mut buffer = [0u8; 256];
-        loop {
-            match (&self.wake_receiver).read(&mut buffer) {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            }
-        }
+        self.wake.drain();
         std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -139,11 +238,11 @@ fn bridge_for(py: Python<'_>, event_loop: &Bound<'_, PyAny>) -> PyResult<Arc<Bri
         Some(deliver) if deliver.get().0.generation == generation => deliver.get().0.clone(),
         stale => {
             if let Some(stale) = stale {
-                event_loop.call_method1(intern!(py, "remove_reader"), (stale.get().0.wake_receiver.as_raw_fd(),))?;
+                stale.get().0.wake.unregister(event_loop)?;
             }
             let bridge = Arc::new(Bridge::new()?);
             let deliver = Bound::new(py, Deliver(bridge.clone()))?;
-            event_loop.call_method1(intern!(py, "add_reader"), (bridge.wake_receiver.as_raw_fd(), &deliver))?;
+            bridge.wake.register(event_loop, &deliver)?;
             // Loops without attributes (uvloop) only get the thread cache.
             let _ = event_loop.setattr(attribute, &deliver);
             bridge

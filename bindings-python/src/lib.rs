@@ -4,7 +4,6 @@
 mod asyncio_bridge;
 mod client;
 mod convert;
-mod emulator;
 mod errors;
 mod logging;
 mod models;
@@ -26,7 +25,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::NativeClient>()?;
     module.add_class::<client::NativeListener>()?;
     module.add_class::<client::ProfilePager>()?;
-    module.add_class::<emulator::NativeEmulator>()?;
     module.add_class::<models::PyCheck>()?;
     module.add_class::<models::PyWaitInfo>()?;
     module.add_class::<models::PyTask>()?;

@@ -31,15 +31,20 @@ struct Slot {
 /// are leaked on purpose: dropping a runtime copied by fork() would block.
 static CURRENT: AtomicPtr<Slot> = AtomicPtr::new(std::ptr::null_mut());
 
+#[cfg(unix)]
 extern "C" fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::SeqCst);
 }
 
+/// Where there is no fork (Windows), there is nothing to install.
 pub fn install_fork_handler() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| unsafe {
-        libc::pthread_atfork(None, None, Some(after_fork_in_child));
-    });
+    #[cfg(unix)]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| unsafe {
+            libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        });
+    }
 }
 
 pub fn fork_generation() -> u64 {

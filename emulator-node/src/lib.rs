@@ -1,4 +1,7 @@
-//! `passfort/testing`'s Emulator: the Rust emulator inside the Node process.
+//! The `passfort-emulator` addon: the Rust emulator inside a Node process, for
+//! tests. Shipped apart from `passfort` so that production installs carry no
+//! emulator; `passfort/testing` loads it. A bad argument throws with the code
+//! `InvalidArg`, which `passfort/testing` turns into `InvalidArgumentError`.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -16,13 +19,13 @@ pub struct EmulatorOptions {
     pub provider_latency_ms: Option<f64>,
 }
 
-/// A simulated delay in milliseconds, checked by the core (negative ones refused, as in Python).
-fn delay(name: &str, ms: Option<f64>) -> Result<Option<Duration>> {
-    passfort_core::Dialect::NODE.delay(name, ms, passfort_core::args::limits::EMULATOR_DELAY).map_err(crate::errors::js_error)
+fn invalid(message: impl Into<String>) -> napi::Error {
+    napi::Error::new(napi::Status::InvalidArg, message.into())
 }
 
-fn invalid(message: impl Into<String>) -> napi::Error {
-    crate::errors::js_error(passfort_core::Error::InvalidArgument(message.into()))
+/// A simulated delay in milliseconds, checked by the core (negative ones refused, as in Python).
+fn delay(name: &str, ms: Option<f64>) -> Result<Option<Duration>> {
+    passfort_core::Dialect::NODE.delay(name, ms, passfort_core::args::limits::EMULATOR_DELAY).map_err(|e| invalid(e.to_string()))
 }
 
 #[napi]
