@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::api_error::{parse_body, ApiFailure, INVALID_API_KEY, MISSING_API_KEY};
 use crate::catalog;
 use crate::engine::{self, CheckOrder};
+use crate::resources;
 use crate::state::{lock, AppState};
 use crate::store::{ProfileRecord, TaskRecord};
 
@@ -26,9 +27,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/profiles", get(list_profiles).post(create_profile))
         .route("/profiles/{profile_id}", get(get_profile))
         .route("/profiles/{profile_id}/checks", get(list_checks).post(run_check))
-        .route("/profiles/{profile_id}/checks/{check_id}", get(get_check))
-        .route("/profiles/{profile_id}/tasks", get(list_tasks))
+        .route("/profiles/{profile_id}/checks/{check_id}", get(get_check).post(resources::update_task_ids))
+        .route("/profiles/{profile_id}/tasks", get(list_tasks).post(resources::add_task))
         .route("/profiles/{profile_id}/tasks/{task_id}", get(get_task).post(update_task))
+        .merge(resources::router())
         .fallback(|| async { ApiFailure::new(StatusCode::NOT_FOUND, 201, "No such endpoint") })
         .layer(middleware::from_fn_with_state(state, authenticate))
 }
@@ -88,30 +90,35 @@ async fn create_profile(State(state): State<AppState>, body: Bytes) -> ApiResult
     };
     let task_types = catalog::tasks_for_role(&role)
         .ok_or_else(|| ApiFailure::invalid(format!("Unknown role {role}")).with_info(json!({ "field": "role" })))?;
-    let collected_data = match body.get("collected_data") {
-        None | Some(Value::Null) => json!({ "entity_type": catalog::entity_type_for_role(&role) }),
-        Some(data @ Value::Object(_)) => data.clone(),
-        Some(_) => return Err(ApiFailure::invalid("collected_data must be an object")),
-    };
+    let collected_data =
+        resources::checked_collected_data(body.get("collected_data"), catalog::entity_type_for_role(&role), "collected_data")?;
     let customer_ref = match body.get("customer_ref") {
         None | Some(Value::Null) => None,
         Some(Value::String(reference)) => Some(reference.clone()),
-        Some(_) => return Err(ApiFailure::invalid("customer_ref must be a string")),
+        Some(_) => return Err(ApiFailure::invalid("customer_ref must be a string").with_info(json!({ "field": "customer_ref" }))),
     };
-    let now = Utc::now();
-    let profile = ProfileRecord {
-        id: Uuid::new_v4().to_string(),
-        role,
-        collected_data,
-        customer_ref,
-        creation_date: now,
-        tasks: task_types.iter().map(|kind| TaskRecord::new(kind, now)).collect(),
-        checks: Vec::new(),
+    let requested_applications = match body.get("applications") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(list)) => list.clone(),
+        Some(_) => return Err(ApiFailure::invalid("applications must be a list").with_info(json!({ "field": "applications" }))),
     };
-    let answer = profile.to_json();
+    let mut profile = ProfileRecord::new(role, collected_data, customer_ref, task_types, Utc::now());
+    profile.audit("created-profile", "Created the profile", json!({}));
     let mut store = lock(&state.store);
+    // Applications named on creation [A: as POST .../applications, each announced].
+    let products = store.products();
+    let mut applied = Vec::new();
+    for (index, request) in requested_applications.iter().enumerate() {
+        applied.push(resources::apply_for(&mut profile, &products, request, &format!("applications[{index}]"))?);
+    }
+    let answer = profile.to_json();
+    let (profile_id, customer_ref) = (profile.id.clone(), profile.customer_ref.clone());
     store.order.push(profile.id.clone());
     store.profiles.insert(profile.id.clone(), profile);
+    drop(store);
+    for applied in applied {
+        applied.announce(&state, &profile_id, &customer_ref);
+    }
     Ok((rate_headers, Json(answer)).into_response())
 }
 
@@ -146,7 +153,11 @@ async fn list_profiles(State(state): State<AppState>, Query(query): Query<Profil
         .filter_map(|id| store.profiles.get(id))
         .filter(|profile| match &needle {
             None => true,
-            Some(needle) => profile.display_name().is_some_and(|name| name.to_lowercase().contains(needle)),
+            // PassFort searches names and tags.
+            Some(needle) => {
+                profile.display_name().is_some_and(|name| name.to_lowercase().contains(needle))
+                    || profile.tags.iter().any(|tag| tag.name.to_lowercase().contains(needle))
+            }
         })
         .collect();
     let results: Vec<Value> = matching.iter().skip(offset).take(limit).map(|p| p.to_json()).collect();
@@ -249,7 +260,11 @@ async fn update_task(State(state): State<AppState>, Path((profile_id, task_id)):
         let task = profile.tasks.iter_mut().find(|task| task.id == task_id).ok_or_else(|| ApiFailure::not_found("Task", &task_id))?;
         let changed = task.state != new_state;
         task.state = new_state;
-        (task.to_json(), changed, customer_ref)
+        let answer = task.to_json();
+        if changed {
+            profile.audit("completed-a-task", format!("Completed the task as {new_state}"), json!({ "task_id": task_id }));
+        }
+        (answer, changed, customer_ref)
     };
     if changed {
         state.webhooks.emit(

@@ -6,10 +6,15 @@ use axum::Json;
 use serde_json::{json, Value};
 
 pub const MISSING_REQUIRED_FIELDS: u16 = 101;
+pub const ENTITY_ALREADY_APPROVED: u16 = 102;
+pub const ENTITY_ALREADY_REJECTED: u16 = 103;
+pub const CONSTRAINTS_NOT_SATISFIED: u16 = 105;
 pub const INVALID_INPUT_DATA: u16 = 201;
+pub const DATA_PRESENT: u16 = 202;
 pub const MISSING_API_KEY: u16 = 203;
 pub const INVALID_API_KEY: u16 = 204;
 pub const UNKNOWN_INTERNAL_ERROR: u16 = 401;
+pub const TRANSITION_ERROR: u16 = 402;
 
 #[derive(Debug)]
 pub struct ApiFailure {

@@ -92,3 +92,112 @@ pub fn variant_name(kind: &str) -> String {
     }
     name + " - Emulator"
 }
+
+/// A product profiles apply for. PassFort's products are configured per
+/// institution; the emulator has a small built-in catalogue [A].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Product {
+    pub alias: String,
+    pub name: String,
+    /// `INDIVIDUAL` or `COMPANY`: the profiles that may apply.
+    pub entity_type: String,
+    /// The task types an application needs completed as passed before approval.
+    pub required_tasks: Vec<String>,
+}
+
+impl Product {
+    pub fn id(&self) -> String {
+        crate::store::variant_id("product", &self.alias)
+    }
+}
+
+/// The built-in catalogue [A] (documented in the README).
+pub fn default_products() -> Vec<Product> {
+    let product = |alias: &str, name: &str, entity_type: &str, tasks: &[&str]| Product {
+        alias: alias.into(),
+        name: name.into(),
+        entity_type: entity_type.into(),
+        required_tasks: tasks.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    vec![
+        product(
+            "individual-account",
+            "Individual account",
+            "INDIVIDUAL",
+            &["INDIVIDUAL_VERIFY_IDENTITY", "INDIVIDUAL_ASSESS_POLITICAL_AND_SANCTIONS_EXPOSURE"],
+        ),
+        product(
+            "individual-premium",
+            "Individual premium account",
+            "INDIVIDUAL",
+            &["INDIVIDUAL_VERIFY_IDENTITY", "INDIVIDUAL_ASSESS_POLITICAL_AND_SANCTIONS_EXPOSURE", "INDIVIDUAL_VERIFY_ADDRESS"],
+        ),
+        product("business-account", "Business account", "COMPANY", &["COMPANY_VERIFY_IDENTITY", "COMPANY_ASSESS_SANCTIONS_EXPOSURE"]),
+    ]
+}
+
+/// The entity type a check type runs on: from the schema, and INDIVIDUAL for
+/// the newer types it does not describe [A].
+pub fn entity_type_for_check(check_type: &str) -> &'static str {
+    crate::validate::entity_type_of_check(check_type).unwrap_or("INDIVIDUAL")
+}
+
+/// The entity type a task type belongs to, by its name's prefix [A].
+pub fn entity_type_for_task(task_type: &str) -> &'static str {
+    if task_type.starts_with("COMPANY_") {
+        "COMPANY"
+    } else {
+        "INDIVIDUAL"
+    }
+}
+
+/// The profile event a screening result raises, if any: PEP, Sanction and
+/// Media as documented; Refer as a REFER_FLAG [A].
+pub fn event_type_for_result(check_type: &str, result: &str) -> Option<&'static str> {
+    if !matches!(check_type, "PEPS_AND_SANCTIONS_SCREEN" | "COMPANY_PEPS_AND_SANCTIONS_SCREEN") {
+        return None;
+    }
+    Some(match result {
+        "PEP" => "PEP_FLAG",
+        "Sanction" => "SANCTION_FLAG",
+        "Media" => "ADVERSE_MEDIA_FLAG",
+        "Refer" => "REFER_FLAG",
+        _ => return None,
+    })
+}
+
+/// The result a manual decision gives the new check: approving gives the
+/// type's pass value; rejecting gives `Fail`, or for a type without `Fail`
+/// (the screens) the original result, with decision FAIL either way [A].
+pub fn manual_result(check_type: &str, approve: bool, original: &str) -> String {
+    let results = results_for(check_type).unwrap_or(&["Pass"]);
+    if approve {
+        results[0].to_owned()
+    } else if results.contains(&"Fail") {
+        "Fail".to_owned()
+    } else {
+        original.to_owned()
+    }
+}
+
+/// The name of the emulator's API key, in webhooks (`apikey: {name}`) and audit items [A].
+pub const API_KEY_NAME: &str = "Emulator API key";
+
+/// Uploads: the most bytes a document image or file may have, decoded [A].
+pub const MAX_UPLOAD_BYTES: usize = 4 * 1024 * 1024;
+
+/// The image formats a document image may be, by their first bytes [A].
+pub fn image_format(bytes: &[u8]) -> Option<&'static str> {
+    Some(match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [0x89, b'P', b'N', b'G', ..] => "PNG",
+        [b'G', b'I', b'F', b'8', ..] => "GIF",
+        [b'%', b'P', b'D', b'F', ..] => "PDF",
+        [b'I', b'I', 0x2A, 0x00, ..] | [b'M', b'M', 0x00, 0x2A, ..] => "TIFF",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "WEBP",
+        _ => return None,
+    })
+}
+
+/// How long a collect API key lasts [A].
+pub const COLLECT_KEY_LIFETIME_HOURS: i64 = 24;

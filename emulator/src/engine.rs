@@ -75,7 +75,25 @@ pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result
         .map(|script| (script.take(), script.latency_ms.map(Duration::from_millis)));
     let profile = store.profiles.get_mut(profile_id).ok_or_else(|| ApiFailure::not_found("Profile", profile_id))?;
     if let Some(unknown) = order.task_ids.iter().find(|id| profile.task(id).is_none()) {
-        return Err(ApiFailure::invalid(format!("Task {unknown} is not a task of profile {profile_id}")));
+        return Err(ApiFailure::invalid(format!("Task {unknown} is not a task of profile {profile_id}"))
+            .with_info(json!({ "field": "task_ids" })));
+    }
+    let entity_type = catalog::entity_type_for_check(&order.check_type);
+    if entity_type != profile.entity_type() {
+        return Err(ApiFailure::invalid(format!(
+            "{} runs on a {entity_type} profile; this profile is {}",
+            order.check_type,
+            profile.entity_type()
+        ))
+        .with_info(json!({ "field": "check_type" })));
+    }
+    // A document check names a document of the profile's collected data.
+    if let Some(document_id) = order.extras.get("document_id").filter(|_| catalog::required_fields(&order.check_type).contains(&"document_id")) {
+        let documents = profile.collected_data.get("documents").and_then(Value::as_array);
+        if !documents.is_some_and(|documents| documents.iter().any(|document| &document["id"] == document_id)) {
+            return Err(ApiFailure::invalid(format!("Document {document_id} is not in the profile's collected_data.documents"))
+                .with_info(json!({ "field": "document_id" })));
+        }
     }
     let results = catalog::results_for(&order.check_type).expect("check type validated in CheckOrder");
     let trigger = profile.trigger_name().map(str::to_owned);
@@ -103,6 +121,7 @@ pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result
         instructed_on: Utc::now(),
         started_on: None,
         completed_on: None,
+        decision_override: None,
         done,
     };
     for task in profile.tasks.iter_mut().filter(|task| check.task_ids.contains(&task.id)) {
@@ -110,6 +129,7 @@ pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result
     }
     let answer = check.to_json(&profile.role);
     let check_id = check.id.clone();
+    profile.audit("instructed-check", format!("Instructed a {} check", check.check_type), json!({ "check_id": check.id }));
     profile.checks.push(check);
     drop(store);
 
@@ -127,30 +147,104 @@ async fn run_provider(state: AppState, profile_id: String, check_id: String, res
     });
     tokio::time::sleep(latency - until_running).await;
 
-    let finished = update_check(&state, &profile_id, &check_id, |check| {
-        check.state = "COMPLETE";
-        check.completed_on = Some(Utc::now());
-        if result == "Error" {
-            check.errors.push(json!({
-                "code": 303,
-                "message": "The provider returned an unknown error",
-                "source": "PROVIDER",
-                "info": { "provider": "Emulator" },
+    let finished = complete_check(&state, &profile_id, &check_id, &result);
+    // None: the emulator was reset while the provider worked.
+    if let Some(completion) = finished {
+        completion.announce(&state);
+    }
+}
+
+/// What a finished check changed, to announce once the store is unlocked.
+pub struct Completion {
+    profile_id: String,
+    customer_ref: Value,
+    check: Value,
+    events: Vec<Value>,
+    /// Applications now needing a human, with the check that made them so.
+    manual_actions: Vec<Value>,
+}
+
+impl Completion {
+    /// CHECK_COMPLETED, then EVENTS_CREATED for the events the result raised,
+    /// then MANUAL_ACTION_REQUIRED for each undecided application [A: when a
+    /// check ends with any decision but PASS, an open application needs a human].
+    pub fn announce(self, state: &AppState) {
+        let base = |extra: Value| {
+            let mut data = json!({ "profile_id": self.profile_id, "customer_ref": self.customer_ref });
+            if let (Some(data), Value::Object(extra)) = (data.as_object_mut(), extra) {
+                data.extend(extra);
+            }
+            data
+        };
+        state.webhooks.emit("CHECK_COMPLETED", base(json!({ "check": self.check })));
+        if !self.events.is_empty() {
+            state.webhooks.emit("EVENTS_CREATED", base(json!({ "events": self.events })));
+        }
+        for action in &self.manual_actions {
+            state.webhooks.emit("MANUAL_ACTION_REQUIRED", base(action.clone()));
+        }
+    }
+}
+
+/// Marks a check COMPLETE with `result`, under one lock with what follows from it: profile events for a
+/// screening match, and the applications that now need a manual decision.
+fn complete_check(state: &AppState, profile_id: &str, check_id: &str, result: &str) -> Option<Completion> {
+    let mut store = lock(&state.store);
+    let profile = store.profiles.get_mut(profile_id)?;
+    let check = profile.checks.iter_mut().find(|check| check.id == check_id)?;
+    check.state = "COMPLETE";
+    check.completed_on = Some(Utc::now());
+    if result == "Error" {
+        check.errors.push(json!({
+            "code": 303,
+            "message": "The provider returned an unknown error",
+            "source": "PROVIDER",
+            "info": { "provider": "Emulator" },
+        }));
+    }
+    check.result = Some(result.to_owned());
+    check.done.send_replace(true);
+    let summary = check.summary();
+    let check_type = check.check_type.clone();
+    let decision = check.decision();
+    Some(after_completion(profile, summary, &check_type, result, decision))
+}
+
+/// The events and manual actions that a completed check brings about on its profile.
+pub fn after_completion(
+    profile: &mut crate::store::ProfileRecord,
+    check: Value,
+    check_type: &str,
+    result: &str,
+    decision: Option<&str>,
+) -> Completion {
+    let mut events = Vec::new();
+    if let Some(event_type) = catalog::event_type_for_result(check_type, result) {
+        let data = json!({
+            "event_type": event_type,
+            "match_id": Uuid::new_v4().to_string(),
+            "match_name": profile.display_name().unwrap_or_else(|| "Unknown".into()),
+            "provider_name": "Emulator",
+            "score": 1.0,
+            "modified_date": crate::store::wire_time(Utc::now()),
+        });
+        let event = crate::store::EventRecord::new(data, check["id"].as_str().map(str::to_owned));
+        events.push(event.summary());
+        profile.audit("added-event", format!("A {check_type} check raised a {event_type} event"), json!({ "event_id": event.id }));
+        profile.events.push(event);
+    }
+    let mut manual_actions = Vec::new();
+    if decision.is_some_and(|decision| decision != "PASS") {
+        for application in profile.applications.iter().filter(|a| matches!(a.status.as_str(), "APPLIED" | "IN_REVIEW")) {
+            let product = &application.product;
+            manual_actions.push(json!({
+                "application_id": application.id,
+                "product": { "alias": product.alias, "id": product.id(), "name": product.name },
+                "check": check,
             }));
         }
-        check.result = Some(result.clone());
-        check.done.send_replace(true);
-        json!({
-            "id": check.id,
-            "check_type": check.check_type,
-            "result": result,
-            "decision": catalog::decision_for(&result),
-        })
-    });
-    // None: the emulator was reset while the provider worked.
-    if let Some((customer_ref, check)) = finished {
-        state.webhooks.emit("CHECK_COMPLETED", json!({ "profile_id": profile_id, "customer_ref": customer_ref, "check": check }));
     }
+    Completion { profile_id: profile.id.clone(), customer_ref: json!(profile.customer_ref), check, events, manual_actions }
 }
 
 /// Applies `change` to a check; gives back the profile's customer ref and the

@@ -23,8 +23,10 @@ mod engine;
 mod faults;
 mod ratelimit;
 mod requests;
+mod resources;
 mod state;
 mod store;
+mod validate;
 mod webhooks;
 
 use std::net::SocketAddr;

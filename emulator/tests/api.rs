@@ -54,6 +54,14 @@ impl Api {
         self.send(method, format!("/_emulator{path}"), body, false).await
     }
 
+    /// Uploads a tiny PNG and adds a document with it to the profile's collected data; answers the document's id.
+    async fn document(&self, pid: &str) -> Value {
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+        let image = self.ok(Method::POST, &format!("/profiles/{pid}/document_images"), Some(json!({ "data": png, "image_type": "FRONT" }))).await;
+        let document = json!({ "category": "PROOF_OF_IDENTITY", "document_type": "PASSPORT", "images": [{ "id": image["id"] }] });
+        self.ok(Method::POST, &format!("/profiles/{pid}/collected_data/documents"), Some(document)).await["id"].clone()
+    }
+
     async fn individual(&self, family_name: &str) -> Value {
         let data =
             json!({ "entity_type": "INDIVIDUAL", "personal_details": { "name": { "given_names": ["Ada"], "family_name": family_name } } });
@@ -102,7 +110,7 @@ async fn checks_tasks_profiles_and_errors_validate_against_the_published_schema(
         let pid = profile["id"].as_str().unwrap();
         let mut order = json!({ "check_type": check_type });
         match check_type.as_str() {
-            "DOCUMENT_VERIFICATION" | "COMPANY_DOCUMENT_VERIFICATION" => order["document_id"] = json!(uuid::Uuid::new_v4().to_string()),
+            "DOCUMENT_VERIFICATION" | "COMPANY_DOCUMENT_VERIFICATION" => order["document_id"] = api.document(pid).await,
             "DOCUMENT_FETCH" => {
                 order.as_object_mut().unwrap().extend([("source".into(), json!("ONFIDO")), ("reference".into(), json!("ref-1"))])
             }
