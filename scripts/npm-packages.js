@@ -75,6 +75,16 @@ function pack(stage, out) {
   console.log(`  ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.entryCount} files`)
 }
 
+/**
+ * Each main package's relation to the other, at the exact version. Stated only
+ * when published: in the clone (an npm workspace) npm would look for them in
+ * the registry.
+ */
+const PEERS = {
+  passfort: { peerDependencies: { 'passfort-emulator': null }, peerDependenciesMeta: { 'passfort-emulator': { optional: true } } },
+  'passfort-emulator': { peerDependencies: { passfort: null } },
+}
+
 /** A main package: its manifest without what only a clone needs, plus the platform packages. */
 function stageMain({ from, out, platforms }) {
   const manifest = readJson(path.join(from, 'package.json'))
@@ -82,6 +92,9 @@ function stageMain({ from, out, platforms }) {
   for (const field of ['scripts', 'devDependencies', 'workspaces', 'napi']) delete manifest[field]
   const version = manifest.version
   manifest.optionalDependencies = Object.fromEntries(platforms.map((triple) => [`${manifest.name}-${triple}`, version]))
+  const peers = PEERS[manifest.name]
+  manifest.peerDependencies = Object.fromEntries(Object.keys(peers.peerDependencies).map((name) => [name, version]))
+  if (peers.peerDependenciesMeta) manifest.peerDependenciesMeta = peers.peerDependenciesMeta
   writeJson(path.join(stage, 'package.json'), manifest)
   // npm packs README and LICENSE whatever `files` says; the licence is the repository's.
   for (const file of listed(from, manifest.files)) copyInto(stage, from, file)

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::{intern, IntoPyObjectExt};
