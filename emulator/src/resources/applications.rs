@@ -147,10 +147,12 @@ pub async fn update(State(state): State<AppState>, Path((profile_id, application
     change_status(&state, &profile_id, &application_id, |profile, application| {
         match (application.status.as_str(), new_status.as_str()) {
             ("APPROVED", "APPROVED") => {
-                return Err(ApiFailure::new(StatusCode::BAD_REQUEST, ENTITY_ALREADY_APPROVED, "The application is already approved"))
+                return Err(ApiFailure::new(StatusCode::BAD_REQUEST, ENTITY_ALREADY_APPROVED, "The application is already approved")
+                    .with_info(json!({ "field": "status" })))
             }
             ("REJECTED", "REJECTED") => {
-                return Err(ApiFailure::new(StatusCode::BAD_REQUEST, ENTITY_ALREADY_REJECTED, "The application is already rejected"))
+                return Err(ApiFailure::new(StatusCode::BAD_REQUEST, ENTITY_ALREADY_REJECTED, "The application is already rejected")
+                    .with_info(json!({ "field": "status" })))
             }
             ("APPROVED" | "REJECTED" | "CANCELLED", _) => {
                 return Err(transition_error(format!("The application is {}; revert the decision first", application.status))
