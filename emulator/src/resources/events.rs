@@ -94,7 +94,7 @@ pub async fn update(State(state): State<AppState>, Path((profile_id, event_id)):
 pub async fn bulk_update(State(state): State<AppState>, Path(profile_id): Path<String>, body: Bytes) -> ApiResult {
     let body = parse_any(&body)?;
     let Some(items) = body.as_array() else {
-        return Err(field_invalid("", "The body must be a list of events"));
+        return Err(ApiFailure::invalid("The body must be a list of events"));
     };
     for (index, item) in items.iter().enumerate() {
         validate::check("EventResource", item, &format!("[{index}]"))?;

@@ -84,7 +84,7 @@ pub async fn get_steps(State(state): State<AppState>, Path(profile_id): Path<Str
 pub async fn set_steps(State(state): State<AppState>, Path(profile_id): Path<String>, body: Bytes) -> ApiResult {
     let body = parse_any(&body)?;
     let Some(steps) = body.as_array() else {
-        return Err(field_invalid("", "The body must be a list of collection steps"));
+        return Err(ApiFailure::invalid("The body must be a list of collection steps"));
     };
     for (index, step) in steps.iter().enumerate() {
         validate::check("CollectionStep", step, &format!("[{index}]"))?;
