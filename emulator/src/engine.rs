@@ -75,8 +75,9 @@ pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result
         .map(|script| (script.take(), script.latency_ms.map(Duration::from_millis)));
     let profile = store.profiles.get_mut(profile_id).ok_or_else(|| ApiFailure::not_found("Profile", profile_id))?;
     if let Some(unknown) = order.task_ids.iter().find(|id| profile.task(id).is_none()) {
-        return Err(ApiFailure::invalid(format!("Task {unknown} is not a task of profile {profile_id}"))
-            .with_info(json!({ "field": "task_ids" })));
+        return Err(
+            ApiFailure::invalid(format!("Task {unknown} is not a task of profile {profile_id}")).with_info(json!({ "field": "task_ids" }))
+        );
     }
     let entity_type = catalog::entity_type_for_check(&order.check_type);
     if entity_type != profile.entity_type() {
@@ -88,7 +89,9 @@ pub fn instruct(state: &AppState, profile_id: &str, order: CheckOrder) -> Result
         .with_info(json!({ "field": "check_type" })));
     }
     // A document check names a document of the profile's collected data.
-    if let Some(document_id) = order.extras.get("document_id").filter(|_| catalog::required_fields(&order.check_type).contains(&"document_id")) {
+    if let Some(document_id) =
+        order.extras.get("document_id").filter(|_| catalog::required_fields(&order.check_type).contains(&"document_id"))
+    {
         let documents = profile.collected_data.get("documents").and_then(Value::as_array);
         if !documents.is_some_and(|documents| documents.iter().any(|document| &document["id"] == document_id)) {
             return Err(ApiFailure::invalid(format!("Document {document_id} is not in the profile's collected_data.documents"))

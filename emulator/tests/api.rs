@@ -57,7 +57,8 @@ impl Api {
     /// Uploads a tiny PNG and adds a document with it to the profile's collected data; answers the document's id.
     async fn document(&self, pid: &str) -> Value {
         let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
-        let image = self.ok(Method::POST, &format!("/profiles/{pid}/document_images"), Some(json!({ "data": png, "image_type": "FRONT" }))).await;
+        let image =
+            self.ok(Method::POST, &format!("/profiles/{pid}/document_images"), Some(json!({ "data": png, "image_type": "FRONT" }))).await;
         let document = json!({ "category": "PROOF_OF_IDENTITY", "document_type": "PASSPORT", "images": [{ "id": image["id"] }] });
         self.ok(Method::POST, &format!("/profiles/{pid}/collected_data/documents"), Some(document)).await["id"].clone()
     }

@@ -109,7 +109,9 @@ async fn products_come_from_the_catalogue_add_their_tasks_and_fit_the_entity() {
     let pid = id(&profile);
     let apps = format!("/profiles/{pid}/applications");
     api.call(Method::POST, &apps, Some(json!({}))).await.refused(101, "product");
-    api.call(Method::POST, &apps, Some(json!({ "product": { "id": "00000000-0000-0000-0000-000000000000" } }))).await.refused(201, "product.id");
+    api.call(Method::POST, &apps, Some(json!({ "product": { "id": "00000000-0000-0000-0000-000000000000" } })))
+        .await
+        .refused(201, "product.id");
     api.call(Method::POST, &apps, Some(json!({ "product": { "id": "nope" } }))).await.refused(201, "product.id");
     api.call(Method::POST, &apps, Some(json!({ "product": { "alias": "business-account" } }))).await.refused(201, "product");
 

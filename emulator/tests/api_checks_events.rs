@@ -25,7 +25,11 @@ async fn approving_or_rejecting_a_check_makes_a_new_check_on_the_same_tasks() {
     assert_eq!(approved["task_ids"], json!([task]));
     assert_valid(&schema("CheckResource"), &approved);
     let original = api.get(&format!("/profiles/{pid}/checks/{}", id(&failed))).await;
-    assert_eq!((original["result"].as_str(), original["decision"].as_str()), (Some("Fail"), Some("FAIL")), "the original is left as it was");
+    assert_eq!(
+        (original["result"].as_str(), original["decision"].as_str()),
+        (Some("Fail"), Some("FAIL")),
+        "the original is left as it was"
+    );
     let task_now = api.get(&format!("/profiles/{pid}/tasks/{}", task.as_str().unwrap())).await;
     assert_eq!(task_now["check_ids"], json!([failed["id"], approved["id"]]));
     api.hook("CHECK_COMPLETED", pid, |data| data["check"]["id"] == approved["id"] && data["check"]["decision"] == "PASS").await;
@@ -96,7 +100,10 @@ async fn screening_matches_raise_events_that_can_be_resolved_one_by_one_or_in_bu
     let profile_now = api.get(&format!("/profiles/{pid}")).await;
     assert_eq!(profile_now["unresolved_event_types"], json!(["PEP_FLAG"]));
     let blockers = &api.get(&format!("/profiles/{pid}/applications/{}", id(&application))).await["approval_blockers"];
-    assert!(blockers.as_array().unwrap().iter().any(|b| b["blocker_type"] == "UNRESOLVED_EVENT" && b["event_id"] == pep["id"]), "{blockers}");
+    assert!(
+        blockers.as_array().unwrap().iter().any(|b| b["blocker_type"] == "UNRESOLVED_EVENT" && b["event_id"] == pep["id"]),
+        "{blockers}"
+    );
 
     // Sanction and media results too, on another profile's scripted screens.
     let scripted = api.individual("Smith").await;
@@ -106,7 +113,8 @@ async fn screening_matches_raise_events_that_can_be_resolved_one_by_one_or_in_bu
     for _ in 0..3 {
         api.check(sid, "PEPS_AND_SANCTIONS_SCREEN", &[]).await;
     }
-    let kinds: Vec<Value> = api.get(&format!("/profiles/{sid}/events")).await.as_array().unwrap().iter().map(|e| e["data"]["event_type"].clone()).collect();
+    let kinds: Vec<Value> =
+        api.get(&format!("/profiles/{sid}/events")).await.as_array().unwrap().iter().map(|e| e["data"]["event_type"].clone()).collect();
     assert_eq!(kinds, [json!("SANCTION_FLAG"), json!("ADVERSE_MEDIA_FLAG")]);
 
     // One by one.
@@ -121,7 +129,9 @@ async fn screening_matches_raise_events_that_can_be_resolved_one_by_one_or_in_bu
     api.call(Method::POST, &path, Some(json!({ "resolution": "SHRUG" }))).await.refused(201, "resolution");
 
     // A created one, then both in bulk; a bad item changes nothing.
-    let manual = api.post(&format!("/profiles/{pid}/events"), json!({ "data": { "event_type": "ADVERSE_MEDIA_FLAG", "match_name": "Ada PEP" } })).await;
+    let manual = api
+        .post(&format!("/profiles/{pid}/events"), json!({ "data": { "event_type": "ADVERSE_MEDIA_FLAG", "match_name": "Ada PEP" } }))
+        .await;
     assert_valid(&validator, &manual);
     api.hook("EVENTS_CREATED", pid, |data| data["events"][0]["id"] == manual["id"]).await;
     api.call(Method::POST, &format!("/profiles/{pid}/events"), Some(json!({ "data": { "event_type": "DOCUMENT_EXPIRY" } })))

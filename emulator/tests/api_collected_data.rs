@@ -50,10 +50,14 @@ async fn a_post_replaces_collected_data_rather_than_merging() {
     let profile = api.post("/profiles", json!({ "role": "INDIVIDUAL_CUSTOMER", "collected_data": data })).await;
     let pid = id(&profile);
     // No entity_type: the profile's is filled in.
-    let replaced = api.post(&format!("/profiles/{pid}/collected_data"), json!({ "personal_details": { "name": { "family_name": "Fail" } } })).await;
+    let replaced =
+        api.post(&format!("/profiles/{pid}/collected_data"), json!({ "personal_details": { "name": { "family_name": "Fail" } } })).await;
     assert_eq!(replaced, json!({ "personal_details": { "name": { "family_name": "Fail" } }, "entity_type": "INDIVIDUAL" }));
     let now = api.get(&format!("/profiles/{pid}")).await;
-    assert!(now["collected_data"].get("contact_details").is_none() && now["collected_data"]["personal_details"].get("dob").is_none(), "{now}");
+    assert!(
+        now["collected_data"].get("contact_details").is_none() && now["collected_data"]["personal_details"].get("dob").is_none(),
+        "{now}"
+    );
     // The test-data rules read the new name.
     let check = api.check(pid, "IDENTITY_CHECK", &[]).await;
     assert_eq!(check["result"], "Fail");
@@ -75,8 +79,16 @@ async fn collected_data_the_schema_forbids_is_refused_with_the_field() {
         (person(json!({ "nationality": "UK" })), 201, "personal_details.nationality"),
         (json!({ "entity_type": "COMPANY" }), 201, "entity_type"),
         (json!({ "entity_type": "INDIVIDUAL", "address_history": [{ "start_date": "2020-01" }] }), 101, "address_history[0].address"),
-        (json!({ "entity_type": "INDIVIDUAL", "address_history": [{ "address": { "type": "STRUCTURED", "country": "XYZ" } }] }), 201, "address_history[0].address.country"),
-        (json!({ "entity_type": "INDIVIDUAL", "documents": [{ "category": "PROOF_OF_IDENTITY", "images": [] }] }), 101, "documents[0].document_type"),
+        (
+            json!({ "entity_type": "INDIVIDUAL", "address_history": [{ "address": { "type": "STRUCTURED", "country": "XYZ" } }] }),
+            201,
+            "address_history[0].address.country",
+        ),
+        (
+            json!({ "entity_type": "INDIVIDUAL", "documents": [{ "category": "PROOF_OF_IDENTITY", "images": [] }] }),
+            101,
+            "documents[0].document_type",
+        ),
     ] {
         api.call(Method::POST, &path, Some(body)).await.refused(code, field);
     }
@@ -167,9 +179,13 @@ async fn documents_join_collected_data_and_a_document_check_needs_one_of_the_pro
     api.call(Method::POST, &documents, Some(json!({ "category": "PROOF_OF_IDENTITY", "document_type": "SCROLL", "images": [] })))
         .await
         .refused(201, "document_type");
-    api.call(Method::POST, &documents, Some(json!({ "category": "PROOF_OF_IDENTITY", "document_type": "PASSPORT", "images": [], "colour": "red" })))
-        .await
-        .refused(201, "colour");
+    api.call(
+        Method::POST,
+        &documents,
+        Some(json!({ "category": "PROOF_OF_IDENTITY", "document_type": "PASSPORT", "images": [], "colour": "red" })),
+    )
+    .await
+    .refused(201, "colour");
     let document = api.post(&documents, passport).await;
     assert_valid(&schema("Document"), &document);
     assert_eq!(document["images"][0]["id"], image["id"]);

@@ -17,7 +17,9 @@ async fn tasks_can_be_added_and_carry_notes() {
     assert_eq!(task["state"], "INCOMPLETE");
     let created = api.hook("TASK_CREATED", pid, |_| true).await;
     assert_eq!(created["data"]["task"], json!({ "id": task["id"], "type": "INDIVIDUAL_VERIFY_ADDRESS", "state": "INCOMPLETE" }));
-    api.call(Method::POST, &format!("/profiles/{pid}/tasks"), Some(json!({ "type": "COMPANY_VERIFY_IDENTITY" }))).await.refused(201, "type");
+    api.call(Method::POST, &format!("/profiles/{pid}/tasks"), Some(json!({ "type": "COMPANY_VERIFY_IDENTITY" })))
+        .await
+        .refused(201, "type");
     api.call(Method::POST, &format!("/profiles/{pid}/tasks"), Some(json!({ "type": "WASH_THE_CAR" }))).await.refused(201, "type");
     api.call(Method::POST, &format!("/profiles/{pid}/tasks"), Some(json!({}))).await.refused(101, "type");
 

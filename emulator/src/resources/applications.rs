@@ -69,10 +69,13 @@ pub fn apply_for(profile: &mut ProfileRecord, products: &[Product], request: &Va
         return Err(ApiFailure::missing(&field("product")));
     };
     let product = match (selector.get("id").and_then(Value::as_str), selector.get("alias").and_then(Value::as_str)) {
-        (Some(id), _) => products.iter().find(|p| p.id() == id).ok_or_else(|| field_invalid(&field("product.id"), format!("No product {id}")))?,
-        (None, Some(alias)) => {
-            products.iter().find(|p| p.alias == alias).ok_or_else(|| field_invalid(&field("product.alias"), format!("No product {alias}")))?
+        (Some(id), _) => {
+            products.iter().find(|p| p.id() == id).ok_or_else(|| field_invalid(&field("product.id"), format!("No product {id}")))?
         }
+        (None, Some(alias)) => products
+            .iter()
+            .find(|p| p.alias == alias)
+            .ok_or_else(|| field_invalid(&field("product.alias"), format!("No product {alias}")))?,
         (None, None) => return Err(ApiFailure::missing(&field("product.id"))),
     };
     if product.entity_type != profile.entity_type() {

@@ -78,7 +78,11 @@ fn decide(state: &AppState, profile_id: &str, check_id: &str, approve: bool) -> 
 
 /// `POST .../checks/{id}`: changes only the check's `task_ids` (required;
 /// each a task of the profile); every other field of the body is ignored [A].
-pub async fn update_task_ids(State(state): State<AppState>, Path((profile_id, check_id)): Path<(String, String)>, body: Bytes) -> ApiResult {
+pub async fn update_task_ids(
+    State(state): State<AppState>,
+    Path((profile_id, check_id)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let body = parse_body(&body)?;
     let task_ids: Vec<String> = match body.get("task_ids") {
         None | Some(Value::Null) => return Err(ApiFailure::missing("task_ids")),
@@ -102,7 +106,11 @@ pub async fn update_task_ids(State(state): State<AppState>, Path((profile_id, ch
                 task.check_ids.push(check_id.clone());
             }
         }
-        profile.audit("updated-check", format!("Updated the tasks of check {check_id}"), json!({ "check_id": check_id, "task_ids": task_ids }));
+        profile.audit(
+            "updated-check",
+            format!("Updated the tasks of check {check_id}"),
+            json!({ "check_id": check_id, "task_ids": task_ids }),
+        );
         let role = profile.role.clone();
         let check = profile.checks.iter_mut().find(|check| check.id == check_id).expect("found above");
         check.task_ids = task_ids.clone();

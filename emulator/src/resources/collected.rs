@@ -58,7 +58,10 @@ fn with_etag(status: StatusCode, data: Value) -> Response {
 
 /// Whether an `If-Match` header names the current ETag (or is `*`); weak tags compare by their opaque part.
 fn if_match_holds(header: &str, current: &str) -> bool {
-    header.split(',').map(|tag| tag.trim().trim_start_matches("W/")).any(|tag| tag == "*" || tag == current || tag.trim_matches('"') == current.trim_matches('"'))
+    header
+        .split(',')
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == current || tag.trim_matches('"') == current.trim_matches('"'))
 }
 
 pub async fn get_data(State(state): State<AppState>, Path(profile_id): Path<String>) -> ApiResult {
@@ -130,7 +133,11 @@ pub async fn add_document(State(state): State<AppState>, Path(profile_id): Path<
 /// decoded size and the image format, if it is one.
 fn upload_content(profile: &ProfileRecord, data: &str) -> Result<(usize, Option<&'static str>), ApiFailure> {
     if validate::is_uuid(data, false) && !validate::is_base64(data) {
-        let file = profile.files.iter().find(|file| file["id"] == data).ok_or_else(|| field_invalid("data", format!("No file {data} on this profile")))?;
+        let file = profile
+            .files
+            .iter()
+            .find(|file| file["id"] == data)
+            .ok_or_else(|| field_invalid("data", format!("No file {data} on this profile")))?;
         let size = file["size"].as_u64().unwrap_or(0) as usize;
         return Ok((size, file["format"].as_str().and_then(known_format)));
     }
@@ -211,7 +218,8 @@ pub async fn upload_file(State(state): State<AppState>, Path(profile_id): Path<S
 
 pub async fn get_file(State(state): State<AppState>, Path((profile_id, file_id)): Path<(String, String)>) -> ApiResult {
     with_profile_mut(&state, &profile_id, |profile| {
-        let file = profile.files.iter().find(|file| file["id"] == file_id.as_str()).ok_or_else(|| ApiFailure::not_found("File", &file_id))?;
+        let file =
+            profile.files.iter().find(|file| file["id"] == file_id.as_str()).ok_or_else(|| ApiFailure::not_found("File", &file_id))?;
         Ok(Json(json!({ "id": file["id"], "name": file["name"] })).into_response())
     })
 }

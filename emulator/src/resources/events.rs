@@ -16,7 +16,9 @@ use crate::validate;
 type ApiResult = Result<Response, ApiFailure>;
 
 pub async fn list(State(state): State<AppState>, Path(profile_id): Path<String>) -> ApiResult {
-    with_profile_mut(&state, &profile_id, |profile| Ok(Json(profile.events.iter().map(EventRecord::to_json).collect::<Vec<_>>()).into_response()))
+    with_profile_mut(&state, &profile_id, |profile| {
+        Ok(Json(profile.events.iter().map(EventRecord::to_json).collect::<Vec<_>>()).into_response())
+    })
 }
 
 pub async fn get(State(state): State<AppState>, Path((profile_id, event_id)): Path<(String, String)>) -> ApiResult {
@@ -59,7 +61,9 @@ fn resolve(profile: &ProfileRecord, event: &mut EventRecord, body: &Value, at: &
         }
         event.resolution_task_ids = ids;
     }
-    if let Some(reason) = optional_string(body, "resolution_reason").map_err(|e| e.with_info(json!({ "field": field("resolution_reason") })))? {
+    if let Some(reason) =
+        optional_string(body, "resolution_reason").map_err(|e| e.with_info(json!({ "field": field("resolution_reason") })))?
+    {
         event.resolution_reason = Some(reason);
     }
     if let Some(resolution) = body.get("resolution").and_then(Value::as_str) {
@@ -121,7 +125,11 @@ pub async fn bulk_update(State(state): State<AppState>, Path(profile_id): Path<S
                 *slot = event;
             }
         }
-        profile.audit("event-bulk-resolution", format!("Resolved {} events", answers.len()), json!({ "event_ids": summaries.iter().map(|s| s["id"].clone()).collect::<Vec<_>>() }));
+        profile.audit(
+            "event-bulk-resolution",
+            format!("Resolved {} events", answers.len()),
+            json!({ "event_ids": summaries.iter().map(|s| s["id"].clone()).collect::<Vec<_>>() }),
+        );
         Ok((answers, summaries, profile.customer_ref.clone()))
     })?;
     emit(&state, "EVENTS_UPDATED", &profile_id, &customer_ref, json!({ "events": summaries }));

@@ -29,10 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/profiles/{profile_id}/collected_data", get(collected::get_data).post(collected::replace_data))
         .route("/profiles/{profile_id}/collected_data/documents", post(collected::add_document))
-        .route(
-            "/profiles/{profile_id}/document_images",
-            get(collected::list_images).post(collected::upload_image).layer(upload_limit()),
-        )
+        .route("/profiles/{profile_id}/document_images", get(collected::list_images).post(collected::upload_image).layer(upload_limit()))
         .route("/profiles/{profile_id}/document_images/{image_id}", get(collected::get_image))
         .route("/profiles/{profile_id}/files", post(collected::upload_file).layer(upload_limit()))
         .route("/profiles/{profile_id}/files/{file_id}", get(collected::get_file))

@@ -116,9 +116,11 @@ pub async fn collect_key(State(state): State<AppState>, body: Bytes) -> ApiResul
     let body = parse_body(&body)?;
     let ids: Vec<String> = match body.get("profile_ids") {
         None | Some(Value::Null) => return Err(ApiFailure::missing("profile_ids")),
-        Some(Value::Array(ids)) => {
-            ids.iter().map(|id| id.as_str().map(str::to_owned)).collect::<Option<_>>().ok_or_else(|| field_invalid("profile_ids", "profile_ids must be a list of profile ids"))?
-        }
+        Some(Value::Array(ids)) => ids
+            .iter()
+            .map(|id| id.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| field_invalid("profile_ids", "profile_ids must be a list of profile ids"))?,
         Some(_) => return Err(field_invalid("profile_ids", "profile_ids must be a list of profile ids")),
     };
     let mut store = lock(&state.store);

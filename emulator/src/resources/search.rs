@@ -58,9 +58,11 @@ fn country(params: &HashMap<String, String>, name: &str) -> Result<String, ApiFa
 fn limit(params: &HashMap<String, String>, default: usize, max: usize) -> Result<usize, ApiFailure> {
     match params.get("limit") {
         None => Ok(default),
-        Some(text) => {
-            text.parse().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| field_invalid("limit", format!("limit must be a whole number from 1 to {max}")))
-        }
+        Some(text) => text
+            .parse()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| field_invalid("limit", format!("limit must be a whole number from 1 to {max}"))),
     }
 }
 
@@ -96,7 +98,9 @@ pub async fn companies(Query(params): Params) -> ApiResult {
     let companies: Vec<Value> = COMPANIES
         .iter()
         .filter(|(c, s, number, name)| {
-            *c == country && (state.is_none() || *s == state.map(String::as_str)) && (name.to_lowercase().contains(&query) || *number == query)
+            *c == country
+                && (state.is_none() || *s == state.map(String::as_str))
+                && (name.to_lowercase().contains(&query) || *number == query)
         })
         .map(|(country, state, number, name)| json!({ "name": name, "number": number, "country": country, "state": state }))
         .collect();

@@ -61,7 +61,11 @@ pub async fn add_note(State(state): State<AppState>, Path((profile_id, task_id))
         for (index, attachment) in body.get("attachments").and_then(Value::as_array).into_iter().flatten().enumerate() {
             let field = format!("attachments[{index}].id");
             let id = attachment.get("id").and_then(Value::as_str).ok_or_else(|| ApiFailure::missing(&field))?;
-            let file = profile.files.iter().find(|file| file["id"] == id).ok_or_else(|| field_invalid(&field, format!("No file {id} on this profile")))?;
+            let file = profile
+                .files
+                .iter()
+                .find(|file| file["id"] == id)
+                .ok_or_else(|| field_invalid(&field, format!("No file {id} on this profile")))?;
             attachments.push(json!({ "id": file["id"], "name": file["name"] }));
         }
         let user = api_user();
@@ -86,7 +90,8 @@ pub async fn add_note(State(state): State<AppState>, Path((profile_id, task_id))
 pub async fn delete_note(State(state): State<AppState>, Path((profile_id, task_id, note_id)): Path<(String, String, String)>) -> ApiResult {
     let note = with_profile_mut(&state, &profile_id, |profile| {
         let task = profile.task_mut(&task_id).ok_or_else(|| ApiFailure::not_found("Task", &task_id))?;
-        let index = task.notes.iter().position(|note| note["id"] == note_id.as_str()).ok_or_else(|| ApiFailure::not_found("Note", &note_id))?;
+        let index =
+            task.notes.iter().position(|note| note["id"] == note_id.as_str()).ok_or_else(|| ApiFailure::not_found("Note", &note_id))?;
         let note = task.notes.remove(index);
         profile.audit("deleted-a-task-note", "Deleted a task note", json!({ "task_id": task_id, "note_id": note_id }));
         Ok(note)

@@ -108,18 +108,23 @@ impl Api {
     }
 
     pub async fn individual(&self, family_name: &str) -> Value {
-        let data = json!({ "entity_type": "INDIVIDUAL", "personal_details": { "name": { "given_names": ["Ada"], "family_name": family_name } } });
+        let data =
+            json!({ "entity_type": "INDIVIDUAL", "personal_details": { "name": { "given_names": ["Ada"], "family_name": family_name } } });
         self.post("/profiles", json!({ "role": "INDIVIDUAL_CUSTOMER", "collected_data": data, "customer_ref": "ref-1" })).await
     }
 
     pub async fn company(&self, name: &str) -> Value {
-        self.post("/profiles", json!({ "role": "COMPANY_CUSTOMER", "collected_data": { "entity_type": "COMPANY", "metadata": { "name": name } } }))
-            .await
+        self.post(
+            "/profiles",
+            json!({ "role": "COMPANY_CUSTOMER", "collected_data": { "entity_type": "COMPANY", "metadata": { "name": name } } }),
+        )
+        .await
     }
 
     /// Runs a check in sync mode; answers it complete.
     pub async fn check(&self, pid: &str, check_type: &str, task_ids: &[&Value]) -> Value {
-        let check = self.post(&format!("/profiles/{pid}/checks?mode=sync"), json!({ "check_type": check_type, "task_ids": task_ids })).await;
+        let check =
+            self.post(&format!("/profiles/{pid}/checks?mode=sync"), json!({ "check_type": check_type, "task_ids": task_ids })).await;
         assert_eq!(check["state"], "COMPLETE", "{check}");
         check
     }
@@ -146,7 +151,13 @@ impl Api {
     pub async fn audit_actions(&self, pid: &str) -> Vec<String> {
         let items = self.get(&format!("/profiles/{pid}/audit-items")).await;
         let schema = schema("AuditItem");
-        items.as_array().unwrap().iter().inspect(|item| assert_valid(&schema, item)).map(|item| item["action"].as_str().unwrap().to_owned()).collect()
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .inspect(|item| assert_valid(&schema, item))
+            .map(|item| item["action"].as_str().unwrap().to_owned())
+            .collect()
     }
 }
 
