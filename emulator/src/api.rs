@@ -72,16 +72,7 @@ async fn whoami(State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn create_profile(State(state): State<AppState>, body: Bytes) -> ApiResult {
-    let mut rate_headers = axum::http::HeaderMap::new();
-    if let Some(limiter) = lock(&state.rate_limit).as_mut() {
-        let decision = limiter.check(std::time::Instant::now());
-        decision.write_headers(&mut rate_headers);
-        if !decision.allowed {
-            let mut failure = ApiFailure::new(StatusCode::TOO_MANY_REQUESTS, 107, "Rate limit exceeded for creating profiles");
-            failure.headers = rate_headers;
-            return Err(failure);
-        }
-    }
+    let rate_headers = state.rate_limits.check(crate::ratelimit::LimitedEndpoint::Profiles)?;
     let body = parse_body(&body)?;
     let role = match body.get("role") {
         None | Some(Value::Null) => return Err(ApiFailure::missing("role")),

@@ -41,8 +41,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-pub use ratelimit::RateLimit;
-pub use webhooks::WebhookConfig;
+pub use admin::{ConfigChange, Risk};
+pub use ratelimit::{LimitedEndpoint, RateLimit};
+pub use webhooks::{EventType, WebhookConfig, EVENTS as WEBHOOK_EVENTS};
+
+/// A product profiles apply for (`PUT /_emulator/products`, [`Emulator::set_products`]).
+pub use catalog::Product;
 
 use faults::DropConnection;
 use state::Shared;
@@ -59,9 +63,25 @@ pub struct EmulatorConfig {
     /// How long the provider takes to finish a check.
     pub provider_latency: Duration,
     pub webhook: Option<WebhookConfig>,
-    /// Rate limit on `POST /profiles`; off when `None`.
+    /// Rate limit on `POST /profiles`, and on `POST /profiles/{pid}/collected_data`
+    /// unless `collected_data_rate_limit` says otherwise; off when `None`.
+    /// Each endpoint has a bucket of its own.
     pub rate_limit: Option<RateLimit>,
     pub institution_name: String,
+    /// When a request still being handled is answered 504 while its work goes
+    /// on (PassFort: "The API has a timeout of 60 seconds").
+    pub gateway_timeout: Duration,
+    /// Rate limit on `POST /profiles/{pid}/collected_data`; `None` takes `rate_limit`.
+    pub collected_data_rate_limit: Option<RateLimit>,
+    /// How long a batch of webhooks gathers events (PassFort: about 0-10 s; at most 10 s).
+    pub webhook_batch_window: Duration,
+}
+
+impl EmulatorConfig {
+    /// The limit on the collected-data bucket.
+    pub fn collected_data_rate_limit(&self) -> Option<RateLimit> {
+        self.collected_data_rate_limit.or(self.rate_limit)
+    }
 }
 
 impl Default for EmulatorConfig {
@@ -75,6 +95,9 @@ impl Default for EmulatorConfig {
             webhook: None,
             rate_limit: None,
             institution_name: "Emulated Institution".into(),
+            gateway_timeout: Duration::from_secs(60),
+            collected_data_rate_limit: None,
+            webhook_batch_window: webhooks::DEFAULT_BATCH_WINDOW,
         }
     }
 }
@@ -122,6 +145,35 @@ impl Emulator {
     /// `PUT /_emulator/config`: `None` leaves a setting as it is.
     pub fn configure(&self, sync_timeout: Option<Duration>, provider_latency: Option<Duration>) {
         self.shared.configure(sync_timeout, provider_latency);
+    }
+
+    /// `PUT /_emulator/config` with every setting: the gateway timeout, the
+    /// webhook batch window and the rate limits as well. All or nothing: an
+    /// invalid value changes nothing and says why.
+    pub fn configure_with(&self, change: &ConfigChange) -> Result<(), String> {
+        change.apply(&self.shared)
+    }
+
+    /// `GET /_emulator/config`.
+    pub fn config(&self) -> serde_json::Value {
+        admin::settings_json(&self.shared)
+    }
+
+    /// `PUT /_emulator/products`: the catalogue applications are made from;
+    /// `None` restores the built-in one. `reset` restores it too.
+    pub fn set_products(&self, products: Option<Vec<Product>>) {
+        state::lock(&self.shared.store).products = products;
+    }
+
+    /// `POST /_emulator/profiles/{pid}/risk`: sets a profile's risk level
+    /// and/or score, sending RISK_LEVEL_CHANGED / RISK_SCORE_CHANGED for what changed.
+    pub fn set_risk(&self, profile_id: &str, level: Option<&str>, score: Option<f64>) -> Result<Risk, String> {
+        admin::set_risk(&self.shared, profile_id, level.map(str::to_owned), score).map_err(|(_, message)| message)
+    }
+
+    /// `POST /_emulator/profiles/{pid}/manual_action`: sends MANUAL_ACTION_REQUIRED; answers its data.
+    pub fn trigger_manual_action(&self, profile_id: &str, application_id: Option<&str>) -> Result<serde_json::Value, String> {
+        admin::manual_action(&self.shared, profile_id, application_id).map_err(|(_, message)| message)
     }
 
     /// `POST /_emulator/script`.

@@ -18,7 +18,7 @@ struct Args {
     /// The API key clients must send.
     #[arg(long, env = "PASSFORT_EMULATOR_API_KEY", default_value = "test-key", hide_env_values = true)]
     api_key: String,
-    /// How long a sync run waits before answering RUNNING, e.g. 120s, 500ms, 2m.
+    /// How long a sync run waits before answering RUNNING (the sync-to-async switch), e.g. 120s, 500ms, 2m.
     #[arg(long, default_value = "120s", value_parser = parse_duration)]
     sync_timeout: Duration,
     /// How long the provider takes per check.
@@ -39,6 +39,27 @@ struct Args {
     /// How many POST /profiles may come at once under the rate limit.
     #[arg(long, default_value_t = 100)]
     rate_limit_burst: u32,
+    /// Rate-limit POST /profiles/{pid}/collected_data (a bucket of its own) to this many an hour;
+    /// by default as --rate-limit-per-hour.
+    #[arg(long)]
+    collected_data_rate_limit_per_hour: Option<u32>,
+    /// The burst of the collected-data limit; by default as --rate-limit-burst.
+    #[arg(long)]
+    collected_data_rate_limit_burst: Option<u32>,
+    /// When a request still being handled is answered 504 while its work goes on (PassFort: 60 s).
+    #[arg(long, default_value = "60s", value_parser = parse_positive_duration)]
+    gateway_timeout: Duration,
+    /// How long a batch of webhooks gathers events, 0 to 10s.
+    #[arg(long, default_value = "50ms", value_parser = parse_batch_window)]
+    webhook_batch_window: Duration,
+}
+
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    parse_duration(text).and_then(|d| if d.is_zero() { Err("must be more than 0".into()) } else { Ok(d) })
+}
+
+fn parse_batch_window(text: &str) -> Result<Duration, String> {
+    parse_duration(text).and_then(|d| if d > Duration::from_secs(10) { Err("must be 0 to 10s".into()) } else { Ok(d) })
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -75,6 +96,13 @@ async fn main() {
             events: None,
         }),
         rate_limit: args.rate_limit_per_hour.map(|per_hour| RateLimit { per_hour, burst: args.rate_limit_burst }),
+        collected_data_rate_limit: args.collected_data_rate_limit_per_hour.or(args.rate_limit_per_hour).and_then(|per_hour| {
+            let burst = args.collected_data_rate_limit_burst;
+            (args.collected_data_rate_limit_per_hour.is_some() || burst.is_some())
+                .then(|| RateLimit { per_hour, burst: burst.unwrap_or(args.rate_limit_burst) })
+        }),
+        gateway_timeout: args.gateway_timeout,
+        webhook_batch_window: args.webhook_batch_window,
         ..EmulatorConfig::default()
     };
     let emulator = match passfort_emulator::start(config).await {

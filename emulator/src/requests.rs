@@ -52,6 +52,8 @@ struct Entry {
     finished: Option<DateTime<Utc>>,
     /// None while in progress, or when the connection was dropped on purpose.
     status: Option<u16>,
+    /// Answered 504 by the gateway timeout while the work went on.
+    gateway_timeout: bool,
 }
 
 /// Which entry a request's answer belongs to. Sequence numbers never repeat,
@@ -73,22 +75,35 @@ impl RequestLog {
             received: Utc::now(),
             finished: None,
             status: None,
+            gateway_timeout: false,
         });
         self.in_flight += 1;
         self.last_activity = Instant::now();
         EntryId(sequence)
     }
 
+    /// Records how a request was answered. The first answer counts: after a
+    /// gateway timeout, the handler's own answer (which nobody receives) does not
+    /// change the entry.
     pub fn finish(&mut self, id: EntryId, status: Option<u16>) {
         // Entries are in sequence order; after a reset the entry is gone.
         if let Ok(index) = self.entries.binary_search_by_key(&id.0, |entry| entry.sequence) {
             let entry = &mut self.entries[index];
-            if entry.finished.is_none() {
-                self.in_flight -= 1;
-                self.last_activity = Instant::now();
+            if entry.finished.is_some() {
+                return;
             }
+            self.in_flight -= 1;
+            self.last_activity = Instant::now();
             entry.status = status;
             entry.finished = Some(Utc::now());
+        }
+    }
+
+    /// Records that the gateway answered 504 while the request's work goes on.
+    pub fn gateway_timeout(&mut self, id: EntryId) {
+        self.finish(id, Some(504));
+        if let Ok(index) = self.entries.binary_search_by_key(&id.0, |entry| entry.sequence) {
+            self.entries[index].gateway_timeout = true;
         }
     }
 
@@ -106,6 +121,7 @@ impl RequestLog {
                     "query": entry.query,
                     "status": entry.status,
                     "fault": entry.fault,
+                    "gateway_timeout": entry.gateway_timeout,
                     "time": millis(entry.received),
                     "timestamp_ms": entry.received.timestamp_millis(),
                     "finished_ms": entry.finished.map(|t| t.timestamp_millis()),

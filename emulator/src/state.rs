@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::faults::Faults;
-use crate::ratelimit::Gcra;
+use crate::ratelimit::{LimitedEndpoint, RateLimits};
 use crate::requests::RequestLog;
 use crate::store::{Script, Store};
 use crate::webhooks::Webhooks;
@@ -17,6 +17,14 @@ use crate::EmulatorConfig;
 pub struct Settings {
     pub sync_timeout: Duration,
     pub provider_latency: Duration,
+    /// When the gateway answers 504 to a request still being handled (PassFort: 60 s).
+    pub gateway_timeout: Duration,
+}
+
+impl Settings {
+    fn initial(config: &EmulatorConfig) -> Self {
+        Self { sync_timeout: config.sync_timeout, provider_latency: config.provider_latency, gateway_timeout: config.gateway_timeout }
+    }
 }
 
 pub struct Shared {
@@ -26,7 +34,10 @@ pub struct Shared {
     pub store: Mutex<Store>,
     pub faults: Mutex<Faults>,
     pub requests: Mutex<RequestLog>,
-    pub rate_limit: Mutex<Option<Gcra>>,
+    /// The GCRA buckets of `POST /profiles` and `POST .../collected_data` (`crate::ratelimit`).
+    pub rate_limits: RateLimits,
+    /// Risk set by `POST /_emulator/profiles/{pid}/risk`, by profile id (`crate::admin`).
+    pub risks: Mutex<std::collections::HashMap<String, crate::admin::Risk>>,
     pub webhooks: Webhooks,
 }
 
@@ -35,12 +46,13 @@ pub type AppState = Arc<Shared>;
 impl Shared {
     pub fn new(config: EmulatorConfig) -> Arc<Self> {
         let shared = Arc::new(Self {
-            settings: Mutex::new(Settings { sync_timeout: config.sync_timeout, provider_latency: config.provider_latency }),
+            settings: Mutex::new(Settings::initial(&config)),
             store: Mutex::new(Store::default()),
             faults: Mutex::new(Faults::default()),
             requests: Mutex::new(RequestLog::default()),
-            rate_limit: Mutex::new(config.rate_limit.map(Gcra::new)),
-            webhooks: Webhooks::new(config.webhook.clone()),
+            rate_limits: RateLimits::new(config.rate_limit, config.collected_data_rate_limit()),
+            risks: Mutex::default(),
+            webhooks: Webhooks::new(config.webhook.clone(), config.webhook_batch_window),
             initial: config,
         });
         shared.webhooks.start_delivery();
@@ -53,9 +65,11 @@ impl Shared {
         *lock(&self.store) = Store::default();
         *lock(&self.faults) = Faults::default();
         *lock(&self.requests) = RequestLog::default();
-        *lock(&self.settings) = Settings { sync_timeout: self.initial.sync_timeout, provider_latency: self.initial.provider_latency };
-        *lock(&self.rate_limit) = self.initial.rate_limit.map(Gcra::new);
-        self.webhooks.reset(self.initial.webhook.clone());
+        *lock(&self.settings) = Settings::initial(&self.initial);
+        self.rate_limits.set(LimitedEndpoint::Profiles, self.initial.rate_limit);
+        self.rate_limits.set(LimitedEndpoint::CollectedData, self.initial.collected_data_rate_limit());
+        lock(&self.risks).clear();
+        self.webhooks.reset(self.initial.webhook.clone(), self.initial.webhook_batch_window);
     }
 
     pub fn settings(&self) -> Settings {

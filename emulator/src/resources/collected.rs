@@ -71,6 +71,7 @@ pub async fn get_data(State(state): State<AppState>, Path(profile_id): Path<Stri
 /// Replaces the collected data (no merge). With an `If-Match` that no longer
 /// holds: 412 with the latest data and its ETag, changing nothing.
 pub async fn replace_data(State(state): State<AppState>, Path(profile_id): Path<String>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let rate_headers = state.rate_limits.check(crate::ratelimit::LimitedEndpoint::CollectedData)?;
     let if_match = headers.get("if-match").map(|v| v.to_str().map(str::to_owned).unwrap_or_default());
     let body = parse_body(&body)?;
     let (data, customer_ref) = with_profile_mut(&state, &profile_id, |profile| {
@@ -85,10 +86,10 @@ pub async fn replace_data(State(state): State<AppState>, Path(profile_id): Path<
         Ok((Ok(data), profile.customer_ref.clone()))
     })?;
     match data {
-        Err(precondition_failed) => Ok(precondition_failed),
+        Err(precondition_failed) => Ok((rate_headers, precondition_failed).into_response()),
         Ok(data) => {
             emit(&state, "COLLECTED_DATA_CHANGED", &profile_id, &customer_ref, json!({}));
-            Ok(with_etag(StatusCode::OK, data))
+            Ok((rate_headers, with_etag(StatusCode::OK, data)).into_response())
         }
     }
 }
