@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   setTimeout(() => controller.abort(), 100)
   emulator.configure({ providerLatencyMs: 60000 })
   await client
-    .runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { timeoutMs: 5000, signal: controller.signal })
+    .runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async' }, { waitTimeoutMs: 5000, signal: controller.signal })
     .catch((error: unknown) => {
       if (error instanceof Error && error.name === 'AbortError') console.log('9. an aborted wait stops at once')
       else if (error instanceof CheckWaitTimeoutError) console.log(`9. gave up on ${error.checkId}`)

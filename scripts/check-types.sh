@@ -16,28 +16,28 @@ fi
 
 echo "== Python: the installed package runs this source's .py files (stubtest imports it; the stub is read from the source)"
 "$python" - <<'PY'
-import filecmp, os, sys
-import passfort
-source = "bindings-python/python/passfort"
-installed = os.path.dirname(passfort.__file__)
-names = sorted(n for n in os.listdir(source) if n.endswith(".py"))
-def same(name):
-    there = os.path.join(installed, name)
-    return os.path.exists(there) and filecmp.cmp(os.path.join(source, name), there, shallow=False)
-stale = [n for n in names if not same(n)]
-if stale:
-    sys.exit(f"{installed} differs from {source} in {', '.join(stale)}: run bash scripts/python-env.sh --with-tests")
+import filecmp, importlib, os, sys
+for package, source in (("passfort", "bindings-python/python/passfort"), ("passfort_emulator", "emulator-python/python/passfort_emulator")):
+    installed = os.path.dirname(importlib.import_module(package).__file__)
+    names = sorted(n for n in os.listdir(source) if n.endswith(".py"))
+    def same(name):
+        there = os.path.join(installed, name)
+        return os.path.exists(there) and filecmp.cmp(os.path.join(source, name), there, shallow=False)
+    stale = [n for n in names if not same(n)]
+    if stale:
+        sys.exit(f"{installed} differs from {source} in {', '.join(stale)}: run bash scripts/python-env.sh --with-tests")
 PY
 
-echo "== Python: stubtest (the package, _native.pyi included, against the built module)"
-MYPYPATH=bindings-python/python "$python" -m mypy.stubtest passfort \
+echo "== Python: stubtest (both packages, _native.pyi included, against the built modules)"
+MYPYPATH=bindings-python/python:emulator-python/python "$python" -m mypy.stubtest passfort passfort_emulator \
   --mypy-config-file pyproject.toml --allowlist tests/python/stubtest-allowlist.txt
 
-echo "== Python: mypy --strict (the package and the examples)"
-"$python" -m mypy --strict --config-file pyproject.toml bindings-python/python/passfort examples/*.py
+echo "== Python: mypy --strict (the packages and the examples)"
+MYPYPATH=emulator-python/python "$python" -m mypy --strict --config-file pyproject.toml \
+  bindings-python/python/passfort emulator-python/python/passfort_emulator examples/*.py
 
 echo "== Python: ruff check"
-"$python" -m ruff check bindings-python/python tests/python examples
+"$python" -m ruff check bindings-python/python emulator-python/python tests/python examples
 
 echo "== Node: tsc --strict over tests/node/types, as CommonJS and as ESM"
 npx --no-install tsc --strict --noEmit -p tests/node/types/tsconfig.cjs.json

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project. `.ci/run` runs exactly this.
+# The bindings are built once, as released (scripts/dist.sh: release, stripped,
+# glibc 2.17), and every Python and Node test below runs against those builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,17 +16,23 @@ cargo test --workspace --locked --doc
 echo "== Rust quick-start runs to the end"
 cargo run --locked --quiet -p passfort-core --example quickstart > /dev/null
 
-echo "== Python: build the package into a virtual environment, then pytest"
-bash scripts/python-env.sh --with-tests
+echo "== Packages: scripts/dist.sh writes the wheels, the sdist and the npm tarballs into dist/"
+bash scripts/dist.sh
+
+echo "== Installed as users install them: no compiler on PATH, several CPythons, npm, pnpm, Node 18 and 22, the sdist offline"
+bash scripts/install-test.sh
+
+echo "== Python: the wheels from dist/ in .venv, then pytest"
+bash scripts/python-env.sh --from-dist --with-tests
 "${PASSFORT_VENV:-.venv}/bin/python" -m pytest tests/python -q -p no:cacheprovider
 
-echo "== Node: build the addon, type-check the TypeScript example, node --test"
-bash scripts/node-env.sh
+echo "== Node: the addons from dist/'s build where the loader looks, the TypeScript example type-checked, node --test"
+bash scripts/node-env.sh --from-dist
 npx --no-install tsc --noEmit -p examples/tsconfig.json
 node --test tests/node/*.test.js tests/node/*.test.mjs
 
 echo "== Typings against the built modules: stubtest, mypy --strict, ruff, tsc --strict, exports"
 bash scripts/check-types.sh
 
-echo "== Benchmarks: a smoke run of bench/run (tiny counts, the debug builds above)"
+echo "== Benchmarks: a smoke run of bench/run (tiny counts, the builds above)"
 bench/run --smoke

@@ -18,10 +18,14 @@ tree="$work/$(basename "$sdist" .tar.gz)"
 manifest="$tree/Cargo.toml"
 [ -f "$manifest" ] || manifest="$tree/bindings-python/Cargo.toml"
 mkdir -p "$tree/.cargo"
-cargo vendor --quiet --versioned-dirs --manifest-path "$manifest" "$tree/vendor" > "$tree/.cargo/config.toml"
-# `cargo vendor` prints the source replacement with an absolute path; the sdist needs it relative.
-sed -i "s|directory = \".*\"|directory = \"vendor\"|" "$tree/.cargo/config.toml"
-cat >> "$tree/.cargo/config.toml" <<'TOML'
+cargo vendor --quiet --versioned-dirs --manifest-path "$manifest" "$tree/vendor" > /dev/null
+# Found by cargo from the folder pip builds in (the unpacked sdist).
+cat > "$tree/.cargo/config.toml" <<'TOML'
+[source.crates-io]
+replace-with = "vendored-sources"
+
+[source.vendored-sources]
+directory = "vendor"
 
 [net]
 offline = true

@@ -147,9 +147,10 @@ test('close() releases the sockets now, not when the client is collected', async
 test('collected data is converted as JSON.stringify does, or refused before any request', async () => {
   const emulator = await startEmulator()
   const client = emulator.client()
-  const data = { entity_type: 'INDIVIDUAL', personal_details: { dob: new Date(Date.UTC(1990, 0, 1)) }, custom: { toJSON: () => 'custom' } }
+  // (a Date at the top level: the schema allows extra fields there, not a timestamp as `dob`)
+  const data = { entity_type: 'INDIVIDUAL', reviewed_at: new Date(Date.UTC(1990, 0, 1)), custom: { toJSON: () => 'custom' } }
   const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', data)
-  assert.equal(profile.collectedData.personal_details.dob, '1990-01-01T00:00:00.000Z', 'a Date becomes its ISO string, not {}')
+  assert.equal(profile.collectedData.reviewed_at, '1990-01-01T00:00:00.000Z', 'a Date becomes its ISO string, not {}')
   assert.equal(profile.collectedData.custom, 'custom', 'toJSON is honoured')
   const before = emulator.requests().length
   for (const bad of [{ scan: Buffer.from('image') }, { scan: new Uint8Array(3) }, { n: NaN }, { n: Infinity }, { n: 10n }]) {
