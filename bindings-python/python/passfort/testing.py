@@ -11,15 +11,15 @@ It ships apart from ``passfort`` so that production installs carry no emulator:
 
 from __future__ import annotations
 
-try:
-    from passfort_emulator import Emulator
-except ModuleNotFoundError as missing:
-    if missing.name is None or not missing.name.startswith("passfort_emulator"):
-        raise
+import importlib.util
+
+if importlib.util.find_spec("passfort_emulator") is None:
     raise ModuleNotFoundError(
         "passfort.testing needs the PassFort emulator, which is a separate package: "
         "pip install 'passfort[testing]' (or pip install passfort-emulator, the same version as passfort)",
-        name=missing.name,
-    ) from missing
+        name="passfort_emulator",
+    )
+
+from passfort_emulator import Emulator  # noqa: E402 (after the check that explains its absence)
 
 __all__ = ["Emulator"]

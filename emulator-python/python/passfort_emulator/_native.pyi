@@ -2,6 +2,8 @@
 # Lists and rules cross as JSON text; passfort_emulator.Emulator decodes them.
 from typing import Optional, List, final
 
+__all__ = ["__version__", "NativeEmulator"]
+
 __version__: str
 
 @final
