@@ -24,7 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -52,12 +56,83 @@ def start_emulator(binary: str) -> tuple[subprocess.Popen[str], str]:
     return process, line.removeprefix("listening on ")
 
 
-def run_schemathesis(url: str, report: Path, max_examples: int, workers: int, extra: list[str]) -> int:
+# A 1x1 PNG, for the seeded document image and file.
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+# How often a path id is drawn from the seeded resources; the rest are generated (mostly unknown: 404).
+SEEDED_ID_PROBABILITY = 0.7
+
+
+def call(url: str, method: str, path: str, body: object | None = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{url}/4.0{path}", data=data, method=method)
+    request.add_header("apikey", API_KEY)
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def seed(url: str) -> dict[str, list[str]]:
+    """Resources of every kind, so that generated cases can name ids that exist (schemathesis draws
+    them with SEEDED_ID_PROBABILITY) and answers with real resources are checked against the schema."""
+    ids: dict[str, list[str]] = collections.defaultdict(list)
+
+    def individual(family_name: str) -> Any:
+        data = {"entity_type": "INDIVIDUAL", "personal_details": {"name": {"given_names": ["Ada"], "family_name": family_name}}}
+        return call(url, "POST", "/profiles", {"role": "INDIVIDUAL_CUSTOMER", "collected_data": data})
+
+    def attempt(what: str, make: Callable[[], object]) -> None:
+        # An emulator that lacks an operation (an older build, for figures) seeds what it can.
+        try:
+            make()
+        except urllib.error.HTTPError as error:
+            print(f"schema run: cannot seed {what}: HTTP {error.code}", file=sys.stderr)
+
+    for family_name in ("Smith", "PEP"):
+        profile = individual(family_name)
+        pid = profile["id"]
+        ids["profile_id"].append(pid)
+        ids["task_id"] += [task["id"] for task in profile["tasks"]]
+        task = profile["tasks"][0]["id"]
+        steps: list[tuple[str, str, str, object | None, Callable[[Any], list[str]]]] = [
+            ("application_id", "POST", "/applications", {"product": {"alias": "individual-account"}}, lambda a: [a["id"]]),
+            ("check_id", "POST", "/checks?mode=sync", {"check_type": "IDENTITY_CHECK"}, lambda c: [c["id"]]),
+            ("check_id", "POST", "/checks?mode=sync", {"check_type": "PEPS_AND_SANCTIONS_SCREEN"}, lambda c: [c["id"]]),
+            ("document_image_id", "POST", "/document_images", {"data": PNG, "image_type": "FRONT"}, lambda i: [i["id"]]),
+            ("file_id", "POST", "/files", {"data": PNG, "name": "scan.png"}, lambda f: [f["id"]]),
+            ("tag_id", "POST", "/tags", {"name": "seeded"}, lambda t: [t["id"]]),
+            ("note_id", "POST", f"/tasks/{task}/notes", {"text": "seeded"}, lambda n: [n["id"]]),
+            ("event_id", "GET", "/events", None, lambda events: [event["id"] for event in events]),
+        ]
+        for name, method, path, body, found in steps:
+            attempt(name, lambda: ids[name].extend(found(call(url, method, f"/profiles/{pid}{path}", body))))
+    company = call(url, "POST", "/profiles", {"role": "COMPANY_CUSTOMER", "collected_data": {"entity_type": "COMPANY", "metadata": {"name": "Acme"}}})
+    ids["profile_id"].append(company["id"])
+    ids["task_id"] += [task["id"] for task in company["tasks"]]
+    return ids
+
+
+def config_file(ids: dict[str, list[str]]) -> Path:
+    """schemathesis.toml with the seeded ids as dictionaries bound to the path parameters."""
+    ids = {name: values for name, values in ids.items() if values}
+    lines = [(HERE / "schemathesis.toml").read_text(encoding="utf-8"), "", "# Seeded by run.py."]
+    for name in sorted(ids):
+        lines.append(f"[dictionaries.{name}]")
+        lines.append(f"values = {json.dumps(sorted(set(ids[name])))}")
+    lines.append("[parameters]")
+    for name in sorted(ids):
+        lines.append(f'"path.{name}" = {{ dictionary = "{name}", probability = {SEEDED_ID_PROBABILITY} }}')
+    path = Path(tempfile.mkdtemp(prefix="schema-config-")) / "schemathesis.toml"
+    # Top-level tables must come before [[operations]]; TOML allows them in any order, so just append.
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_schemathesis(url: str, report: Path, max_examples: int, workers: int, extra: list[str], config: Path) -> int:
     venv_bin = Path(sys.executable).parent
     command = [
         str(venv_bin / "schemathesis"),
         "--config-file",
-        str(HERE / "schemathesis.toml"),
+        str(config),
         "run",
         str(SCHEMA),
         "--url",
@@ -84,15 +159,21 @@ def run_schemathesis(url: str, report: Path, max_examples: int, workers: int, ex
         *extra,
     ]
     print("schema run:", " ".join(command[0:1] + command[3:]), flush=True)
-    return subprocess.call(command, stdout=sys.stderr if os.environ.get("SCHEMA_RUN_VERBOSE") else subprocess.DEVNULL)
+    if os.environ.get("SCHEMA_RUN_VERBOSE"):
+        return subprocess.call(command, stdout=sys.stderr)
+    finished = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if not report.exists():
+        # No event log: schemathesis could not run at all (a configuration or schema error).
+        print(finished.stdout[-4000:], file=sys.stderr)
+    return finished.returncode
 
 
-def status_of(interaction: dict | None) -> int | None:
+def status_of(interaction: dict[str, Any] | None) -> int | None:
     response = (interaction or {}).get("response") or {}
     return response.get("status_code")
 
 
-def body_of(interaction: dict | None) -> str:
+def body_of(interaction: dict[str, Any] | None) -> str:
     response = (interaction or {}).get("response") or {}
     content = response.get("content") or {}
     try:
@@ -101,13 +182,13 @@ def body_of(interaction: dict | None) -> str:
         return ""
 
 
-def read_report(report: Path) -> dict:
+def read_report(report: Path) -> dict[str, Any]:
     """The figures of a run, from schemathesis's ndjson event log."""
     operations: set[str] = set()
     cases: set[str] = set()
-    failures: dict[tuple, dict] = {}
-    counts: collections.Counter[tuple] = collections.Counter()
-    statuses: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
+    failures: dict[tuple[Any, ...], dict[str, Any]] = {}
+    counts: collections.Counter[tuple[Any, ...]] = collections.Counter()
+    statuses: dict[str, collections.Counter[int | None]] = collections.defaultdict(collections.Counter)
     unimplemented: dict[str, set[int]] = collections.defaultdict(set)
     errors: list[tuple[str, str, str]] = []
     documented = all_operations()
@@ -160,7 +241,7 @@ def read_report(report: Path) -> dict:
     }
 
 
-def load_baseline() -> tuple[list[dict], list[dict]]:
+def load_baseline() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     document = json.loads(BASELINE.read_text(encoding="utf-8"))
     entries, errors = document["entries"], document.get("errors", [])
     for entry in entries:
@@ -175,7 +256,7 @@ def load_baseline() -> tuple[list[dict], list[dict]]:
     return entries, errors
 
 
-def known(key: tuple, baseline: list[dict]) -> dict | None:
+def known(key: tuple[Any, ...], baseline: list[dict[str, Any]]) -> dict[str, Any] | None:
     operation, check, failure, status = key
     for entry in baseline:
         if entry["check"] != check or entry["failure"] != failure:
@@ -212,7 +293,8 @@ def main() -> int:
         process, url = start_emulator(args.emulator)
         started = time.monotonic()
         try:
-            run_schemathesis(url, report, args.max_examples, args.workers, args.extra)
+            config = config_file(seed(url))
+            run_schemathesis(url, report, args.max_examples, args.workers, args.extra, config)
         finally:
             process.send_signal(signal.SIGINT)
             try:
@@ -221,6 +303,8 @@ def main() -> int:
                 process.kill()
         elapsed = time.monotonic() - started
 
+    if not report.exists():
+        sys.exit("schema run: schemathesis wrote no event log (its output is above)")
     figures = read_report(report)
     baseline, known_errors = load_baseline()
     new: list[str] = []
