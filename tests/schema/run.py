@@ -278,7 +278,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--emulator", required=True, help="the passfort-emulator binary")
     parser.add_argument("--max-examples", type=int, default=int(os.environ.get("SCHEMA_MAX_EXAMPLES", "25")))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("SCHEMA_WORKERS", "2")))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("SCHEMA_WORKERS", "1")))
     parser.add_argument("--report", help="keep schemathesis's ndjson log here")
     parser.add_argument("--report-only", help="compare an existing ndjson log; start nothing")
     parser.add_argument("--json", help="write the figures here as JSON")
