@@ -26,6 +26,9 @@ echo "== Python: the wheels from dist/ in .venv, then pytest"
 bash scripts/python-env.sh --from-dist --with-tests
 "${PASSFORT_VENV:-.venv}/bin/python" -m pytest tests/python -q -p no:cacheprovider
 
+echo "== The emulator against PassFort's published schema: schemathesis over all 48 operations (tests/schema/baseline.json)"
+bash tests/schema/run.sh
+
 echo "== Node: the addons from dist/'s build where the loader looks, the TypeScript example type-checked, node --test"
 bash scripts/node-env.sh --from-dist
 npx --no-install tsc --noEmit -p examples/tsconfig.json
