@@ -367,12 +367,12 @@ impl Client {
         self.claimed_checks.lock().unwrap_or_else(|p| p.into_inner()).insert(check_id)
     }
 
-    fn request(&self, method: Method, template: &'static str, path: String, retry: RetryClass) -> ApiRequest {
+    fn api_request(&self, method: Method, template: &'static str, path: String, retry: RetryClass) -> ApiRequest {
         ApiRequest::new(method, template, path, retry, &self.transport.config)
     }
 
     fn get(&self, template: &'static str, path: String) -> ApiRequest {
-        self.request(Method::GET, template, path, RetryClass::Idempotent)
+        self.api_request(Method::GET, template, path, RetryClass::Idempotent)
     }
 
     /// `GET /whoami`: the cheapest way to check a key.
@@ -392,7 +392,7 @@ impl Client {
         if !collected_data.is_null() {
             body["collected_data"] = collected_data;
         }
-        let request = self.request(Method::POST, "/profiles", "/profiles".into(), RetryClass::CreateOnce).json_body(&body);
+        let request = self.api_request(Method::POST, "/profiles", "/profiles".into(), RetryClass::CreateOnce).json_body(&body);
         self.transport.send_json(&request).await
     }
 
@@ -408,10 +408,10 @@ impl Client {
         query.validate()?;
         let mut request = self.get("/profiles", "/profiles".into());
         if let Some(text) = &query.query {
-            request.query.push(("q", text.clone()));
+            request.query.push(("q".into(), text.clone()));
         }
-        request.query.push(("limit", query.page_size.to_string()));
-        request.query.push(("offset", offset.to_string()));
+        request.query.push(("limit".into(), query.page_size.to_string()));
+        request.query.push(("offset".into(), offset.to_string()));
         self.transport.send_json(&request).await
     }
 
@@ -460,10 +460,10 @@ impl Client {
         validate_id("profile id", profile_id)?;
         check.validate()?;
         let mut request = self
-            .request(Method::POST, "/profiles/{profile_id}/checks", format!("/profiles/{profile_id}/checks"), RetryClass::CreateOnce)
+            .api_request(Method::POST, "/profiles/{profile_id}/checks", format!("/profiles/{profile_id}/checks"), RetryClass::CreateOnce)
             .json_body(&check.to_json());
         if let Some(mode) = mode.query_value() {
-            request.query.push(("mode", mode.to_owned()));
+            request.query.push(("mode".into(), mode.to_owned()));
         }
         if mode != CheckMode::Async {
             request.timeout = self.transport.config.sync_timeout;
@@ -507,7 +507,7 @@ impl Client {
         validate_id("profile id", profile_id)?;
         validate_id("task id", task_id)?;
         let request = self
-            .request(
+            .api_request(
                 Method::POST,
                 "/profiles/{profile_id}/tasks/{task_id}",
                 format!("/profiles/{profile_id}/tasks/{task_id}"),

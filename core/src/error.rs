@@ -66,6 +66,18 @@ pub enum Error {
         message: String,
     },
 
+    /// A write that must not be sent twice (a creation, a decision) lost its
+    /// answer after it may have reached PassFort. It was not resent: look
+    /// for what `look_for` names before sending it again.
+    #[error("cannot tell whether {operation} took effect{}: {message}; before sending it again, {look_for}", profile_id.as_deref().map(|id| format!(" on profile {id}")).unwrap_or_default())]
+    AmbiguousCreation {
+        operation: String,
+        profile_id: Option<String>,
+        look_for: String,
+        sent_at: chrono::DateTime<chrono::Utc>,
+        message: String,
+    },
+
     /// A webhook delivery was refused; nothing in it was dispatched.
     #[error("webhook refused ({kind}): {message}")]
     Webhook { kind: WebhookErrorKind, message: String },
@@ -240,6 +252,26 @@ pub struct ApiError {
     /// The start of a body that was not PassFort's error JSON (an HTML proxy
     /// page, say); only with `include_body_snippets`, as it may hold personal data.
     pub body_snippet: Option<String>,
+    /// On a 412 (a stale `If-Match`), the data as it is now and its `Etag`,
+    /// which PassFort answers instead of an error body: re-apply onto it.
+    pub latest: Option<Box<LatestData>>,
+}
+
+/// What a 412 answered: the current data and its `Etag`. Its `Debug` shows
+/// neither the data (personal data) nor more than its size.
+#[derive(Clone, PartialEq)]
+pub struct LatestData {
+    pub etag: Option<String>,
+    pub body: serde_json::Value,
+}
+
+impl fmt::Debug for LatestData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LatestData")
+            .field("etag", &self.etag)
+            .field("body", &format_args!("<{} bytes>", self.body.to_string().len()))
+            .finish()
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -291,7 +323,7 @@ impl Error {
         match self {
             Error::Timeout { request_sent, .. } | Error::Connection { request_sent, .. } => *request_sent,
             Error::Api(api) => matches!(api.status, 500 | 502 | 503 | 504),
-            Error::Decode { .. } | Error::AmbiguousCheckCreation { .. } => true,
+            Error::Decode { .. } | Error::AmbiguousCheckCreation { .. } | Error::AmbiguousCreation { .. } => true,
             Error::InvalidArgument(_)
             | Error::Config(_)
             | Error::WaitTimeout { .. }
@@ -323,6 +355,7 @@ impl Error {
             Error::Config(_) => "configuration",
             Error::WaitTimeout { .. } => "wait_timeout",
             Error::AmbiguousCheckCreation { .. } => "ambiguous_check_creation",
+            Error::AmbiguousCreation { .. } => "ambiguous_creation",
             Error::Webhook { .. } => "webhook",
             Error::Closed => "closed",
         }
@@ -345,6 +378,7 @@ impl Error {
         "configuration",
         "wait_timeout",
         "ambiguous_check_creation",
+        "ambiguous_creation",
         "webhook",
         "closed",
     ];

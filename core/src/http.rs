@@ -1,5 +1,6 @@
 //! One HTTP round trip with PassFort, retried as its [`RetryClass`] allows.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -17,17 +18,33 @@ use crate::retry::{delay_before_retry, server_requested_wait, RetryClass};
 pub(crate) struct ApiRequest {
     pub method: Method,
     /// The path with placeholders, e.g. `/profiles/{profile_id}/checks`: logged instead of ids.
-    pub template: &'static str,
+    /// Borrowed for every table operation; owned only for a raw request.
+    pub template: Cow<'static, str>,
     pub path: String,
-    pub query: Vec<(&'static str, String)>,
+    pub query: Vec<(Cow<'static, str>, String)>,
     pub body: Option<Bytes>,
     pub retry: RetryClass,
     pub timeout: Duration,
+    /// A per-call override of the client's `max_retries`.
+    pub max_retries: Option<u32>,
+    /// Checked per-call headers, marked sensitive so that no log shows them.
+    /// Empty (no allocation) unless the caller gave some.
+    pub extra_headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl ApiRequest {
-    pub fn new(method: Method, template: &'static str, path: String, retry: RetryClass, config: &ClientConfig) -> Self {
-        Self { method, template, path, query: Vec::new(), body: None, retry, timeout: config.request_timeout }
+    pub fn new(method: Method, template: impl Into<Cow<'static, str>>, path: String, retry: RetryClass, config: &ClientConfig) -> Self {
+        Self {
+            method,
+            template: template.into(),
+            path,
+            query: Vec::new(),
+            body: None,
+            retry,
+            timeout: config.request_timeout,
+            max_retries: None,
+            extra_headers: Vec::new(),
+        }
     }
 
     pub fn json_body(mut self, body: &serde_json::Value) -> Self {
@@ -113,12 +130,18 @@ impl Transport {
 
     /// Sends the request, retrying as allowed; gives back a 2xx answer's status and body.
     pub async fn send(&self, request: &ApiRequest) -> Result<(u16, Bytes)> {
+        self.send_answer(request).await.map(|answer| (answer.status, answer.body))
+    }
+
+    /// As [`Transport::send`], keeping the answer's headers.
+    pub async fn send_answer(&self, request: &ApiRequest) -> Result<Answer> {
+        let max_retries = request.max_retries.unwrap_or(self.config.max_retries);
         let mut retry = 0;
         loop {
             let span = tracing::debug_span!(
                 "passfort.request",
                 method = %request.method,
-                path = request.template,
+                path = &*request.template,
                 attempt = retry + 1,
                 status = tracing::field::Empty,
                 latency_ms = tracing::field::Empty,
@@ -127,8 +150,8 @@ impl Transport {
             let outcome = self.attempt(request).instrument(span.clone()).await;
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             match &outcome {
-                Ok((status, _)) => {
-                    span.record("status", status);
+                Ok(answer) => {
+                    span.record("status", answer.status);
                     span.in_scope(|| tracing::debug!("answered"));
                 }
                 Err(error) => {
@@ -142,7 +165,7 @@ impl Transport {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
-            if retry >= self.config.max_retries || !request.retry.allows_retry(&error) {
+            if retry >= max_retries || !request.retry.allows_retry(&error) {
                 return Err(error);
             }
             let Some(wait) = delay_before_retry(&self.config, retry, &error) else {
@@ -154,7 +177,7 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, request: &ApiRequest) -> Result<(u16, Bytes)> {
+    async fn attempt(&self, request: &ApiRequest) -> Result<Answer> {
         let _permit = self.in_flight.acquire().await.map_err(|_| Error::Closed)?;
         let http = self.http.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or(Error::Closed)?;
         let mut url = self.base_url.clone();
@@ -170,12 +193,15 @@ impl Transport {
         if let Some(body) = &request.body {
             builder = builder.header(http::header::CONTENT_TYPE, "application/json").body(body.clone());
         }
+        for (name, value) in &request.extra_headers {
+            builder = builder.header(name.clone(), value.clone());
+        }
         let mut response = builder.send().await.map_err(|error| transport_error(request, &error))?;
         let status = response.status().as_u16();
         let headers = std::mem::take(response.headers_mut());
         let body = self.read_body(request, status, response).await?;
         if (200..300).contains(&status) {
-            return Ok((status, body));
+            return Ok(Answer { status, headers, body });
         }
         if (300..400).contains(&status) {
             return Err(redirect_error(request, status, &headers));
@@ -198,6 +224,14 @@ impl Transport {
         }
         Ok(body.freeze())
     }
+}
+
+/// A 2xx answer as received.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Bytes,
 }
 
 fn too_large(request: &ApiRequest, status: u16, limit: usize) -> Error {
@@ -279,11 +313,17 @@ fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body:
         _ if body.is_empty() => None,
         _ => Some(snippet(body)),
     };
-    let request_id = ["x-request-id", "request-id", "x-amzn-requestid"]
-        .iter()
-        .find_map(|name| headers.get(*name))
-        .and_then(|value| value.to_str().ok())
-        .map(|id| id.chars().take(128).collect());
+    let request_id = request_id(headers);
+    // A stale If-Match is answered with the data as it is now, not an error body.
+    let latest = match status {
+        412 if parsed.as_ref().map_or(true, |parsed| parsed.errors.is_empty()) => {
+            serde_json::from_slice::<serde_json::Value>(body).ok().map(|body| {
+                let etag = headers.get(http::header::ETAG).and_then(|value| value.to_str().ok()).map(str::to_owned);
+                Box::new(crate::error::LatestData { etag, body })
+            })
+        }
+        _ => None,
+    };
     Error::Api(Box::new(ApiError {
         kind: ApiErrorKind::from_status(status),
         status,
@@ -293,7 +333,17 @@ fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body:
         method: request.method.to_string(),
         path: request.path.clone(),
         body_snippet,
+        latest,
     }))
+}
+
+/// The request id a server or gateway stamped on an answer, kept short.
+pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<String> {
+    ["x-request-id", "request-id", "x-amzn-requestid"]
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|value| value.to_str().ok())
+        .map(|id| id.chars().take(128).collect())
 }
 
 /// reqwest is built without a default crypto provider (ring instead of

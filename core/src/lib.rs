@@ -17,6 +17,7 @@
 pub mod args;
 mod batch;
 mod bounded;
+mod call;
 mod client;
 mod config;
 mod error;
@@ -26,6 +27,7 @@ mod listener;
 pub mod log_level;
 pub mod models;
 mod open_enum;
+pub mod operations;
 mod pacing;
 mod reconcile;
 mod retry;
@@ -41,9 +43,10 @@ pub mod webhooks;
 
 pub use args::Dialect;
 pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
+pub use call::{ApiResponse, CallArgs, RequestOptions, RequestOptionsArgs, ResponseMeta};
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
-pub use error::{ApiError, ApiErrorKind, Cause, Error, Result};
+pub use error::{ApiError, ApiErrorKind, Cause, Error, LatestData, Result};
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{

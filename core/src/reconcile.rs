@@ -11,7 +11,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::client::{CheckRequest, Client, VariantSelector};
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
+use crate::http::{Answer, ApiRequest};
 use crate::models::Check;
 
 /// How often the profile's checks are read while looking.
@@ -21,13 +21,30 @@ impl Client {
     /// Sends a check creation so that it creates exactly one check, or fails
     /// with an error that says whether one may exist.
     pub(crate) async fn create_check(&self, profile_id: &str, check: &CheckRequest, request: &ApiRequest) -> Result<Check> {
+        self.create_check_answered(profile_id, check, request).await.map(|(check, _)| check)
+    }
+
+    /// As [`Client::create_check`], with PassFort's answer when there was one
+    /// (`None` when the check was adopted by reading back).
+    pub(crate) async fn create_check_answered(
+        &self,
+        profile_id: &str,
+        check: &CheckRequest,
+        request: &ApiRequest,
+    ) -> Result<(Check, Option<Answer>)> {
         let config = self.config();
+        let max_resends = request.max_retries.unwrap_or(config.max_retries);
         let mut resends = 0;
         loop {
             let sent_at = Utc::now();
-            let error = match self.transport().send_json::<Check>(request).await {
-                Ok(created) if self.claim_check(&created.id) => return Ok(created),
-                Ok(created) => {
+            let sent = match self.transport().send_answer(request).await {
+                Ok(answer) => crate::http::decode::<Check>(request, answer.status, &answer.body, config.include_body_snippets)
+                    .map(|created| (created, answer)),
+                Err(error) => Err(error),
+            };
+            let error = match sent {
+                Ok((created, answer)) if self.claim_check(&created.id) => return Ok((created, Some(answer))),
+                Ok((created, _)) => {
                     // Another call of this client, whose own answer was lost,
                     // adopted the check this request created while the answer
                     // was on its way. That call's request may have created a
@@ -52,10 +69,10 @@ impl Client {
             match self.find_created_check(profile_id, check, sent_at).await {
                 Ok(Some(adopted)) => {
                     tracing::info!(profile_id, check_id = adopted.id.as_str(), "adopted the check the lost request created");
-                    return Ok(adopted);
+                    return Ok((adopted, None));
                 }
                 // Looked for the whole grace period: PassFort did not create it.
-                Ok(None) if resends < config.max_retries => resends += 1,
+                Ok(None) if resends < max_resends => resends += 1,
                 Ok(None) => return Err(error),
                 Err(listing) => {
                     return Err(Error::AmbiguousCheckCreation {

@@ -133,6 +133,7 @@ mod retry_class_tests {
             method: "POST".into(),
             path: "/x".into(),
             body_snippet: None,
+            latest: None,
         }))
     }
 
