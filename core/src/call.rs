@@ -26,6 +26,11 @@ pub const MAX_RAW_PATH_BYTES: usize = 2048;
 /// Query parameters on one call.
 pub const MAX_QUERY_PARAMS: usize = 64;
 
+/// A check run by a raw request is not reconciled (`call("run_check")` is).
+const RAW_RUN_CHECK_LOOK_FOR: &str =
+    "list the profile's checks for one of this type instructed at about the time sent (a raw request does not reconcile: \
+     run checks with call(\"run_check\"))";
+
 /// Headers the SDK owns: a caller's value would replace the API key, change
 /// where the request goes, or break the framing of its body.
 const RESERVED_HEADERS: &[&str] = &[
@@ -45,7 +50,7 @@ const RESERVED_HEADERS: &[&str] = &[
 ];
 
 /// Per-call options. The default changes nothing and costs nothing.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct RequestOptions {
     /// Replaces the client's request timeout (and a sync run's `sync_timeout`).
     pub timeout: Option<Duration>,
@@ -53,6 +58,17 @@ pub struct RequestOptions {
     pub max_retries: Option<u32>,
     /// Sent as given; values are never logged, as they may be secrets.
     pub extra_headers: Vec<(String, String)>,
+}
+
+/// Header names only: a value may be a credential.
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("extra_headers", &self.extra_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl RequestOptions {
@@ -363,7 +379,9 @@ impl Client {
         let sent_at = chrono::Utc::now();
         let ambiguous = |error: Error| match operation {
             Some(operation) if error.may_have_reached_server() && request.retry == RetryClass::CreateOnce => {
-                match operation.on_ambiguous {
+                // Only `call` reconciles a check; a raw request says what to look for.
+                let look_for = if operation.name == "run_check" { Some(RAW_RUN_CHECK_LOOK_FOR) } else { operation.on_ambiguous };
+                match look_for {
                     Some(look_for) => Error::AmbiguousCreation {
                         operation: operation.name.to_owned(),
                         profile_id: profile_id.clone(),
@@ -603,6 +621,8 @@ mod tests {
         assert!(!error.contains("s3cr3t"), "a value is never quoted: {error}");
         let many = RequestOptions { extra_headers: vec![("x-a".into(), "1".into()); MAX_EXTRA_HEADERS + 1], ..Default::default() };
         assert!(many.validate().is_err());
+        let secret = with("x-secret", "s3cr3t");
+        assert!(!format!("{secret:?}").contains("s3cr3t"), "Debug shows header names only");
         let node = RequestOptionsArgs::from_args(Dialect::NODE, Some(1500.0), Some(3.0), vec![]).unwrap();
         assert_eq!((node.timeout, node.max_retries), (Some(Duration::from_millis(1500)), Some(3)));
         let error = RequestOptionsArgs::from_args(Dialect::NODE, None, Some(11.0), vec![]).unwrap_err().to_string();

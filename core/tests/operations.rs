@@ -266,6 +266,12 @@ async fn raw_requests_share_auth_errors_and_retries() {
     h.fault(json!({ "method": "GET", "path": "/4.0/profiles/*/checks", "action": "status", "status": 503, "times": 1 })).await;
     h.client.request("GET", &format!("/profiles/{pid}/checks"), vec![], None, &none).await.unwrap();
     assert_eq!(h.requests_to("GET", "/checks").await.len(), 2);
+    // A creating write by raw request is sent once, and its loss is named.
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/tasks", "action": "drop_after_commit" })).await;
+    let body = json!({ "type": "INDIVIDUAL_VERIFY_ADDRESS" });
+    let error = h.client.request("POST", &format!("/profiles/{pid}/tasks"), vec![], Some(body), &none).await.unwrap_err();
+    assert!(matches!(&error, Error::AmbiguousCreation { operation, .. } if operation == "create_task"), "{error}");
+    assert_eq!(h.requests_to("POST", "/tasks").await.len(), 1);
 }
 
 #[tokio::test]
