@@ -94,6 +94,16 @@ class AmbiguousCheckError extends PassFortError {
   }
 }
 
+class AmbiguousCreationError extends PassFortError {
+  constructor(message, fields = {}) {
+    super(message, { mayHaveReachedServer: true, ...fields })
+    this.operation = fields.operation ?? ''
+    this.profileId = fields.profileId ?? null
+    this.lookFor = fields.lookFor ?? ''
+    this.sentAt = fields.sentAt ? new Date(fields.sentAt) : null
+  }
+}
+
 class WebhookVerificationError extends PassFortError {
   constructor(message, fields = {}) {
     super(message, fields)
@@ -124,6 +134,7 @@ const classes = {
   ResponseDecodeError,
   CheckWaitTimeoutError,
   AmbiguousCheckError,
+  AmbiguousCreationError,
   WebhookVerificationError,
   RedirectError,
   ClientClosedError,
@@ -147,6 +158,7 @@ const CLASS_BY_CODE = {
   configuration: ConfigurationError,
   wait_timeout: CheckWaitTimeoutError,
   ambiguous_check_creation: AmbiguousCheckError,
+  ambiguous_creation: AmbiguousCreationError,
   webhook: WebhookVerificationError,
   closed: ClientClosedError,
 }

@@ -377,6 +377,15 @@ export declare class AmbiguousCheckError extends PassFortError {
   taskIds: string[]
   sentAt: Date | null
 }
+/** A write that must not be sent twice lost its answer after it may have reached PassFort; it was not resent. */
+export declare class AmbiguousCreationError extends PassFortError {
+  /** The operation's name in the core's table, e.g. 'create_application'. */
+  operation: string
+  profileId: string | null
+  /** What to look for before sending it again. */
+  lookFor: string
+  sentAt: Date | null
+}
 export declare class WebhookVerificationError extends PassFortError {
   reason: 'unauthorized' | 'malformed' | 'too_large' | 'expired' | (string & {})
 }

@@ -18,6 +18,7 @@ export const {
   CheckWaitTimeoutError,
   CheckWaitTimeout,
   AmbiguousCheckError,
+  AmbiguousCreationError,
   WebhookVerificationError,
   RedirectError,
   ClientClosedError,

@@ -49,6 +49,12 @@ fn error_payload(error: &Error) -> Value {
             payload.insert("taskIds".into(), json!(task_ids));
             payload.insert("sentAt".into(), json!(sent_at.to_rfc3339()));
         }
+        Error::AmbiguousCreation { operation, profile_id, look_for, sent_at, .. } => {
+            payload.insert("operation".into(), json!(operation));
+            payload.insert("profileId".into(), json!(profile_id));
+            payload.insert("lookFor".into(), json!(look_for));
+            payload.insert("sentAt".into(), json!(sent_at.to_rfc3339()));
+        }
         Error::Webhook { kind, .. } => {
             payload.insert("reason".into(), json!(kind.as_str()));
         }

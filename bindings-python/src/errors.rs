@@ -89,6 +89,12 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
             attributes.set_item("task_ids", task_ids.clone())?;
             attributes.set_item("sent_at", *sent_at)?;
         }
+        Error::AmbiguousCreation { operation, profile_id, look_for, sent_at, .. } => {
+            attributes.set_item("operation", operation)?;
+            attributes.set_item("profile_id", profile_id)?;
+            attributes.set_item("look_for", look_for)?;
+            attributes.set_item("sent_at", *sent_at)?;
+        }
         Error::Webhook { kind, .. } => attributes.set_item("reason", kind.as_str())?,
         _ => {}
     }

@@ -120,6 +120,18 @@ class AmbiguousCheckError(PassFortError):
     sent_at: Optional[datetime.datetime] = None
 
 
+class AmbiguousCreationError(PassFortError):
+    """A write that must not be sent twice (a creation, a decision) lost its
+    answer after it may have reached PassFort, so it was not resent.
+    ``look_for`` says what to look for before sending it again."""
+
+    may_have_reached_server = True
+    operation: str = ""
+    profile_id: Optional[str] = None
+    look_for: str = ""
+    sent_at: Optional[datetime.datetime] = None
+
+
 class WebhookVerificationError(PassFortError):
     """A webhook delivery was refused (``reason``: unauthorized, malformed,
     too_large or expired); nothing in it was dispatched."""
@@ -148,6 +160,7 @@ CLASS_BY_CODE: Dict[str, Type[PassFortError]] = {
     "configuration": ConfigurationError,
     "wait_timeout": CheckWaitTimeoutError,
     "ambiguous_check_creation": AmbiguousCheckError,
+    "ambiguous_creation": AmbiguousCreationError,
     "webhook": WebhookVerificationError,
     "closed": ClientClosedError,
 }
