@@ -58,6 +58,7 @@ echo "$missing" | grep -q "pip install 'passfort\[testing\]'" || { echo "$missin
 echo "  $(echo "$missing" | tail -1)"
 
 echo "== Node: npm install the tarballs into a fresh project (no compiler on PATH), then the quick-start"
+npm install --no-audit --no-fund --loglevel=error   # the clone's own dev tools (TypeScript), to compile the example
 npx --no-install tsc -p examples/tsconfig.json
 tarballs=("$dist/passfort-$version.tgz" "$dist/passfort-linux-x64-gnu-$version.tgz" "$dist/passfort-emulator-$version.tgz" "$dist/passfort-emulator-linux-x64-gnu-$version.tgz")
 project="$work/npm-project"
