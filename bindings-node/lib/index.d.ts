@@ -49,6 +49,8 @@ export type TaskType = Open<
 >
 export type Role = Open<'INDIVIDUAL_CUSTOMER' | 'INDIVIDUAL_ASSOCIATED' | 'COMPANY_CUSTOMER' | 'COMPANY_ASSOCIATED'>
 export type CheckMode = 'sync' | 'async' | 'server_default'
+import type { Operations, OperationsWithRawResponse, PassFortResponse, RequestOptions } from './operations'
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
 export interface ErrorDetail {
@@ -301,10 +303,19 @@ export interface Webhooks {
   serve(options?: { host?: string; port?: number; path?: string }): Promise<WebhookServer>
 }
 
+export type { CallOptions, JsonObject, OperationOptions, Operations, OperationsWithRawResponse, PassFortResponse, QueryValue, RequestOptions } from './operations'
+
+/** Every operation of the API, by resource (`client.applications.create(profileId, body)`), generated from the core's table. */
+export interface PassFort extends Operations {}
+
 export declare class PassFort {
   constructor(options?: PassFortOptions)
   readonly baseUrl: string
   readonly webhooks: Webhooks
+  /** The same namespaces, answering the response with its metadata (status, headers, request id, Etag, rate limits, raw body). */
+  readonly withRawResponse: OperationsWithRawResponse
+  /** Any request, `path` relative to the base URL, with the client's authentication, retries and errors. */
+  request(method: string, path: string, options?: RequestOptions): Promise<PassFortResponse>
   whoami(): Promise<WhoAmI>
   createProfile(role: Role, collectedData?: { [key: string]: Json }): Promise<Profile>
   getProfile(profileId: string): Promise<Profile>

@@ -5,6 +5,7 @@
 
 const native = require('./native.js')
 const errors = require('./errors.js')
+const operations = require('./operations.js')
 
 const { AbortError, toJsError } = errors
 
@@ -186,6 +187,55 @@ function batchItem(request, error, key, value) {
   return { ok: true, request, [key]: value }
 }
 
+/** `[name, value]` pairs from a record, a Map or pairs; undefined values left out, arrays repeated. */
+function pairs(what, given) {
+  if (given === undefined || given === null) return undefined
+  if (typeof given !== 'object') throw new errors.InvalidArgumentError(`${what} must be an object or [name, value] pairs`)
+  const entries = typeof given.entries === 'function' && !Array.isArray(given) ? given.entries() : Array.isArray(given) ? given : Object.entries(given)
+  const out = []
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new errors.InvalidArgumentError(`each of ${what} is a [name, value] pair`)
+    const [name, value] = entry
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null) continue
+      if (typeof item !== 'string' && typeof item !== 'number') {
+        throw new errors.InvalidArgumentError(`${what} ${String(name)}: expected a string or a number, got ${typeof item}`)
+      }
+      out.push([String(name), String(item)])
+    }
+  }
+  return out
+}
+
+/** Per-call options as the addon takes them. */
+function callOptions(options) {
+  if (options === undefined || options === null) return undefined
+  if (typeof options !== 'object') throw new errors.InvalidArgumentError('options must be an object')
+  const { timeoutMs, maxRetries, headers } = options
+  return { timeoutMs, maxRetries, headers: pairs('headers', headers) }
+}
+
+/** The addon's response as the package's: `body` parsed, `raw` a Buffer. */
+function response(answer) {
+  const { bodyJson, ...rest } = answer
+  const absent = (value) => (value === undefined ? null : value)
+  return {
+    status: rest.status,
+    headers: rest.headers,
+    requestId: absent(rest.requestId),
+    etag: absent(rest.etag),
+    rateLimitRemaining: absent(rest.rateLimitRemaining),
+    rateLimitResetSecs: absent(rest.rateLimitResetSecs),
+    rateLimitReset: absent(rest.rateLimitReset),
+    retryAfterMs: absent(rest.retryAfterMs),
+    body: JSON.parse(bodyJson),
+    raw: rest.raw,
+    adopted: rest.adopted,
+  }
+}
+
+const bodyOf = (answer) => response(answer).body
+
 class Webhooks {
   #native
   #servers = new Set()
@@ -278,6 +328,43 @@ class PassFort {
       throw toJsError(error)
     }
     this.webhooks = new Webhooks(this.#native)
+    // Every operation of the core's table, by resource (generated: lib/operations.js).
+    Object.assign(this, operations.namespaces((...args) => this.#invoke(bodyOf, ...args)))
+    this.withRawResponse = operations.namespaces((...args) => this.#invoke(response, ...args))
+  }
+
+  /** A table operation by name: `path` by placeholder, `options` as in `OperationOptions`. */
+  #invoke(shape, name, path, body, options) {
+    const signal = options?.signal
+    return withSignal(
+      signal,
+      (token) => {
+        if (options !== undefined && (options === null || typeof options !== 'object')) throw new errors.InvalidArgumentError('options must be an object')
+        for (const [placeholder, value] of Object.entries(path)) {
+          if (typeof value !== 'string') throw new errors.InvalidArgumentError(`${placeholder} must be a string, not ${typeof value}`)
+        }
+        const args = { path, query: pairs('query', options?.query), bodyJson: jsonText('body', body), ifMatch: options?.ifMatch }
+        return this.#native.call(name, args, callOptions(options), token)
+      },
+      shape,
+    )
+  }
+
+  /**
+   * Any request, `path` relative to the base URL, with the client's
+   * authentication, retries and errors: `{ query, body, timeoutMs, maxRetries,
+   * headers, signal }`. Resolves to the response with its metadata.
+   */
+  request(method, path, options = {}) {
+    return withSignal(
+      options?.signal,
+      (token) => {
+        if (options === null || typeof options !== 'object') throw new errors.InvalidArgumentError('options must be an object')
+        const { query, body } = options
+        return this.#native.request(method, path, pairs('query', query), jsonText('body', body), callOptions(options), token)
+      },
+      response,
+    )
   }
 
   get baseUrl() {

@@ -10,8 +10,9 @@ use napi::bindgen_prelude::Buffer;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use passfort_core::{
-    BatchArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect, ProfileQuery, Role,
-    Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
+    ApiResponse, BatchArgs, CallArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect,
+    ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener,
+    WebhookVerifier,
 };
 use serde_json::Value;
 
@@ -161,6 +162,78 @@ fn mode(mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
     passfort_core::check_mode(NODE, mode, default).map_err(js_error)
 }
 
+/// Per-call options as the JS layer passes them (headers as name/value pairs).
+#[napi(object)]
+pub struct CallOptions {
+    pub timeout_ms: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub headers: Option<Vec<Vec<String>>>,
+}
+
+/// A table operation's arguments: path values by placeholder, query pairs, the body as JSON text.
+#[napi(object)]
+pub struct OperationArgs {
+    pub path: Option<HashMap<String, String>>,
+    pub query: Option<Vec<Vec<String>>>,
+    pub body_json: Option<String>,
+    pub if_match: Option<String>,
+}
+
+/// A 2xx answer with its metadata; the JS layer parses `bodyJson` into `body`.
+#[napi(object)]
+pub struct NativeResponse {
+    pub status: u32,
+    pub headers: HashMap<String, String>,
+    pub request_id: Option<String>,
+    pub etag: Option<String>,
+    pub rate_limit_remaining: Option<f64>,
+    pub rate_limit_reset_secs: Option<f64>,
+    pub rate_limit_reset: Option<f64>,
+    pub retry_after_ms: Option<f64>,
+    pub body_json: String,
+    pub raw: Buffer,
+    pub adopted: bool,
+}
+
+impl From<ApiResponse> for NativeResponse {
+    fn from(response: ApiResponse) -> Self {
+        let mut headers = HashMap::<String, String>::new();
+        for (name, value) in response.meta.headers {
+            headers.entry(name).and_modify(|earlier| *earlier = format!("{earlier}, {value}")).or_insert(value);
+        }
+        Self {
+            status: u32::from(response.status),
+            headers,
+            request_id: response.meta.request_id,
+            etag: response.meta.etag,
+            rate_limit_remaining: response.meta.rate_limit_remaining.map(|n| n as f64),
+            rate_limit_reset_secs: response.meta.rate_limit_reset_secs,
+            rate_limit_reset: response.meta.rate_limit_reset.map(|n| n as f64),
+            retry_after_ms: response.meta.retry_after.map(|wait| wait.as_secs_f64() * 1000.0),
+            body_json: response.body.to_string(),
+            raw: response.raw.to_vec().into(),
+            adopted: response.adopted,
+        }
+    }
+}
+
+/// Name/value pairs from the JS layer; anything but a pair is refused.
+fn pairs(what: &str, given: Option<Vec<Vec<String>>>) -> Result<Vec<(String, String)>> {
+    given
+        .unwrap_or_default()
+        .into_iter()
+        .map(|pair| match <[String; 2]>::try_from(pair) {
+            Ok([name, value]) => Ok((name, value)),
+            Err(_) => Err(js_error(passfort_core::Error::InvalidArgument(format!("each of {what} is a [name, value] pair")))),
+        })
+        .collect()
+}
+
+fn request_options(options: Option<CallOptions>) -> Result<RequestOptions> {
+    let options = options.unwrap_or(CallOptions { timeout_ms: None, max_retries: None, headers: None });
+    RequestOptionsArgs::from_args(NODE, options.timeout_ms, options.max_retries, pairs("headers", options.headers)?).map_err(js_error)
+}
+
 #[napi]
 pub struct NativeClient {
     client: Client,
@@ -200,6 +273,45 @@ impl NativeClient {
     #[napi]
     pub fn close(&self) {
         self.client.close();
+    }
+
+    /// A table operation by name; the core checks every argument before anything is sent.
+    #[napi]
+    pub async fn call(
+        &self,
+        name: String,
+        args: OperationArgs,
+        options: Option<CallOptions>,
+        cancel: Option<u32>,
+    ) -> Result<NativeResponse> {
+        let options = request_options(options)?;
+        let args = CallArgs {
+            path: args.path.unwrap_or_default().into_iter().collect(),
+            query: pairs("query", args.query)?,
+            body: parse_json("body", args.body_json)?,
+            if_match: args.if_match,
+        };
+        cancellable(cancel, async { self.client.call(&name, args, &options).await.map(NativeResponse::from).map_err(js_error) }).await
+    }
+
+    /// Any request, relative to the base URL, with the client's authentication, retries and errors.
+    #[napi]
+    pub async fn request(
+        &self,
+        method: String,
+        path: String,
+        query: Option<Vec<Vec<String>>>,
+        body_json: Option<String>,
+        options: Option<CallOptions>,
+        cancel: Option<u32>,
+    ) -> Result<NativeResponse> {
+        let options = request_options(options)?;
+        let query = pairs("query", query)?;
+        let body = parse_json("body", body_json)?;
+        cancellable(cancel, async {
+            self.client.request(&method, &path, query, body, &options).await.map(NativeResponse::from).map_err(js_error)
+        })
+        .await
     }
 
     #[napi]

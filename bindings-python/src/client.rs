@@ -6,8 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, StreamExt};
 use passfort_core::{
-    BatchArgs, BatchProgress, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientConfig, ClientOptions, Dialect, ProfileQuery,
-    Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener, WebhookVerifier,
+    BatchArgs, BatchProgress, CallArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientConfig, ClientOptions, Dialect,
+    ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener,
+    WebhookVerifier,
 };
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
@@ -17,6 +18,7 @@ use pyo3::IntoPyObjectExt;
 use crate::convert::{py_number, py_str_list, py_to_json, JsonValue};
 use crate::errors::{to_py_err, CoreResult, Outcomes};
 use crate::models::{PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
+use crate::response::ResponseOut;
 use crate::runtime::{block_on, fork_generation, run};
 
 type Headers = Vec<(String, Vec<u8>)>;
@@ -77,6 +79,21 @@ where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
     run(py, blocking, async move { Ok::<_, PyErr>(fut.await) })
+}
+
+/// Per-call options, checked by the core in Python's units.
+fn request_options(
+    timeout: Option<&Bound<'_, PyAny>>,
+    max_retries: Option<&Bound<'_, PyAny>>,
+    extra_headers: Option<Vec<(String, String)>>,
+) -> PyResult<RequestOptions> {
+    RequestOptionsArgs::from_args(
+        PY,
+        py_number("timeout", timeout)?,
+        py_number("max_retries", max_retries)?,
+        extra_headers.unwrap_or_default(),
+    )
+    .map_err(to_py_err)
 }
 
 /// Calls the binding's progress callable; an exception in it is reported, not raised.
@@ -145,6 +162,51 @@ impl NativeClient {
     fn close(&self) -> PyResult<()> {
         self.client()?.close();
         Ok(())
+    }
+
+    /// A table operation by name (`passfort_core::operations`); the core
+    /// checks every argument before anything is sent.
+    #[pyo3(signature = (name, path_params, query, body, if_match, timeout, max_retries, extra_headers, *, blocking))]
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        py: Python<'_>,
+        name: String,
+        path_params: std::collections::BTreeMap<String, String>,
+        query: Vec<(String, String)>,
+        body: Option<&Bound<'_, PyAny>>,
+        if_match: Option<String>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        extra_headers: Option<Vec<(String, String)>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let options = request_options(timeout, max_retries, extra_headers)?;
+        let body = body.map(|body| py_to_json("body", body)).transpose()?;
+        let args = CallArgs { path: path_params.into_iter().collect(), query, body, if_match };
+        let client = self.client()?;
+        call(py, blocking, async move { CoreResult(client.call(&name, args, &options).await.map(ResponseOut)) })
+    }
+
+    /// Any request, relative to the base URL, with the client's authentication, retries and errors.
+    #[pyo3(signature = (method, path, query, body, timeout, max_retries, extra_headers, *, blocking))]
+    #[allow(clippy::too_many_arguments)]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path: String,
+        query: Vec<(String, String)>,
+        body: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        extra_headers: Option<Vec<(String, String)>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let options = request_options(timeout, max_retries, extra_headers)?;
+        let body = body.map(|body| py_to_json("body", body)).transpose()?;
+        let client = self.client()?;
+        call(py, blocking, async move { CoreResult(client.request(&method, &path, query, body, &options).await.map(ResponseOut)) })
     }
 
     fn whoami(&self, py: Python<'_>, blocking: bool) -> PyResult<Py<PyAny>> {

@@ -7,6 +7,7 @@ mod convert;
 mod errors;
 mod logging;
 mod models;
+mod response;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -25,6 +26,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::NativeClient>()?;
     module.add_class::<client::NativeListener>()?;
     module.add_class::<client::ProfilePager>()?;
+    module.add_class::<response::PyResponse>()?;
     module.add_class::<models::PyCheck>()?;
     module.add_class::<models::PyWaitInfo>()?;
     module.add_class::<models::PyTask>()?;

@@ -117,6 +117,58 @@ impl Operation {
     }
 }
 
+impl Operation {
+    /// The method name under [`Operation::resource`] in every binding: the
+    /// operation name minus the resource word (plural, or singular with a
+    /// trailing `s` or `es` dropped) and a `profile` qualifying it, e.g.
+    /// `create_application` → `create`, `get_profile_status` → `get`,
+    /// `list_document_images` → `list_images`; the whole name when nothing is left.
+    pub fn method_name(&self) -> String {
+        let words: Vec<&str> = self.name.split('_').collect();
+        let plural: Vec<&str> = self.resource.split('_').collect();
+        let singular = |suffix: &str| {
+            let mut words = plural.clone();
+            if let Some(last) = words.last_mut() {
+                *last = last.strip_suffix(suffix).unwrap_or(last);
+            }
+            words
+        };
+        let found = [singular("es"), singular("s"), plural.clone()].into_iter().find_map(|resource| {
+            (0..=words.len().saturating_sub(resource.len())).find(|&at| words[at..].starts_with(&resource)).map(|at| (at, resource.len()))
+        });
+        let Some((mut at, mut len)) = found else { return self.name.to_owned() };
+        if at > 0 && words[at - 1] == "profile" && self.resource != "profiles" {
+            at -= 1;
+            len += 1;
+        }
+        let rest: Vec<&str> = words[..at].iter().chain(&words[at + len..]).copied().collect();
+        if rest.is_empty() {
+            self.name.to_owned()
+        } else {
+            rest.join("_")
+        }
+    }
+
+    /// The entry as JSON, for generators (`cargo run --example operations_json`).
+    pub fn describe(&self) -> serde_json::Value {
+        serde_json::json!({
+            "name": self.name,
+            "resource": self.resource,
+            "method_name": self.method_name(),
+            "http_method": self.method,
+            "path": self.path,
+            "path_params": self.placeholders().collect::<Vec<_>>(),
+            "query": self.query,
+            "body": format!("{:?}", self.body).to_lowercase(),
+            "retry": match self.retry { RetryClass::Idempotent => "idempotent", RetryClass::CreateOnce => "create_once" },
+            "model": format!("{:?}", self.result.model),
+            "shape": format!("{:?}", self.result.shape).to_lowercase(),
+            "on_ambiguous": self.on_ambiguous,
+            "summary": self.summary,
+        })
+    }
+}
+
 /// The operation by its name.
 pub fn find(name: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|operation| operation.name == name)
@@ -166,7 +218,7 @@ use Model as M;
 
 /// Every operation of the published description (48), by path.
 pub static OPERATIONS: &[Operation] = &[
-    Operation { name: "whoami", resource: "whoami", path: "/whoami", summary: "Who Am I", ..GET },
+    Operation { name: "whoami", resource: "account", path: "/whoami", summary: "Who Am I", ..GET },
     // Profiles
     Operation {
         name: "list_profiles",
@@ -592,6 +644,8 @@ mod tests {
         assert_eq!(OPERATIONS.len(), ours.len(), "one entry per (method, path)");
         assert_eq!(ours, published);
         assert_eq!(OPERATIONS.len(), 48);
+        let methods: BTreeSet<_> = OPERATIONS.iter().map(|op| (op.resource, op.method_name())).collect();
+        assert_eq!(methods.len(), OPERATIONS.len(), "one method name per resource");
 
         // The fixture's query names are accepted, and only `mode` is ours.
         for op in OPERATIONS {

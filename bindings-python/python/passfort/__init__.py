@@ -26,7 +26,7 @@ from ._errors import (
     ServerError,
     WebhookVerificationError,
 )
-from ._native import Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
+from ._native import Check, ErrorDetail, Profile, Response, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
 from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskOutcome, TaskState, TaskType, WhoAmI
 from ._logging import configure as _configure_logging
 
@@ -73,6 +73,7 @@ __all__ = [
     "Progress",
     "RateLimitError",
     "RedirectError",
+    "Response",
     "ResponseDecodeError",
     "Role",
     "ServerError",

@@ -21,8 +21,9 @@ from ._batch import (
     task_requests,
 )
 
-from ._native import Check, NativeClient, NativeListener, Profile, Task, VerifyOutcome, WebhookEvent
+from ._native import Check, NativeClient, NativeListener, Profile, Response, Task, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
+from ._operations import AsyncOperations, Operations, QueryArg, header_pairs, query_pairs
 from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
 
 Body = Union[bytes, bytearray, memoryview, str]
@@ -182,6 +183,10 @@ class _ClientBase:
             binding=_BINDING,
         )
         self.webhooks = Webhooks(self._native)
+        self._install_operations(self._native)
+
+    def _install_operations(self, native: NativeClient) -> None:
+        """The resource namespaces (``client.applications``, ...), generated from the core's table."""
 
     @property
     def base_url(self) -> str:
@@ -191,8 +196,28 @@ class _ClientBase:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
 
-class AsyncClient(_ClientBase):
-    """The PassFort API for asyncio code. ``async with`` closes it."""
+class AsyncClient(AsyncOperations, _ClientBase):
+    """The PassFort API for asyncio code. ``async with`` closes it.
+
+    Every operation is under its resource (``await client.applications.create(profile_id, body)``);
+    ``client.with_raw_response.<resource>.<method>(...)`` answers the :class:`Response`."""
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Optional[QueryArg] = None,
+        json: Any = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Headers] = None,
+    ) -> Response:
+        """Any request, ``path`` relative to the base URL, ``json`` its body (None: none), with
+        the client's authentication, retries and errors; answers the :class:`Response`."""
+        return await self._native.request(
+            method, path, query_pairs(query), json, timeout, max_retries, header_pairs(extra_headers), blocking=False
+        )
 
     async def whoami(self) -> WhoAmI:
         return await self._native.whoami(False)
@@ -334,8 +359,28 @@ class AsyncClient(_ClientBase):
         await self.close()
 
 
-class Client(_ClientBase):
-    """The PassFort API, blocking: for scripts and notebooks. ``with`` closes it."""
+class Client(Operations, _ClientBase):
+    """The PassFort API, blocking: for scripts and notebooks. ``with`` closes it.
+
+    Every operation is under its resource (``client.applications.create(profile_id, body)``);
+    ``client.with_raw_response.<resource>.<method>(...)`` answers the :class:`Response`."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Optional[QueryArg] = None,
+        json: Any = None,
+        timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        extra_headers: Optional[Headers] = None,
+    ) -> Response:
+        """Any request, ``path`` relative to the base URL, ``json`` its body (None: none), with
+        the client's authentication, retries and errors; answers the :class:`Response`."""
+        return self._native.request(
+            method, path, query_pairs(query), json, timeout, max_retries, header_pairs(extra_headers), blocking=True
+        )
 
     def whoami(self) -> WhoAmI:
         return self._native.whoami(True)
