@@ -45,3 +45,6 @@ npx --no-install tsc --strict --noEmit -p tests/node/types/tsconfig.esm.json
 
 echo "== Node: the declared exports against the runtime ones"
 node --test tests/node/exports.test.js
+
+echo "== Generated operation methods (Python, Node, README table) match the core's table"
+python3 scripts/gen-operations.py --check

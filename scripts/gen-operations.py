@@ -401,9 +401,11 @@ def gen_readme_block(table: List[Op]) -> str:
         "|---|---|---|---|---|",
     ]
     for op in table:
-        path_args = ", ".join(op["path_params"])
-        py = f"`client.{op['resource']}.{op['method_name']}({path_args})`"
-        node = f"`client.{camel(op['resource'])}.{camel(op['method_name'])}({', '.join(camel(p) for p in op['path_params'])})`"
+        body = {"required": ["body"], "optional": ["body?"], "none": []}[op["body"]]
+        py_args = op["path_params"] + [b.replace("body?", "body=…") for b in body] + [f"{name}=…" for name in op["query"]]
+        js_args = [camel(p) for p in op["path_params"]] + body + ([f"{{ query: {{ {', '.join(op['query'])} }} }}"] if op["query"] else [])
+        py = f"`client.{op['resource']}.{op['method_name']}({', '.join(py_args)})`"
+        node = f"`client.{camel(op['resource'])}.{camel(op['method_name'])}({', '.join(js_args)})`"
         retry = "retried" if op["retry"] == "idempotent" else "sent once"
         rows.append(f"| `{op['http_method']} {op['path']}` | `call(\"{op['name']}\")` | {py} | {node} | {retry} |")
     rows.append(END)

@@ -24,6 +24,7 @@ __all__ = [
     "NativeClient",
     "NativeListener",
     "ProfilePager",
+    "Response",
     "Check",
     "Task",
     "Profile",
