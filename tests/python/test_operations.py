@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -110,9 +111,16 @@ def test_every_operation_blocking(emulator: Emulator) -> None:
 
 
 def test_names_match_the_node_package() -> None:
-    """The same namespaces and methods, modulo case (the Node side checks its own)."""
+    """The same namespaces and methods as the Node package's generated table, modulo case."""
     names = {(resource, method) for resource, method, _, _ in OPERATIONS.values()}
     assert len(names) == 48
+    def camel(name: str) -> str:
+        head, *rest = name.split("_")
+        return head + "".join(word.capitalize() for word in rest)
+
+    node = (Path(__file__).parent.parent.parent / "bindings-node" / "lib" / "operations.js").read_text()
+    node_table = {m[0]: (m[1], m[2]) for m in re.findall(r"^  (\w+): \['(\w+)', '(\w+)'", node, re.M)}
+    assert node_table == {name: (camel(r), camel(m)) for name, (r, m, _, _) in OPERATIONS.items()}
     client = Client(API_KEY, base_url="http://127.0.0.1:9/4.0")
     for resource, method in names:
         assert callable(getattr(getattr(client, resource), method))
