@@ -166,6 +166,19 @@ pub mod limits {
     pub const EMULATOR_DELAY: Duration = secs(3600);
     /// Jobs in one batch.
     pub const MAX_BATCH_JOBS: usize = 100_000;
+    /// A document image, decoded (the API's limit: 4 MiB).
+    pub const MAX_IMAGE_BYTES: usize = 4 * 1024 * 1024;
+    /// A test on a file's first bytes.
+    pub type MagicTest = fn(&[u8]) -> bool;
+    /// The formats a document image may have, each with its test on the first bytes.
+    pub const IMAGE_FORMATS: &[(&str, MagicTest)] = &[
+        ("JPEG", |b| b.starts_with(&[0xFF, 0xD8, 0xFF])),
+        ("PNG", |b| b.starts_with(b"\x89PNG")),
+        ("GIF", |b| b.starts_with(b"GIF8")),
+        ("TIFF", |b| b.starts_with(b"II\x2a\x00") || b.starts_with(b"MM\x00\x2a")),
+        ("WEBP", |b| b.len() >= 12 && b.starts_with(b"RIFF") && &b[8..12] == b"WEBP"),
+        ("PDF", |b| b.starts_with(b"%PDF")),
+    ];
 }
 
 fn trim(value: f64) -> String {

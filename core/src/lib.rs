@@ -21,6 +21,7 @@ mod call;
 mod client;
 mod config;
 mod error;
+mod flows;
 mod http;
 mod lifecycle;
 mod listener;
@@ -47,6 +48,7 @@ pub use call::{ApiResponse, CallArgs, RequestOptions, RequestOptionsArgs, Respon
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Cause, Error, LatestData, Result};
+pub use flows::{image_format, ApplicationDecision, DecisionOutcome, DocumentCheckArgs, DEFAULT_DOCUMENT_CATEGORY};
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{

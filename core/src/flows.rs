@@ -1,0 +1,305 @@
+//! Two flows over the operation table: an application decision taken once,
+//! and a document check end to end (upload, add the document, run and wait).
+
+use serde_json::{json, Value};
+
+use crate::args::{limits, Dialect};
+use crate::call::{CallArgs, RequestOptions};
+use crate::client::{validate_id, CheckMode, CheckRequest, Client};
+use crate::error::{Error, Result};
+use crate::waiting::{FinishedCheck, WaitOptions};
+
+/// How [`Client::decide_application`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DecisionOutcome {
+    /// Every task the application needs is COMPLETED_PASS: APPROVED.
+    Approved,
+    /// A task the application needs is COMPLETED_FAIL: REJECTED.
+    Rejected,
+    /// Neither: nothing was written; `blockers` says why.
+    Blocked,
+}
+
+impl DecisionOutcome {
+    /// `"approved"`, `"rejected"` or `"blocked"`: the name every binding uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionOutcome::Approved => "approved",
+            DecisionOutcome::Rejected => "rejected",
+            DecisionOutcome::Blocked => "blocked",
+        }
+    }
+}
+
+/// What [`Client::decide_application`] found or did.
+#[derive(Clone, Debug)]
+pub struct ApplicationDecision {
+    pub outcome: DecisionOutcome,
+    /// The application as last read or written.
+    pub application: Value,
+    /// Why it is not decided (the application's `approval_blockers`, and
+    /// `MISSING_TASK` for a required task type the profile lacks); empty
+    /// once decided.
+    pub blockers: Vec<Value>,
+    /// True when this call wrote the status; false when it found the
+    /// decision already taken (by an earlier call or another worker).
+    pub written: bool,
+}
+
+fn decided(status: &str) -> Option<DecisionOutcome> {
+    match status {
+        "APPROVED" => Some(DecisionOutcome::Approved),
+        "REJECTED" => Some(DecisionOutcome::Rejected),
+        _ => None,
+    }
+}
+
+fn status_of(application: &Value) -> &str {
+    application.get("status").and_then(Value::as_str).unwrap_or("")
+}
+
+fn path_args(pairs: &[(&str, &str)]) -> CallArgs {
+    CallArgs { path: pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(), ..CallArgs::default() }
+}
+
+/// A document image as the caller gave it, before anything is sent.
+#[derive(Clone, Debug, Default)]
+pub struct DocumentCheckArgs {
+    /// The image's bytes (decoded).
+    pub image: Vec<u8>,
+    /// PassFort's `image_type`, e.g. `FRONT`.
+    pub image_type: String,
+    /// The document's `document_type`, e.g. `PASSPORT`.
+    pub document_type: String,
+    /// `document_category` of the image and document (default
+    /// [`DEFAULT_DOCUMENT_CATEGORY`]).
+    pub document_category: Option<String>,
+    /// Task ids the check is attached to.
+    pub task_ids: Option<Vec<String>>,
+}
+
+/// The category of a document check's document when none is given.
+pub const DEFAULT_DOCUMENT_CATEGORY: &str = "PROOF_OF_IDENTITY";
+
+/// The formats an uploaded image may have, by its first bytes.
+pub fn image_format(bytes: &[u8]) -> Option<&'static str> {
+    limits::IMAGE_FORMATS.iter().find(|(_, matches)| matches(bytes)).map(|(name, _)| *name)
+}
+
+impl DocumentCheckArgs {
+    /// Every check on the input, before any request.
+    pub fn validate(&self, dialect: Dialect) -> Result<&'static str> {
+        let image = dialect.name("image", false);
+        if self.image.is_empty() {
+            return Err(Error::InvalidArgument(format!("{image} is empty")));
+        }
+        if self.image.len() > limits::MAX_IMAGE_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "{image} is {} bytes, over the limit of {} bytes (4 MiB)",
+                self.image.len(),
+                limits::MAX_IMAGE_BYTES
+            )));
+        }
+        let format = image_format(&self.image).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "{image} is not an image of a known format ({})",
+                limits::IMAGE_FORMATS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        for (snake, value) in [("image_type", Some(&self.image_type)), ("document_type", Some(&self.document_type))]
+            .into_iter()
+            .chain([("document_category", self.document_category.as_ref())])
+        {
+            let Some(value) = value else { continue };
+            let plain = !value.is_empty()
+                && value.len() <= limits::MAX_ENUM_BYTES
+                && value.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            if !plain {
+                return Err(Error::InvalidArgument(format!(
+                    "{} {} is not a PassFort name (upper-case letters, digits and _)",
+                    dialect.name(snake, false),
+                    crate::args::shown_text(value)
+                )));
+            }
+        }
+        Ok(format)
+    }
+}
+
+/// Standard base64, padded, without line breaks (the API's pattern for `data`).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16) | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8) | u32::from(*chunk.get(2).unwrap_or(&0));
+        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
+        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 { ALPHABET[(n >> 6) as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 2 { ALPHABET[n as usize & 63] as char } else { '=' });
+    }
+    out
+}
+
+impl Client {
+    /// Approves the application when every task it needs is COMPLETED_PASS,
+    /// rejects it when one is COMPLETED_FAIL, and otherwise writes nothing
+    /// and reports the blockers.
+    ///
+    /// Taken once: an application already APPROVED or REJECTED is answered
+    /// as it is, without a write; the status write is sent once (never
+    /// retried), and if it is refused because another worker decided
+    /// meanwhile, or its answer is lost, the application is read again and
+    /// what is there is answered.
+    pub async fn decide_application(&self, profile_id: &str, application_id: &str) -> Result<ApplicationDecision> {
+        validate_id("profile id", profile_id)?;
+        validate_id("application id", application_id)?;
+        let ids = [("profile_id", profile_id), ("application_id", application_id)];
+        let options = RequestOptions::default();
+        let application = self.call("get_application", path_args(&ids), &options).await?.body;
+        if let Some(outcome) = decided(status_of(&application)) {
+            return Ok(ApplicationDecision { outcome, application, blockers: Vec::new(), written: false });
+        }
+        let tasks = self.call("list_tasks", path_args(&ids[..1]), &options).await?.body;
+        let tasks = tasks.as_array().cloned().unwrap_or_default();
+        let required: Vec<&str> = application
+            .get("required_tasks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|task| task.get("task_type").and_then(Value::as_str))
+            .collect();
+        let needed: Vec<&Value> =
+            tasks.iter().filter(|task| task.get("type").and_then(Value::as_str).is_some_and(|kind| required.contains(&kind))).collect();
+        let state = |task: &Value| task.get("state").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut blockers: Vec<Value> = application.get("approval_blockers").and_then(Value::as_array).cloned().unwrap_or_default();
+        for kind in &required {
+            if !needed.iter().any(|task| task.get("type").and_then(Value::as_str) == Some(kind)) {
+                blockers.push(json!({ "blocker_type": "MISSING_TASK", "task_type": kind }));
+            }
+        }
+        if status_of(&application) == "CANCELLED" {
+            blockers.push(json!({ "blocker_type": "APPLICATION_CANCELLED" }));
+            return Ok(ApplicationDecision { outcome: DecisionOutcome::Blocked, application, blockers, written: false });
+        }
+        let target = if needed.iter().any(|task| state(task) == "COMPLETED_FAIL") {
+            "REJECTED"
+        } else if blockers.is_empty() && needed.iter().all(|task| state(task) == "COMPLETED_PASS") {
+            "APPROVED"
+        } else {
+            return Ok(ApplicationDecision { outcome: DecisionOutcome::Blocked, application, blockers, written: false });
+        };
+        let write = CallArgs { body: Some(json!({ "status": target })), ..path_args(&ids) };
+        // Sent once: a resend after a lost answer is what could write twice.
+        let once = RequestOptions { max_retries: Some(0), ..RequestOptions::default() };
+        match self.call("update_application", write, &once).await {
+            Ok(answer) => {
+                let outcome = decided(status_of(&answer.body)).unwrap_or(DecisionOutcome::Blocked);
+                Ok(ApplicationDecision { outcome, application: answer.body, blockers: Vec::new(), written: true })
+            }
+            Err(error) if error.status() == Some(400) || error.may_have_reached_server() => {
+                // Another worker decided (102/103/402), blockers appeared
+                // meanwhile (105), or the answer was lost: read what is there.
+                let application = self.call("get_application", path_args(&ids), &options).await?.body;
+                if let Some(outcome) = decided(status_of(&application)) {
+                    return Ok(ApplicationDecision { outcome, application, blockers: Vec::new(), written: false });
+                }
+                let blockers = application.get("approval_blockers").and_then(Value::as_array).cloned().unwrap_or_default();
+                if blockers.is_empty() {
+                    return Err(error);
+                }
+                Ok(ApplicationDecision { outcome: DecisionOutcome::Blocked, application, blockers, written: false })
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Uploads the image, adds a document referencing it to the collected
+    /// data, runs DOCUMENT_VERIFICATION with that `document_id` and waits
+    /// for it. The image is checked before any request (see
+    /// [`DocumentCheckArgs::validate`]). A lost answer to the upload or the
+    /// document add is [`Error::AmbiguousCreation`] naming what to look for;
+    /// the check itself is reconciled as [`Client::run_check`] does.
+    pub async fn run_document_check(
+        &self,
+        profile_id: &str,
+        args: &DocumentCheckArgs,
+        mode: CheckMode,
+        wait: &WaitOptions,
+    ) -> Result<FinishedCheck> {
+        self.run_document_check_in(Dialect::RUST, profile_id, args, mode, wait).await
+    }
+
+    /// [`Client::run_document_check`] naming arguments as `dialect` spells them.
+    pub async fn run_document_check_in(
+        &self,
+        dialect: Dialect,
+        profile_id: &str,
+        args: &DocumentCheckArgs,
+        mode: CheckMode,
+        wait: &WaitOptions,
+    ) -> Result<FinishedCheck> {
+        validate_id("profile id", profile_id)?;
+        args.validate(dialect)?;
+        wait.validate()?;
+        // The check's task ids are checked before the upload, too.
+        CheckRequest::new("DOCUMENT_VERIFICATION").task_ids(args.task_ids.clone().unwrap_or_default()).validate()?;
+        let options = RequestOptions::default();
+        let category = args.document_category.as_deref().unwrap_or(DEFAULT_DOCUMENT_CATEGORY);
+        let image = json!({
+            "data": base64(&args.image),
+            "image_type": args.image_type,
+            "document_type": args.document_type,
+            "document_category": category,
+        });
+        let upload = CallArgs { body: Some(image), ..path_args(&[("profile_id", profile_id)]) };
+        let uploaded = self.call("upload_document_image", upload, &options).await?.body;
+        let image_id = uploaded.get("id").and_then(Value::as_str).ok_or_else(|| Error::Decode {
+            method: "POST".into(),
+            path: "/profiles/{profile_id}/document_images".into(),
+            status: 200,
+            message: "the uploaded image has no id".into(),
+            body_bytes: 0,
+            snippet: None,
+        })?;
+        let document = json!({ "category": category, "document_type": args.document_type, "images": [{ "id": image_id }] });
+        let add = CallArgs { body: Some(document), ..path_args(&[("profile_id", profile_id)]) };
+        let added = self.call("add_document", add, &options).await?.body;
+        let document_id = added.get("id").and_then(Value::as_str).ok_or_else(|| Error::Decode {
+            method: "POST".into(),
+            path: "/profiles/{profile_id}/collected_data/documents".into(),
+            status: 200,
+            message: "the added document has no id".into(),
+            body_bytes: 0,
+            snippet: None,
+        })?;
+        let check = CheckRequest::new("DOCUMENT_VERIFICATION")
+            .task_ids(args.task_ids.clone().unwrap_or_default())
+            .field("document_id", json!(document_id));
+        self.run_check_and_wait(profile_id, &check, mode, wait).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_is_standard_and_padded() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn formats_by_magic_bytes() {
+        assert_eq!(image_format(b"\xff\xd8\xff\xe0rest"), Some("JPEG"));
+        assert_eq!(image_format(b"\x89PNG\r\n\x1a\nrest"), Some("PNG"));
+        assert_eq!(image_format(b"GIF89a"), Some("GIF"));
+        assert_eq!(image_format(b"II*\0"), Some("TIFF"));
+        assert_eq!(image_format(b"RIFF\0\0\0\0WEBPVP8 "), Some("WEBP"));
+        assert_eq!(image_format(b"%PDF-1.4"), Some("PDF"));
+        assert_eq!(image_format(b"hello"), None);
+    }
+}
