@@ -135,6 +135,40 @@ export interface VerifyOutcome {
   reason: string
 }
 
+/** What `decideApplication` found or did. */
+export interface ApplicationDecision {
+  outcome: 'approved' | 'rejected' | 'blocked'
+  /** The application as last read or written. */
+  application: { [key: string]: Json }
+  /** Why it is not decided (the application's `approval_blockers`); empty once decided. */
+  blockers: Array<{ [key: string]: Json }>
+  /** True when this call wrote the status; false when the decision was already taken. */
+  written: boolean
+}
+
+/** `runDocumentCheck`'s document: the image and what it is. */
+export interface DocumentCheckRequest {
+  /** The image's bytes: JPEG, PNG, GIF, TIFF, WEBP or PDF, at most 4 MiB. */
+  image: Buffer | Uint8Array
+  /** e.g. 'FRONT'. */
+  imageType: 'FRONT' | 'BACK' | 'FACE' | (string & {})
+  /** e.g. 'PASSPORT'. */
+  documentType: string
+  /** Default 'PROOF_OF_IDENTITY'. */
+  documentCategory?: string
+  taskIds?: string[]
+  /** How the check is run (default 'sync'). */
+  mode?: CheckMode
+}
+
+/** How long `runDocumentCheck` waits for its check. */
+export interface DocumentCheckWaitOptions {
+  /** The wait's deadline (default 15 minutes). */
+  waitTimeoutMs?: number
+  pollIntervalMs?: number
+  signal?: AbortSignal
+}
+
 export interface WebhookEvent {
   id: string
   /** As sent, e.g. 'CHECK_COMPLETED'. */
@@ -332,6 +366,10 @@ export declare class PassFort {
   listTasks(profileId: string): Promise<Task[]>
   completeTask(profileId: string, taskId: string, state: 'COMPLETED_PASS' | 'COMPLETED_FAIL'): Promise<Task>
   verifyTask(profileId: string, taskId: string, options: VerifyTaskOptions): Promise<VerifyOutcome>
+  /** Approves the application when every task it needs is COMPLETED_PASS, rejects it when one is COMPLETED_FAIL, else reports the blockers; taken once. */
+  decideApplication(profileId: string, applicationId: string, options?: { signal?: AbortSignal }): Promise<ApplicationDecision>
+  /** Uploads the image, adds a document naming it, runs DOCUMENT_VERIFICATION with its `document_id` and waits. */
+  runDocumentCheck(profileId: string, document: DocumentCheckRequest, options?: DocumentCheckWaitOptions): Promise<Check>
   /** Runs every check and waits for each; one item per request, in input order. */
   runChecks(
     requests: Iterable<BatchCheckRequest>,

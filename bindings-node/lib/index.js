@@ -422,6 +422,25 @@ class PassFort {
     return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), deadline, pollIntervalMs, token), check)
   }
 
+  /** Approves, rejects or reports the blockers of an application, once (see the core's `decide_application`). */
+  decideApplication(profileId, applicationId, options = {}) {
+    return withSignal(options.signal, (token) => this.#native.decideApplication(profileId, applicationId, token), (decision) => decision)
+  }
+
+  /**
+   * Uploads the image, adds a document naming it, runs DOCUMENT_VERIFICATION
+   * with its `document_id` and waits. Bad image input rejects with
+   * `InvalidArgumentError` before any request.
+   */
+  runDocumentCheck(profileId, given = {}, waitOptions = {}) {
+    const { image, imageType, documentType, documentCategory, taskIds, mode } = given ?? {}
+    const { pollIntervalMs, signal } = waitOptions
+    const bytes = image instanceof Uint8Array ? (Buffer.isBuffer(image) ? image : Buffer.from(image.buffer, image.byteOffset, image.byteLength)) : undefined
+    const imageKind = bytes ? undefined : image === null ? 'null' : typeof image === 'object' ? image.constructor?.name ?? 'object' : typeof image
+    const options = { image: bytes, imageKind, imageType, documentType, documentCategory, taskIds, mode }
+    return withSignal(signal, (token) => this.#native.runDocumentCheck(profileId, options, waitTimeout(waitOptions), pollIntervalMs, token), check)
+  }
+
   getTask(profileId, taskId) {
     return call(() => this.#native.getTask(profileId, taskId), task)
   }

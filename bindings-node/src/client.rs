@@ -11,18 +11,31 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use passfort_core::{
     ApiResponse, BatchArgs, CallArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect,
-    ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener,
-    WebhookVerifier,
+    DocumentCheckArgs, ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs,
+    WebhookListener, WebhookVerifier,
 };
 use serde_json::Value;
 
 use crate::cancel::cancellable;
 use crate::errors::{error_reason, js_error};
-use crate::models::{Check, Profile, Task, VerifyOutcome, WebhookEvent, WhoAmI};
+use crate::models::{ApplicationDecision, Check, Profile, Task, VerifyOutcome, WebhookEvent, WhoAmI};
 
 type Result<T> = napi::Result<T>;
 
 const NODE: Dialect = Dialect::NODE;
+
+/// A document check's input as the JS layer passes it: `image` is absent
+/// when the caller's value was not bytes (`imageKind` names what it was).
+#[napi(object)]
+pub struct DocumentCheckOptions {
+    pub image: Option<Buffer>,
+    pub image_kind: Option<String>,
+    pub image_type: Option<String>,
+    pub document_type: Option<String>,
+    pub document_category: Option<String>,
+    pub task_ids: Option<Vec<String>>,
+    pub mode: Option<String>,
+}
 
 /// Every option as the caller gave it (undefined: not given); the core checks
 /// ranges and supplies defaults. Numbers arrive as JS numbers, unwrapped.
@@ -383,6 +396,50 @@ impl NativeClient {
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
+        })
+        .await
+    }
+
+    /// Approves, rejects or reports the blockers of an application, once.
+    #[napi]
+    pub async fn decide_application(&self, profile_id: String, application_id: String, cancel: Option<u32>) -> Result<ApplicationDecision> {
+        cancellable(cancel, async {
+            self.client.decide_application(&profile_id, &application_id).await.map(ApplicationDecision::from).map_err(js_error)
+        })
+        .await
+    }
+
+    /// Uploads an image, adds a document naming it, runs DOCUMENT_VERIFICATION and waits.
+    #[napi]
+    pub async fn run_document_check(
+        &self,
+        profile_id: String,
+        options: DocumentCheckOptions,
+        timeout_ms: Option<f64>,
+        poll_interval_ms: Option<f64>,
+        cancel: Option<u32>,
+    ) -> Result<Check> {
+        let image = match options.image {
+            Some(image) => image.to_vec(),
+            None => {
+                return Err(js_error(passfort_core::Error::InvalidArgument(format!(
+                    "image must be a Buffer or Uint8Array, not {}",
+                    options.image_kind.as_deref().unwrap_or("undefined")
+                ))))
+            }
+        };
+        let args = DocumentCheckArgs {
+            image,
+            image_type: options.image_type.unwrap_or_default(),
+            document_type: options.document_type.unwrap_or_default(),
+            document_category: options.document_category,
+            task_ids: options.task_ids,
+        };
+        args.validate(NODE).map_err(js_error)?;
+        let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
+        let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
+        cancellable(cancel, async {
+            self.client.run_document_check_in(NODE, &profile_id, &args, mode, &wait).await.map(Check::from).map_err(js_error)
         })
         .await
     }

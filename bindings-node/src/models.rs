@@ -198,6 +198,30 @@ impl From<passfort_core::VerifyOutcome> for VerifyOutcome {
     }
 }
 
+/// What `decideApplication` found or did.
+#[napi(object)]
+pub struct ApplicationDecision {
+    /// `'approved'`, `'rejected'` or `'blocked'`.
+    pub outcome: String,
+    /// The application as last read or written.
+    pub application: Value,
+    /// Why it is not decided; empty once decided.
+    pub blockers: Vec<Value>,
+    /// True when this call wrote the status.
+    pub written: bool,
+}
+
+impl From<passfort_core::ApplicationDecision> for ApplicationDecision {
+    fn from(decision: passfort_core::ApplicationDecision) -> Self {
+        Self {
+            outcome: decision.outcome.as_str().to_owned(),
+            application: decision.application,
+            blockers: decision.blockers,
+            written: decision.written,
+        }
+    }
+}
+
 #[napi(object)]
 pub struct WebhookEvent {
     pub id: String,

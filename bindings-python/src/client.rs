@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use futures_util::{Stream, StreamExt};
 use passfort_core::{
     BatchArgs, BatchProgress, CallArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientConfig, ClientOptions, Dialect,
-    ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs, WebhookListener,
-    WebhookVerifier,
+    DocumentCheckArgs, ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs,
+    WebhookListener, WebhookVerifier,
 };
 use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
@@ -17,7 +17,7 @@ use pyo3::IntoPyObjectExt;
 
 use crate::convert::{py_number, py_str_list, py_to_json, JsonValue};
 use crate::errors::{to_py_err, CoreResult, Outcomes};
-use crate::models::{PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
+use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
 use crate::response::ResponseOut;
 use crate::runtime::{block_on, fork_generation, run};
 
@@ -314,6 +314,46 @@ impl NativeClient {
             blocking,
             async move { CoreResult(client.run_check_and_wait(&profile_id, &request, mode, &options).await.map(PyCheck::from)) },
         )
+    }
+
+    /// Approves, rejects or reports the blockers of an application, once.
+    fn decide_application(&self, py: Python<'_>, profile_id: String, application_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
+        let client = self.client()?;
+        call(
+            py,
+            blocking,
+            async move { CoreResult(client.decide_application(&profile_id, &application_id).await.map(PyApplicationDecision)) },
+        )
+    }
+
+    /// Uploads an image, adds a document naming it, runs DOCUMENT_VERIFICATION and waits.
+    #[pyo3(signature = (profile_id, image, image_type, document_type, document_category=None, task_ids=None, mode=None, wait_timeout=None, poll_interval=None, *, blocking))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_document_check(
+        &self,
+        py: Python<'_>,
+        profile_id: String,
+        image: &Bound<'_, PyAny>,
+        image_type: String,
+        document_type: String,
+        document_category: Option<String>,
+        task_ids: Option<&Bound<'_, PyAny>>,
+        mode: Option<&str>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
+        poll_interval: Option<&Bound<'_, PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let image = crate::convert::py_bytes("image", image)?;
+        let args = DocumentCheckArgs { image, image_type, document_type, document_category, task_ids: py_str_list("task_ids", task_ids)? };
+        args.validate(PY).map_err(to_py_err)?;
+        let mode = passfort_core::check_mode(PY, mode, CheckMode::WAIT_DEFAULT).map_err(to_py_err)?;
+        let wait =
+            WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
+        let options = wait.resolve(PY).map_err(to_py_err)?;
+        let client = self.client()?;
+        call(py, blocking, async move {
+            CoreResult(client.run_document_check_in(PY, &profile_id, &args, mode, &options).await.map(PyCheck::from))
+        })
     }
 
     fn get_task(&self, py: Python<'_>, profile_id: String, task_id: String, blocking: bool) -> PyResult<Py<PyAny>> {

@@ -198,3 +198,20 @@ pub fn repr_opt(value: Option<&str>) -> String {
 pub fn repr_html(resource: &Bound<'_, PyAny>) -> PyResult<String> {
     resource.py().import("passfort._display")?.call_method1("resource_html", (resource,))?.extract()
 }
+
+/// Bytes as given: `bytes`, `bytearray` or `memoryview`; anything else
+/// (a `str`, a path, None) is the package's `InvalidArgumentError`. The
+/// core checks the content.
+pub fn py_bytes(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(array) = value.cast::<pyo3::types::PyByteArray>() {
+        return Ok(array.to_vec());
+    }
+    if value.is_instance_of::<pyo3::types::PyMemoryView>() {
+        let bytes = value.py().get_type::<PyBytes>().call1((value,))?;
+        return Ok(bytes.cast::<PyBytes>()?.as_bytes().to_vec());
+    }
+    Err(invalid(format!("{what} must be bytes, bytearray or memoryview, not {}", type_name(value))))
+}

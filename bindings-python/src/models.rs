@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use passfort_core::models::Resource;
 use passfort_core::webhooks::WebhookEvent;
-use passfort_core::{Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome};
+use passfort_core::{ApplicationDecision, Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -470,6 +470,43 @@ impl PyVerifyOutcome {
             quote(self.stop()),
             self.0.checks.len(),
             repr_opt(self.0.task.as_ref().map(|t| t.state.as_str()))
+        )
+    }
+}
+
+/// What `decide_application` found or did.
+#[pyclass(module = "passfort", name = "ApplicationDecision", frozen)]
+pub struct PyApplicationDecision(pub ApplicationDecision);
+
+#[pymethods]
+impl PyApplicationDecision {
+    /// `"approved"`, `"rejected"` or `"blocked"`.
+    #[getter]
+    fn outcome(&self) -> &'static str {
+        self.0.outcome.as_str()
+    }
+    /// The application as last read or written.
+    #[getter]
+    fn application(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        crate::convert::json_to_py(py, &self.0.application)
+    }
+    /// Why it is not decided; empty once decided.
+    #[getter]
+    fn blockers(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
+        self.0.blockers.iter().map(|blocker| crate::convert::json_to_py(py, blocker)).collect()
+    }
+    /// True when this call wrote the status.
+    #[getter]
+    fn written(&self) -> bool {
+        self.0.written
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ApplicationDecision(outcome={}, status={}, blockers={}, written={})",
+            quote(self.outcome()),
+            repr_opt(self.0.application.get("status").and_then(serde_json::Value::as_str)),
+            self.0.blockers.len(),
+            if self.0.written { "True" } else { "False" }
         )
     }
 }

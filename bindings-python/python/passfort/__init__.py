@@ -26,7 +26,7 @@ from ._errors import (
     ServerError,
     WebhookVerificationError,
 )
-from ._native import Check, ErrorDetail, Profile, Response, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
+from ._native import ApplicationDecision, Check, ErrorDetail, Profile, Response, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
 from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskOutcome, TaskState, TaskType, WhoAmI
 from ._logging import configure as _configure_logging
 
@@ -43,6 +43,7 @@ def to_dataframe(items: Iterable[Any]) -> Any:
 
 
 __all__ = [
+    "ApplicationDecision",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",

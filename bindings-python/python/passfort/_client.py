@@ -21,12 +21,13 @@ from ._batch import (
     task_requests,
 )
 
-from ._native import Check, NativeClient, NativeListener, Profile, Response, Task, VerifyOutcome, WebhookEvent
+from ._native import ApplicationDecision, Check, NativeClient, NativeListener, Profile, Response, Task, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
 from ._operations import AsyncOperations, Operations, QueryArg, header_pairs, query_pairs
 from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
 
 Body = Union[bytes, bytearray, memoryview, str]
+ImageBytes = Union[bytes, bytearray, memoryview]
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 
 _BINDING = f"python/{platform.python_version()}"
@@ -285,6 +286,32 @@ class AsyncClient(AsyncOperations, _ClientBase):
     async def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, TaskOutcome]) -> Task:
         return await self._native.complete_task(profile_id, task_id, state, False)
 
+    async def decide_application(self, profile_id: str, application_id: str) -> ApplicationDecision:
+        """Approves the application when every task it needs is COMPLETED_PASS,
+        rejects it when one is COMPLETED_FAIL, otherwise writes nothing and
+        reports the blockers. Taken once, even when two workers try."""
+        return await self._native.decide_application(profile_id, application_id, False)
+
+    async def run_document_check(
+        self,
+        profile_id: str,
+        *,
+        image: ImageBytes,
+        image_type: str,
+        document_type: str,
+        document_category: Optional[str] = None,
+        task_ids: Optional[Sequence[str]] = None,
+        mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+    ) -> Check:
+        """Uploads the image, adds a document naming it, runs
+        DOCUMENT_VERIFICATION with its ``document_id`` and waits for it. Bad
+        image input raises ``InvalidArgumentError`` before any request."""
+        return await self._native.run_document_check(
+            profile_id, image, image_type, document_type, document_category, task_ids, mode, wait_timeout, poll_interval, blocking=False
+        )
+
     async def verify_task(
         self,
         profile_id: str,
@@ -445,6 +472,32 @@ class Client(Operations, _ClientBase):
 
     def complete_task(self, profile_id: str, task_id: str, state: Union[TaskState, TaskOutcome]) -> Task:
         return self._native.complete_task(profile_id, task_id, state, True)
+
+    def decide_application(self, profile_id: str, application_id: str) -> ApplicationDecision:
+        """Approves the application when every task it needs is COMPLETED_PASS,
+        rejects it when one is COMPLETED_FAIL, otherwise writes nothing and
+        reports the blockers. Taken once, even when two workers try."""
+        return self._native.decide_application(profile_id, application_id, True)
+
+    def run_document_check(
+        self,
+        profile_id: str,
+        *,
+        image: ImageBytes,
+        image_type: str,
+        document_type: str,
+        document_category: Optional[str] = None,
+        task_ids: Optional[Sequence[str]] = None,
+        mode: Optional[CheckMode] = None,
+        wait_timeout: Optional[float] = None,
+        poll_interval: Optional[float] = None,
+    ) -> Check:
+        """Uploads the image, adds a document naming it, runs
+        DOCUMENT_VERIFICATION with its ``document_id`` and waits for it. Bad
+        image input raises ``InvalidArgumentError`` before any request."""
+        return self._native.run_document_check(
+            profile_id, image, image_type, document_type, document_category, task_ids, mode, wait_timeout, poll_interval, blocking=True
+        )
 
     def verify_task(
         self,
