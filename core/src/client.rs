@@ -303,6 +303,10 @@ pub struct Client {
     /// Checks this client created or adopted: a lost answer is never
     /// reconciled onto a check another call of this client owns.
     claimed_checks: Arc<Mutex<BoundedSet>>,
+    /// Application decisions under way: a second decider of the same
+    /// application on this client (or its clones) waits for the first and
+    /// then reads its decision, so that only one status write is sent.
+    pub(crate) deciding: crate::flows::Deciding,
 }
 
 /// Check ids remembered as claimed.
@@ -335,6 +339,7 @@ impl Client {
             transport: Arc::new(Transport::new(config)?),
             hub: WebhookHub::new(verifier),
             claimed_checks: Arc::new(Mutex::new(BoundedSet::new(REMEMBERED_CLAIMS))),
+            deciding: Arc::default(),
         })
     }
 

@@ -1,6 +1,8 @@
 //! Two flows over the operation table: an application decision taken once,
 //! and a document check end to end (upload, add the document, run and wait).
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use crate::args::{limits, Dialect};
@@ -140,6 +142,34 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+pub(crate) type Deciding = Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
+
+/// A decider's place in [`Client`]'s map of decisions under way; the map's
+/// entry is removed when the last decider of that application leaves (also
+/// when its future is dropped).
+struct DecidingEntry {
+    map: Deciding,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl DecidingEntry {
+    fn join(map: &Deciding, key: String) -> Self {
+        let lock = map.lock().unwrap_or_else(|p| p.into_inner()).entry(key.clone()).or_default().clone();
+        Self { map: map.clone(), key, lock }
+    }
+}
+
+impl Drop for DecidingEntry {
+    fn drop(&mut self) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        // The map's reference and this one: no other decider holds or waits.
+        if Arc::strong_count(&self.lock) <= 2 {
+            map.remove(&self.key);
+        }
+    }
+}
+
 impl Client {
     /// Approves the application when every task it needs is COMPLETED_PASS,
     /// rejects it when one is COMPLETED_FAIL, and otherwise writes nothing
@@ -153,6 +183,13 @@ impl Client {
     pub async fn decide_application(&self, profile_id: &str, application_id: &str) -> Result<ApplicationDecision> {
         validate_id("profile id", profile_id)?;
         validate_id("application id", application_id)?;
+        // One decider per application on this client at a time.
+        let entry = DecidingEntry::join(&self.deciding, format!("{profile_id}/{application_id}"));
+        let _turn = entry.lock.lock().await;
+        self.decide_application_now(profile_id, application_id).await
+    }
+
+    async fn decide_application_now(&self, profile_id: &str, application_id: &str) -> Result<ApplicationDecision> {
         let ids = [("profile_id", profile_id), ("application_id", application_id)];
         let options = RequestOptions::default();
         let application = self.call("get_application", path_args(&ids), &options).await?.body;

@@ -123,6 +123,40 @@ async fn two_concurrent_deciders_write_the_status_once() {
 }
 
 #[tokio::test]
+async fn two_deciders_on_one_client_send_one_status_write() {
+    let h = Harness::start().await;
+    let pid = h.individual("Smith").await.id.clone();
+    let aid = apply(&h, &pid).await;
+    for task in h.client.list_tasks(&pid).await.unwrap() {
+        h.client.complete_task(&pid, &task.id, TaskOutcome::Pass).await.unwrap();
+    }
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/applications/*", "action": "delay", "delay_ms": 300 })).await;
+    let clone = h.client.clone();
+    let (first, second) = tokio::join!(h.client.decide_application(&pid, &aid), clone.decide_application(&pid, &aid));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!((first.outcome, second.outcome), (DecisionOutcome::Approved, DecisionOutcome::Approved));
+    assert_eq!(u8::from(first.written) + u8::from(second.written), 1);
+    assert_eq!(status_writes(&h).await.len(), 1, "exactly one status write in the request log");
+}
+
+#[tokio::test]
+async fn a_lost_document_add_is_ambiguous_and_never_resent() {
+    let h = Harness::start().await;
+    let pid = h.individual("Smith").await.id.clone();
+    h.fault(json!({ "method": "POST", "path": "/4.0/profiles/*/collected_data/documents", "action": "drop_after_commit" })).await;
+    let error = h.client.run_document_check(&pid, &passport(PNG), CheckMode::Sync, &wait()).await.unwrap_err();
+    match &error {
+        Error::AmbiguousCreation { operation, look_for, .. } => {
+            assert_eq!(operation, "add_document");
+            assert!(look_for.contains("collected data"), "{look_for}");
+        }
+        other => panic!("expected AmbiguousCreation, got {other}"),
+    }
+    assert_eq!(h.requests_to("POST", "/collected_data/documents").await.len(), 1, "never resent");
+    assert!(h.requests_to("POST", "/checks").await.is_empty(), "no check without its document's answer");
+}
+
+#[tokio::test]
 async fn bad_images_are_refused_before_any_request() {
     let h = Harness::start().await;
     let pid = h.individual("Smith").await.id.clone();
