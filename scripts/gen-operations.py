@@ -28,12 +28,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 PY_OUT = ROOT / "bindings-python/python/passfort/_operations.py"
 JS_OUT = ROOT / "bindings-node/lib/operations.js"
 TS_OUT = ROOT / "bindings-node/lib/operations.d.ts"
+PY_MODELS_OUT = ROOT / "bindings-python/python/passfort/_models.py"
+RS_OUT = ROOT / "core/src/operations_typed.rs"
 README = ROOT / "README.md"
 SPEC = ROOT / "tests/fixtures/passfort-openapi-4.0-2019.json"
 START, END = "<!-- operations:start -->", "<!-- operations:end -->"
@@ -62,6 +64,10 @@ def load_table() -> List[Op]:
     return table
 
 
+def words(text: str) -> set:
+    return set(text.replace("[", " ").replace("]", " ").replace(",", " ").replace("|", " ").replace("<", " ").replace(">", " ").split())
+
+
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(word.capitalize() for word in rest)
@@ -87,28 +93,391 @@ def doc(op: Op) -> str:
     return text
 
 
+# ---------------------------------------------------------------- Models
+#
+# Types of the bodies and results, from the published description: every
+# object schema an operation reaches is a TypedDict (Python, total=False) and
+# an interface (TypeScript, every field optional); allOf, oneOf and anyOf
+# members are merged into one type with every member's fields, so a field is
+# reached without narrowing; enums stay open (`Union[Literal[...], str]`,
+# `'A' | 'B' | (string & {})`) as PassFort adds values. At runtime results
+# stay plain dicts and objects with every field PassFort sent.
+
+# Readable names for the resources people branch on.
+RENAMED = {
+    "ProductApplication": "Application",
+    "EventResource": "ProfileEvent",
+    "DocumentImageResource": "DocumentImage",
+    "NoteResource": "Note",
+    "TagResource": "Tag",
+}
+# Names a generated type may not take: globals of TypeScript and Node, and the
+# names the generated modules already use.
+RESERVED = {
+    "Error", "Date", "Document", "Location", "Source", "Event", "File", "Blob", "URL", "Map", "Set", "Object", "String", "Number",
+    "Boolean", "Array", "Record", "Function", "Symbol", "Promise", "Partial", "Buffer", "Headers", "Request", "Response", "Json",
+    "JsonObject", "QueryValue", "QueryArg", "CallOptions", "OperationOptions", "PassFortResponse", "RequestOptions", "Operations",
+    "OperationsWithRawResponse", "NativeClient",
+}
+# The schema of each table model, for answers the description leaves open (`{}`).
+MODEL_SCHEMA = {
+    "Check": "CheckResource", "Task": "TaskResource", "Profile": "ProfileResource", "Application": "ProductApplication",
+    "Event": "EventResource", "DocumentImage": "DocumentImageResource", "Note": "NoteResource", "Tag": "TagResource",
+}
+# The types exported by the packages (`from passfort import Application`).
+EXPORTED_MODELS = [
+    "Application", "ProfileEvent", "DocumentImage", "Note", "Tag", "ProfileResource", "CheckResource", "TaskResource",
+    "EntityData", "CollectionStep", "AuditItem", "FileResource", "ProductApplicationStatus", "EventResolution", "ProfileStatus",
+]
+
+# Fields documented since the 2019 description (/work/shared/reference/passfort-api.md) and
+# sent by the SDK's own flows, added to its schemas before the types are made.
+SUPPLEMENT: Dict[str, Dict[str, Any]] = {
+    "ProductResource": {"alias": {"type": "string", "description": "The product's alias (select a product by it)"}},
+    "CheckVariant": {"alias": {"type": "string"}},
+    "TaskVariant": {"alias": {"type": "string"}},
+    "CheckResourceBase": {
+        "check_type": {"$ref": "#/components/schemas/CheckType"},
+        "decision": {"$ref": "#/components/schemas/DecisionClass"},
+        "instructed_on": {"$ref": "#/components/schemas/DateTime"},
+        "started_on": {"$ref": "#/components/schemas/DateTime"},
+        "completed_on": {"$ref": "#/components/schemas/DateTime"},
+    },
+    "TaskResource": {
+        "state": {"type": "string", "enum": ["INCOMPLETE", "COMPLETED_PASS", "COMPLETED_FAIL"]},
+        "is_skipped": {"type": "boolean"},
+        "form_instance_ids": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+COMBINATORS = ("allOf", "oneOf", "anyOf")
+TYPED_KEYS = {"$ref", "type", "properties", "items", "enum", "additionalProperties", *COMBINATORS}
+
+# A type: ("none",) no type information (annotations only), ("prim", "str" | "int" | "float" | "bool" | "any"),
+# ("enum", values), ("list", T), ("map", T), ("ref", name), ("obj", fields, name), ("union", members), ("null", T).
+T = Tuple[Any, ...]
+
+
+class Models:
+    def __init__(self, spec: Dict[str, Any]) -> None:
+        self.schemas: Dict[str, Any] = json.loads(json.dumps(spec["components"]["schemas"]))
+        for name, fields in SUPPLEMENT.items():
+            self.schemas[name].setdefault("properties", {}).update({k: v for k, v in fields.items() if k not in self.schemas[name]["properties"]})
+        self.resolved: Dict[str, T] = {}
+        # name -> ("obj", fields, doc) | ("alias", type, doc), in order of first use.
+        self.named: Dict[str, Tuple[str, Any, str]] = {}
+        self.flattening: List[str] = []
+
+    def display(self, component: str) -> str:
+        name = RENAMED.get(component, component)
+        return name + "Model" if name in RESERVED else name
+
+    def component(self, component: str) -> T:
+        if component in self.resolved:
+            return self.resolved[component]
+        schema = self.schemas[component]
+        name = self.display(component)
+        self.resolved[component] = ("ref", name)  # until resolved, for recursive schemas
+        self.named[name] = ("pending", None, "")
+        self.flattening.append(component)
+        fields = self.object_fields(schema, name)
+        self.flattening.pop()
+        doc = schema.get("description", "")
+        if fields is not None:
+            self.named[name] = ("obj", fields, doc)
+            result: T = ("ref", name)
+        else:
+            del self.named[name]
+            result = self.type_of(schema, name)
+            if result[0] == "enum":
+                self.named[name] = ("alias", result, doc)
+                ENUM_ALIASES[name] = result
+                result = ("ref", name)
+        self.resolved[component] = result
+        return result
+
+    def type_of(self, schema: Dict[str, Any], hint: str) -> T:
+        result = self.bare_type(schema, hint)
+        return ("null", result) if schema.get("nullable") and result[0] not in ("none", "null") else result
+
+    def bare_type(self, schema: Dict[str, Any], hint: str) -> T:
+        if "$ref" in schema:
+            return self.component(schema["$ref"].rsplit("/", 1)[-1])
+        typed = [member for key in COMBINATORS for member in schema.get(key, []) if TYPED_KEYS & set(member)]
+        if "allOf" in schema and len(typed) == 1 and "properties" not in schema and "oneOf" not in schema and "anyOf" not in schema:
+            return self.type_of(typed[0], hint)
+        if "enum" in schema:
+            return ("enum", tuple(str(value) for value in schema["enum"]))
+        fields = self.object_fields(schema, hint)
+        if fields is not None:
+            return ("obj", fields, hint) if fields else ("map", ("prim", "any"))
+        if typed:
+            return union([self.type_of(member, hint) for member in typed])
+        kind = schema.get("type")
+        if kind == "array":
+            return ("list", self.type_of(schema.get("items", {}), hint + "Item"))
+        if kind == "object":
+            extra = schema.get("additionalProperties")
+            return ("map", self.type_of(extra, hint + "Value") if isinstance(extra, dict) and extra else ("prim", "any"))
+        if kind in ("string", "integer", "number", "boolean"):
+            return ("prim", {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}[kind])
+        return ("none",)
+
+    def object_fields(self, schema: Dict[str, Any], hint: str) -> Optional[Dict[str, T]]:
+        """The fields of an object schema, its members' merged in; None when it is not an object."""
+        if "$ref" in schema:
+            target = schema["$ref"].rsplit("/", 1)[-1]
+            if target in self.flattening:
+                return {}  # a base that lists its subtypes, reached again from a subtype: its fields are in already
+            self.flattening.append(target)
+            try:
+                return self.object_fields(self.schemas[target], hint)
+            finally:
+                self.flattening.pop()
+        own = schema.get("properties")
+        parts: List[Dict[str, T]] = []
+        for key in COMBINATORS:
+            for member in schema.get(key, []):
+                if not TYPED_KEYS & set(member) or ("properties" in member and not member["properties"] and len(member) <= 2):
+                    continue  # annotations, or an anyOf branch that only says which field is required
+                fields = self.object_fields(member, hint)
+                if fields is None:
+                    return None
+                parts.append(fields)
+        if own is None and not parts:
+            return None
+        merged: Dict[str, T] = {}
+        for key, sub in (own or {}).items():
+            merge_field(merged, key, self.type_of(sub, hint + pascal(key)))
+        for fields in parts:
+            for key, value in fields.items():
+                merge_field(merged, key, value)
+        return merged
+
+
+def merge_field(fields: Dict[str, T], key: str, value: T) -> None:
+    fields[key] = combine(fields[key], value) if key in fields else value
+
+
+ENUM_ALIASES: Dict[str, T] = {}
+
+
+def combine(a: T, b: T) -> T:
+    if a == b or b[0] == "none":
+        return a
+    if a[0] == "none":
+        return b
+    enums = [ENUM_ALIASES.get(t[1]) if t[0] == "ref" else t for t in (a, b)]
+    if all(e is not None and e[0] == "enum" for e in enums):
+        if set(enums[1][1]) <= set(enums[0][1]):  # type: ignore[index]
+            return a
+        if set(enums[0][1]) <= set(enums[1][1]):  # type: ignore[index]
+            return b
+    if ("prim", "str") in (a, b) and {a[0], b[0]} & {"enum", "ref"} and all(e is not None for e in enums if e != ("prim", "str")):
+        return b if a == ("prim", "str") else a
+    if a[0] == b[0] == "enum":
+        return ("enum", tuple(dict.fromkeys(a[1] + b[1])))
+    if a[0] == b[0] == "obj":
+        fields = dict(a[1])
+        for key, value in b[1].items():
+            merge_field(fields, key, value)
+        return ("obj", fields, a[2])
+    if a[0] == b[0] == "list":
+        return ("list", combine(a[1], b[1]))
+    return union([a, b])
+
+
+def union(members: List[T]) -> T:
+    flat: List[T] = []
+    for member in members:
+        for item in member[1] if member[0] == "union" else [member]:
+            if item[0] == "none":
+                continue
+            same = next((i for i, seen in enumerate(flat) if seen[0] == item[0] and item[0] in ("enum", "obj")), None)
+            if same is not None:
+                flat[same] = combine(flat[same], item)
+            elif item not in flat:
+                flat.append(item)
+    if not flat:
+        return ("none",)
+    return flat[0] if len(flat) == 1 else ("union", tuple(flat))
+
+
+def operation_types(table: List[Op], spec: Dict[str, Any]) -> Models:
+    """Resolves every operation's body and result type into `op["body_t"]` and `op["result_t"]`."""
+    models = Models(spec)
+    for op in table:
+        item = spec["paths"][op["path"]][op["http_method"].lower()]
+        op["body_t"] = None
+        if op["body"] != "none":
+            schema = next(iter(item["requestBody"]["content"].values())).get("schema", {})
+            op["body_t"] = models.type_of(schema, pascal(op["name"]) + "Body")
+        answer = item["responses"]["200"].get("content", {}).get("application/json", {}).get("schema", {})
+        if op["model"] != "Json" and op["shape"] != "page":
+            model = models.component(MODEL_SCHEMA[op["model"]])
+            op["result_t"] = ("list", model) if op["shape"] == "list" else model
+        else:
+            op["result_t"] = models.type_of(answer, pascal(op["name"]) + "Result")
+    return models
+
+
+class Renderer:
+    """Names every inline object and renders types in one language."""
+
+    def __init__(self, models: Models, language: str) -> None:
+        self.models = models
+        self.language = language
+        self.inline: Dict[str, T] = {}
+
+    def name_inline(self, value: T) -> str:
+        _, fields, hint = value
+        name, n = hint, 1
+        while (name in self.models.named or name in self.inline) and self.inline.get(name) != value:
+            n += 1
+            name = f"{hint}{n}"
+        if name not in self.inline:
+            self.inline[name] = value
+        return name
+
+    def render(self, value: T, body: bool = False) -> str:
+        kind = value[0]
+        py = self.language == "python"
+        if kind == "none" or (kind == "prim" and value[1] == "any"):
+            return "Any" if py else "Json"
+        if kind == "prim":
+            return value[1] if py else {"str": "string", "int": "number", "float": "number", "bool": "boolean"}[value[1]]
+        if kind == "enum":
+            if py:
+                return "Union[Literal[" + ", ".join(json.dumps(v) for v in value[1]) + "], str]"
+            return "(" + " | ".join(json.dumps(v).replace('"', "'") for v in value[1]) + " | (string & {}))"
+        if kind == "list":
+            if py:
+                return f"{'Sequence' if body else 'List'}[{self.render(value[1])}]"
+            return f"Array<{self.render(value[1])}>"
+        if kind == "map":
+            return f"Dict[str, {self.render(value[1])}]" if py else f"{{ [key: string]: {self.render(value[1])} }}"
+        if kind == "ref":
+            return value[1]
+        if kind == "obj":
+            return self.name_inline(value)
+        if kind == "union":
+            members = [self.render(member) for member in value[1]]
+            return f"Union[{', '.join(members)}]" if py else " | ".join(members)
+        if kind == "null":
+            return f"Optional[{self.render(value[1])}]" if py else f"{self.render(value[1])} | null"
+        raise ValueError(value)
+
+    def declarations(self, first: List[str]) -> List[Tuple[str, str, Any, str]]:
+        """Every named type as (name, kind, content, doc): the named components, then the inline objects, as they are reached."""
+        out: List[Tuple[str, str, Any, str]] = []
+        done: set = set()
+        queue = list(self.models.named)
+        while queue or any(name not in done for name in self.inline):
+            name = queue.pop(0) if queue else next(n for n in self.inline if n not in done)
+            if name in done:
+                continue
+            done.add(name)
+            if name in self.models.named:
+                kind, content, doc = self.models.named[name]
+            else:
+                kind, content, doc = "obj", self.inline[name][1], ""
+            if kind == "obj":
+                fields = [(key, self.render(value), self.field_doc(value)) for key, value in content.items()]
+                out.append((name, "obj", fields, doc))
+            else:
+                out.append((name, "alias", self.render(content), doc))
+        return out
+
+    @staticmethod
+    def field_doc(value: T) -> str:
+        return ""
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split()).replace('"""', "'''").replace("*/", "* /").replace("\\", "\\\\")
+
+
+def gen_python_models(models: Models, table: List[Op]) -> Tuple[str, List[str]]:
+    renderer = Renderer(models, "python")
+    for op in table:  # name the operations' own inline types first, so that their names follow the operations
+        if op["body_t"] is not None:
+            op["py_body"] = renderer.render(op["body_t"], body=True)
+        op["py_result"] = renderer.render(op["result_t"])
+    out = [
+        f'"""Types of the PassFort API\'s bodies and answers, from its published description (tests/fixtures/passfort-openapi-4.0-2019.json).',
+        "",
+        HEADER,
+        "",
+        "Every object is a TypedDict with every field optional (total=False); enum",
+        "fields take the values listed or any other string. At runtime answers are",
+        "plain dicts holding every field PassFort sent, listed here or not.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import {typing_names}",
+        "",
+        "",
+        "",
+    ]
+    aliases: List[str] = []
+    classes: List[str] = []
+    declared = renderer.declarations([])
+    for name, kind, content, doc in declared:
+        if kind == "alias":
+            aliases += [f"{name} = {content}", f'"""{one_line(doc)}"""' if doc else "", ""]
+        else:
+            lines = ["", f"class {name}(TypedDict, total=False):"]
+            if doc:
+                lines.append(f'    """{one_line(doc)}"""')
+                if content:
+                    lines.append("")
+            lines += [f"    {key}: {rendered}" for key, rendered, _ in content]
+            if not doc and not content:
+                lines.append("    pass")
+            lines.append("")
+            classes += lines
+    out += aliases + classes
+    text = "\n".join(out)
+    used = [name for name in ("Any", "Dict", "List", "Literal", "Optional", "Union") if name in words(text)]
+    text = text.replace("{typing_names}", ", ".join(used + ["TypedDict"]))
+    while "\n\n\n\n" in text:
+        text = text.replace("\n\n\n\n", "\n\n\n")
+    return text.rstrip() + "\n", [name for name, *_ in declared]
+
+
+def gen_ts_models(models: Models, table: List[Op]) -> List[str]:
+    renderer = Renderer(models, "ts")
+    for op in table:
+        if op["body_t"] is not None:
+            op["ts_body"] = renderer.render(op["body_t"], body=True)
+        op["ts_result"] = renderer.render(op["result_t"])
+    out = ["// ---- Types of the bodies and answers, from the published description (every field optional; enums open)", ""]
+    for name, kind, content, doc in renderer.declarations([]):
+        if doc:
+            out.append(f"/** {one_line(doc)} */")
+        if kind == "alias":
+            out.append(f"export type {name} = {content}")
+        else:
+            out.append(f"export interface {name} {{")
+            out += [f"  {key}?: {rendered}" for key, rendered, _ in content]
+            out.append("}")
+    out.append("")
+    return out
+
+
 # ---------------------------------------------------------------- Python
-
-PY_BODY = {"object": "Mapping[str, Any]", "array": "Sequence[Mapping[str, Any]]", "string": "str"}
-
-
-def py_result(op: Op) -> str:
-    if op["shape"] == "list":
-        return "List[Dict[str, Any]]"
-    if op["shape"] == "page" or op["model"] != "Json":
-        return "Dict[str, Any]"
-    return "Any"
-
 
 def py_method(op: Op, is_async: bool, raw: bool) -> List[str]:
     params = ["self"] + [f"{name}: str" for name in op["path_params"]]
     body_arg = "None"
     if op["body"] == "required":
-        params.append(f"body: {PY_BODY[op['body_type']]}")
+        params.append(f"body: {op['py_body']}")
         body_arg = "body"
     params.append("*")
     if op["body"] == "optional":
-        params.append(f"body: Optional[{PY_BODY[op['body_type']]}] = None")
+        body_type = op["py_body"] if op["py_body"].startswith("Optional[") else f"Optional[{op['py_body']}]"
+        params.append(f"body: {body_type} = None")
         body_arg = "body"
     params += [f"{name}: QueryValue = None" for name in op["query"]]
     params += [
@@ -117,7 +486,7 @@ def py_method(op: Op, is_async: bool, raw: bool) -> List[str]:
         "max_retries: Optional[int] = None",
         "extra_headers: Optional[Headers] = None",
     ]
-    result = "Response" if raw else py_result(op)
+    result = "Response" if raw else op["py_result"]
     path = "{" + ", ".join(f'"{name}": {name}' for name in op["path_params"]) + "}"
     query = "[" + ", ".join(f'("{name}", {name})' for name in op["query"]) + "]"
     call = f'self._call("{op["name"]}", {path}, {query}, {body_arg}, if_match, timeout, max_retries, extra_headers)'
@@ -141,34 +510,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
+from ._models import (
+{model_imports}
+)
 from ._native import NativeClient, Response
 
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
-QueryValue = Union[str, int, Sequence[Union[str, int]], None]
+QueryValue = Union[str, int, Sequence[Union[str, int, None]], None]
 QueryArg = Union[Mapping[str, QueryValue], Sequence[Tuple[str, QueryValue]]]
-
-
-def header_pairs(headers: Optional[Headers]) -> Optional[List[Tuple[str, str]]]:
-    """Extra headers as the native layer takes them: (name, value) pairs."""
-    if headers is None:
-        return None
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return [(name, value) for name, value in items]
-
-
-def query_pairs(query: Optional[QueryArg]) -> List[Tuple[str, str]]:
-    """Query values as (name, text) pairs: None left out, a list repeated, an int as its digits."""
-    pairs: List[Tuple[str, str]] = []
-    items = query.items() if isinstance(query, Mapping) else (query or [])
-    for name, value in items:
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if item is None:
-                continue
-            if isinstance(item, bool) or not isinstance(item, (str, int)):
-                raise TypeError(f"query parameter {{name}}: expected str or int, got {{type(item).__name__}}")
-            pairs.append((name, item if isinstance(item, str) else str(item)))
-    return pairs
 
 
 class _AsyncNamespace:
@@ -187,7 +536,7 @@ class _AsyncNamespace:
         extra_headers: Optional[Headers],
     ) -> Response:
         return await self._native.call(
-            name, path, query_pairs(query), body, if_match, timeout, max_retries, header_pairs(extra_headers), blocking=False
+            name, path, query, body, if_match, timeout, max_retries, extra_headers, blocking=False
         )
 
 
@@ -207,13 +556,14 @@ class _Namespace:
         extra_headers: Optional[Headers],
     ) -> Response:
         return self._native.call(
-            name, path, query_pairs(query), body, if_match, timeout, max_retries, header_pairs(extra_headers), blocking=True
+            name, path, query, body, if_match, timeout, max_retries, extra_headers, blocking=True
         )
 '''
 
 
-def gen_python(table: List[Op]) -> str:
-    out = [PY_PRELUDE.format(header=HEADER)]
+def gen_python(table: List[Op], model_names: List[str]) -> str:
+    used = sorted(name for name in model_names if any(name in words(op.get("py_body", "") + " " + op["py_result"]) for op in table))
+    out = [PY_PRELUDE.format(header=HEADER, model_imports="\n".join(f"    {name}," for name in used))]
     out.append("")
     out.append("#: Every operation: name -> (resource, method, path parameters in order, body: none/optional/required).")
     out.append("OPERATIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str]] = {")
@@ -259,17 +609,6 @@ def gen_python(table: List[Op]) -> str:
 
 
 # ---------------------------------------------------------------- Node
-
-TS_BODY = {"object": "JsonObject", "array": "JsonObject[]", "string": "string"}
-
-
-def ts_result(op: Op) -> str:
-    if op["shape"] == "list":
-        return "JsonObject[]"
-    if op["shape"] == "page" or op["model"] != "Json":
-        return "JsonObject"
-    return "Json"
-
 
 def js_params(op: Op) -> List[str]:
     params = [camel(name) for name in op["path_params"]]
@@ -362,17 +701,17 @@ export interface RequestOptions extends CallOptions {{
 def ts_method(op: Op, raw: bool) -> str:
     params = [f"{camel(name)}: string" for name in op["path_params"]]
     if op["body"] == "required":
-        params.append(f"body: {TS_BODY[op['body_type']]}")
+        params.append(f"body: {op['ts_body']}")
     elif op["body"] == "optional":
-        params.append(f"body?: {TS_BODY[op['body_type']]}")
+        params.append(f"body?: {op['ts_body']}")
     query = "{ " + "; ".join(f"{name}?: QueryValue" for name in op["query"]) + " }" if op["query"] else ""
     params.append(f"options?: OperationOptions{'<' + query + '>' if query else ''}")
-    result = f"PassFortResponse<{ts_result(op)}>" if raw else ts_result(op)
+    result = f"PassFortResponse<{op['ts_result']}>" if raw else op["ts_result"]
     return f"    /** {doc(op)} */\n    {camel(op['method_name'])}({', '.join(params)}): Promise<{result}>"
 
 
-def gen_ts(table: List[Op]) -> str:
-    out = [TS_PRELUDE]
+def gen_ts(table: List[Op], models: List[str]) -> str:
+    out = [TS_PRELUDE] + models
     for raw in (False, True):
         name = "OperationsWithRawResponse" if raw else "Operations"
         what = "answering PassFortResponse objects" if raw else "answering the parsed JSON body"
@@ -389,6 +728,80 @@ def gen_ts(table: List[Op]) -> str:
     out.append("export declare const OPERATIONS: Record<string, [string, string, string[], 'none' | 'optional' | 'required']>")
     out.append("")
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------- Rust
+
+RS_MODEL = {
+    "Check": "Check",
+    "Task": "Task",
+    "Profile": "Profile",
+    "Application": "Application",
+    "Event": "ProfileEvent",
+    "DocumentImage": "DocumentImage",
+    "Note": "Note",
+    "Tag": "Tag",
+    "Json": "Value",
+}
+
+
+def rs_result(op: Op) -> str:
+    model = RS_MODEL[op["model"]]
+    return {"one": model, "list": f"Vec<{model}>", "page": f"Page<{model}>"}[op["shape"]]
+
+
+def rs_method(op: Op) -> List[str]:
+    params = ["&self"] + [f"{name}: &str" for name in op["path_params"]]
+    body = "None"
+    if op["body"] == "required":
+        params.append("body: &(impl Serialize + ?Sized)")
+        body = "Some(body_json(body)?)"
+    elif op["body"] == "optional":
+        params.append("body: Option<Value>")
+        body = "body"
+    query = "&[]"
+    if op["query"]:
+        params.append("query: &[(&str, QueryValue)]")
+        query = "query"
+    params.append("options: &RequestOptions")
+    path = "&[" + ", ".join(f'("{name}", {name})' for name in op["path_params"]) + "]"
+    lines = [f"    /// {doc(op)}"]
+    if op["query"]:
+        lines.append(f"    /// Query parameters: {', '.join(f'`{name}`' for name in op['query'])}.")
+    lines += [
+        f"    pub async fn {op['name']}({', '.join(params)}) -> Result<{rs_result(op)}> {{",
+        f'        self.send("{op["name"]}", {path}, {query}, {body}, options).await',
+        "    }",
+    ]
+    return lines
+
+
+def gen_rust(table: List[Op]) -> str:
+    out = [
+        f"//! {HEADER}",
+        "//!",
+        "//! One typed method per operation on [`Api`] (`client.api()`), named as the operation.",
+        "",
+        "use serde::Serialize;",
+        "use serde_json::Value;",
+        "",
+        "use crate::api::{body_json, Api};",
+        "use crate::call::{QueryValue, RequestOptions};",
+        "use crate::error::Result;",
+        "use crate::models::{Application, Check, DocumentImage, Note, Page, Profile, ProfileEvent, Tag, Task};",
+        "",
+        "impl Api<'_> {",
+    ]
+    for op in table:
+        out += rs_method(op)
+        out.append("")
+    out[-1:] = ["}", ""]
+    text = "\n".join(out)
+    formatted = subprocess.run(
+        ["rustfmt", "--edition", "2021", "--config-path", str(ROOT / "rustfmt.toml")],
+        input=text, cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    return formatted
 
 
 # ---------------------------------------------------------------- README
@@ -420,7 +833,16 @@ def with_readme(text: str, block: str) -> str:
 def main() -> int:
     check = "--check" in sys.argv[1:]
     table = load_table()
-    outputs = {PY_OUT: gen_python(table), JS_OUT: gen_js(table), TS_OUT: gen_ts(table)}
+    models = operation_types(table, json.loads(SPEC.read_text()))
+    py_models, model_names = gen_python_models(models, table)
+    ts_models = gen_ts_models(models, table)
+    outputs = {
+        PY_MODELS_OUT: py_models,
+        PY_OUT: gen_python(table, model_names),
+        JS_OUT: gen_js(table),
+        TS_OUT: gen_ts(table, ts_models),
+        RS_OUT: gen_rust(table),
+    }
     outputs[README] = with_readme(README.read_text(), gen_readme_block(table))
     stale = [path for path, text in outputs.items() if not path.exists() or path.read_text() != text]
     if check:

@@ -187,7 +187,7 @@ function batchItem(request, error, key, value) {
   return { ok: true, request, [key]: value }
 }
 
-/** `[name, value]` pairs from a record, a Map or pairs; undefined values left out, arrays repeated. */
+/** Header `[name, value]` pairs from a record, a Map or pairs; undefined values left out, arrays repeated. */
 function pairs(what, given) {
   if (given === undefined || given === null) return undefined
   if (typeof given !== 'object') throw new errors.InvalidArgumentError(`${what} must be an object or [name, value] pairs`)
@@ -203,6 +203,30 @@ function pairs(what, given) {
       }
       out.push([String(name), String(item)])
     }
+  }
+  return out
+}
+
+/**
+ * Query parameters as `[name, value]` pairs from a record, a Map or pairs, each
+ * value as given: the core leaves out absent ones, repeats arrays and refuses
+ * what is not a string or an integer. `undefined` becomes `null` and a value
+ * JSON cannot carry a `{ $type }` marker, so that the addon can take them.
+ */
+function queryPairs(given) {
+  if (given === undefined || given === null) return undefined
+  if (typeof given !== 'object') throw new errors.InvalidArgumentError('query must be an object or [name, value] pairs')
+  const entries = typeof given.entries === 'function' && !Array.isArray(given) ? given.entries() : Array.isArray(given) ? given : Object.entries(given)
+  const value = (item) => {
+    if (item === undefined) return null
+    if (Array.isArray(item)) return item.map(value)
+    if (['function', 'symbol', 'bigint'].includes(typeof item)) return { $type: typeof item }
+    return item
+  }
+  const out = []
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new errors.InvalidArgumentError('each of query is a [name, value] pair')
+    out.push([String(entry[0]), value(entry[1])])
   }
   return out
 }
@@ -343,7 +367,7 @@ class PassFort {
         for (const [placeholder, value] of Object.entries(path)) {
           if (typeof value !== 'string') throw new errors.InvalidArgumentError(`${placeholder} must be a string, not ${typeof value}`)
         }
-        const args = { path, query: pairs('query', options?.query), bodyJson: jsonText('body', body), ifMatch: options?.ifMatch }
+        const args = { path, query: queryPairs(options?.query), bodyJson: jsonText('body', body), ifMatch: options?.ifMatch }
         return this.#native.call(name, args, callOptions(options), token)
       },
       shape,
@@ -361,7 +385,7 @@ class PassFort {
       (token) => {
         if (options === null || typeof options !== 'object') throw new errors.InvalidArgumentError('options must be an object')
         const { query, body } = options
-        return this.#native.request(method, path, pairs('query', query), jsonText('body', body), callOptions(options), token)
+        return this.#native.request(method, path, queryPairs(query), jsonText('body', body), callOptions(options), token)
       },
       response,
     )

@@ -49,137 +49,1333 @@ export interface RequestOptions extends CallOptions {
   body?: Json
 }
 
+// ---- Types of the bodies and answers, from the published description (every field optional; enums open)
+
+/** Search results for a profile search */
+export interface ProfileSearchResults {
+  count?: number
+  limit?: number
+  offset?: number
+  hidden?: number
+  capabilities?: { [key: string]: Array<CapabilityType> }
+  results?: Array<ProfileResource>
+}
+/** The set of capabilities which can be granted in the permissions system */
+export type CapabilityType = ('ROOT' | 'EDIT_PROFILE' | 'READ_PROFILE' | 'CREATE_PROFILE' | 'DELETE_PROFILE' | 'CREATE_ROLE' | 'EDIT_ROLE' | 'DELETE_ROLE' | 'EDIT_PROFILE_COLLECTED_DATA' | 'READ_PROFILE_COLLECTED_DATA' | 'READ_PROFILE_COLLECTION_STEPS' | 'EDIT_PROFILE_COLLECTION_STEPS' | 'EDIT_DOCUMENT_IMAGE' | 'READ_DOCUMENT_IMAGE' | 'UPLOAD_DOCUMENT_IMAGE' | 'PURCHASE_FILING_DOCUMENT' | 'CREATE_TASK_NOTE' | 'DELETE_TASK_NOTE' | 'CUSTOM_AUTHOR_NOTE' | 'ASSIGN_PRODUCT_APPLICATION' | 'READ_PRODUCT_APPLICATION' | 'CREATE_PRODUCT_APPLICATION' | 'EDIT_PRODUCT_APPLICATION_STATUS' | 'CREATE_PROFILE_TASK' | 'EDIT_CONVERSATION' | 'RUN_CHECK' | 'CREATE_PROFILE_TAG' | 'DELETE_PROFILE_TAG' | 'READ_TASK' | 'EDIT_TASK_COMPLETION_STATUS' | 'MANAGE_PEP_AND_SANCTIONS_MATCHES' | 'SEARCH' | 'CREATE_USER' | 'VIEW_USERS' | 'VIEW_USER' | 'EDIT_USER' | 'EDIT_USER_ROLE' | 'EDIT_USER_PASSWORD' | 'EDIT_USER_FILTER_SETS' | 'VIEW_APPLICATION' | 'EDIT_PAYMENT' | 'VIEW_CONFIG' | 'EDIT_CONFIG' | 'VIEW_CONFIG_CREDENTIALS' | 'VIEW_REPORT' | 'CREATE_REPORT' | 'DELETE_REPORT' | 'EDIT_REPORT' | (string & {}))
+/** A customer profile */
+export interface ProfileResource {
+  id?: string
+  creation_date?: string
+  role?: Role
+  collected_data?: EntityData
+  verified_data?: EntityData
+  checks?: Array<CheckResource>
+  collection_steps?: Array<CollectionStep>
+  display_name?: string
+  applications?: Array<Application>
+  task_types?: Array<TaskType>
+  tasks?: Array<TaskResource>
+  events?: Array<ProfileEvent>
+  category?: ProfileCategory
+  status?: ProfileStatus
+  document_images?: Array<DocumentImage>
+  tags?: Array<Tag>
+  risk?: RiskOverviewResource
+  unresolved_event_types?: Array<EventType>
+  task_progress?: TaskProgress
+  has_associates?: boolean
+  has_collection_steps?: boolean
+  linked_to?: Array<ProfileResourceLinkedToItem>
+}
+/** Relation between the individual/company and your institution. For now, this will always be `INDIVIDUAL_CUSTOMER` */
+export type Role = ('INDIVIDUAL_CUSTOMER' | 'INDIVIDUAL_ASSOCIATED' | 'COMPANY_CUSTOMER' | 'COMPANY_ASSOCIATED' | (string & {}))
+/** Base class for profile data. An entity is either an individual or a company */
+export interface EntityData {
+  customer_ref?: string
+  documents?: Array<DocumentModel>
+  external_refs?: EntityDataExternalRefs
+  entity_type?: ('INDIVIDUAL' | 'COMPANY' | (string & {}))
+  personal_details?: PersonalDetails
+  address_history?: Array<AddressHistoryItem>
+  contact_details?: EntityDataContactDetails
+  ip_location?: IPLocation
+  metadata?: CompanyMetadata
+  authorized_persons?: Array<AssociatedEntity>
+  unauthorized_persons?: Array<AssociatedEntity>
+  ownership_structure?: OwnershipStructure
+  officers?: Officers
+  filings?: Array<CompanyFiling>
+  charity_data?: CompanyCharityData
+}
+/** A single document with one or more images */
+export interface DocumentModel {
+  id?: string
+  category?: DocumentCategory
+  document_type?: DocumentType
+  images?: Array<DocumentImage>
+  extracted_data?: DocumentData
+  verification_result?: DocumentResult
+}
+/** Describes how this document should be used by the system */
+export type DocumentCategory = ('PROOF_OF_IDENTITY' | 'PROOF_OF_SOURCE_OF_WEALTH' | 'PROOF_OF_SOURCE_OF_FUNDS' | 'PROOF_OF_ADDRESS' | 'SUPPORTING' | 'COMPANY_FILING' | 'DATA_SUMMARY' | 'PROOF_OF_BANK_ACCOUNT' | 'PROOF_OF_TAX_STATUS' | (string & {}))
+/** Type of document being submitted */
+export type DocumentType = ('PASSPORT' | 'DRIVING_LICENCE' | 'STATE_ID' | 'VOTER_ID' | 'BIRTH_CERTIFICATE' | 'BANK_STATEMENT' | 'FACE_IMAGE' | 'UNKNOWN' | 'COMPANY_ACCOUNTS' | 'COMPANY_CHANGE_OF_ADDRESS' | 'ANNUAL_RETURN' | 'CONFIRMATION_STATEMENT' | 'STATEMENT_OF_CAPITAL' | 'CHANGE_OF_NAME' | 'INCORPORATION' | 'LIQUIDATION' | 'MISCELLANEOUS' | 'MORTGAGE' | 'CHANGE_OF_OFFICERS' | 'RESOLUTION' | 'CREDIT_REPORT' | 'CREDIT_CHECK' | 'REGISTER_REPORT' | 'REGISTER_CHECK' | 'DATA_SUMMARY' | 'CHANGE_OF_PSC' | 'ADVERSE_MEDIA' | 'TAX' | (string & {}))
+/** A single image of a document */
+export interface DocumentImage {
+  id?: string
+  image_type?: DocumentImageType
+  upload_date?: string
+  document_type?: DocumentType
+  document_category?: DocumentCategory
+  data?: string
+  encrypted_data?: EncryptedData
+}
+/** When a document is uploaded to PassFort, it is immediately encrypted. For security reasons, our web-facing servers are not able to access this data. This means that PassFort does not currently support downloading previously uploading documents */
+export interface EncryptedData {
+}
+/** How this image relates to the document */
+export type DocumentImageType = ('FRONT' | 'BACK' | 'FACE' | (string & {}))
+/** All data extracted from a document */
+export interface DocumentData {
+  issuer?: string
+  issuing_country?: CountryCode | ('GBN' | 'GBO' | 'GBP' | 'GBS' | 'EUE' | 'UNO' | 'UNA' | 'UNK' | 'XBA' | 'XIM' | 'XCC' | 'XCO' | 'XEC' | 'XPO' | 'XOM' | 'XXA' | 'XXB' | 'XXC' | 'XXX' | (string & {}))
+  number?: string
+  issued?: string
+  expiry?: string
+  personal_details?: PersonalDetails
+  address_history?: Array<AddressHistoryItem>
+  mrz1?: string
+  mrz2?: string
+  mrz3?: string
+  result?: DocumentResult
+  external_service?: string
+  external_ref?: string
+}
+/** [ISO 3166-1 alpha-3](https://en.wikipedia.org/wiki/ISO_3166-1_alpha-3) (3 letter country code) */
+export type CountryCode = ('AFG' | 'ALA' | 'ALB' | 'DZA' | 'ASM' | 'AND' | 'AGO' | 'AIA' | 'ATA' | 'ATG' | 'ARG' | 'ARM' | 'ABW' | 'AUS' | 'AUT' | 'AZE' | 'BHS' | 'BHR' | 'BGD' | 'BRB' | 'BLR' | 'BEL' | 'BLZ' | 'BEN' | 'BMU' | 'BTN' | 'BOL' | 'BES' | 'BIH' | 'BWA' | 'BVT' | 'BRA' | 'IOT' | 'BRN' | 'BGR' | 'BFA' | 'BDI' | 'KHM' | 'CMR' | 'CAN' | 'CPV' | 'CYM' | 'CAF' | 'TCD' | 'CHL' | 'CHN' | 'CXR' | 'CCK' | 'COL' | 'COM' | 'COG' | 'COD' | 'COK' | 'CRI' | 'CIV' | 'HRV' | 'CUB' | 'CUW' | 'CYP' | 'CZE' | 'DNK' | 'DJI' | 'DMA' | 'DOM' | 'ECU' | 'EGY' | 'SLV' | 'GNQ' | 'ERI' | 'EST' | 'ETH' | 'FLK' | 'FRO' | 'FJI' | 'FIN' | 'FRA' | 'GUF' | 'PYF' | 'ATF' | 'GAB' | 'GMB' | 'GEO' | 'DEU' | 'GHA' | 'GIB' | 'GRC' | 'GRL' | 'GRD' | 'GLP' | 'GUM' | 'GTM' | 'GGY' | 'GIN' | 'GNB' | 'GUY' | 'HTI' | 'HMD' | 'VAT' | 'HND' | 'HKG' | 'HUN' | 'ISL' | 'IND' | 'IDN' | 'IRN' | 'IRQ' | 'IRL' | 'IMN' | 'ISR' | 'ITA' | 'JAM' | 'JPN' | 'JEY' | 'JOR' | 'KAZ' | 'KEN' | 'KIR' | 'PRK' | 'KOR' | 'KWT' | 'KGZ' | 'LAO' | 'LVA' | 'LBN' | 'LSO' | 'LBR' | 'LBY' | 'LIE' | 'LTU' | 'LUX' | 'MAC' | 'MKD' | 'MDG' | 'MWI' | 'MYS' | 'MDV' | 'MLI' | 'MLT' | 'MHL' | 'MTQ' | 'MRT' | 'MUS' | 'MYT' | 'MEX' | 'FSM' | 'MDA' | 'MCO' | 'MNG' | 'MNE' | 'MSR' | 'MAR' | 'MOZ' | 'MMR' | 'NAM' | 'NRU' | 'NPL' | 'NLD' | 'NCL' | 'NZL' | 'NIC' | 'NER' | 'NGA' | 'NIU' | 'NFK' | 'MNP' | 'NOR' | 'OMN' | 'PAK' | 'PLW' | 'PSE' | 'PAN' | 'PNG' | 'PRY' | 'PER' | 'PHL' | 'PCN' | 'POL' | 'PRT' | 'PRI' | 'QAT' | 'REU' | 'RKS' | 'ROU' | 'RUS' | 'RWA' | 'BLM' | 'SHN' | 'KNA' | 'LCA' | 'MAF' | 'SPM' | 'VCT' | 'WSM' | 'SMR' | 'STP' | 'SAU' | 'SEN' | 'SRB' | 'SYC' | 'SLE' | 'SGP' | 'SXM' | 'SVK' | 'SVN' | 'SLB' | 'SOM' | 'ZAF' | 'SGS' | 'ESP' | 'LKA' | 'SDN' | 'SUR' | 'SSD' | 'SJM' | 'SWZ' | 'SWE' | 'CHE' | 'SYR' | 'TWN' | 'TJK' | 'TZA' | 'THA' | 'TLS' | 'TGO' | 'TKL' | 'TON' | 'TTO' | 'TUN' | 'TUR' | 'TKM' | 'TCA' | 'TUV' | 'UGA' | 'UKR' | 'ARE' | 'GBR' | 'USA' | 'UMI' | 'URY' | 'UZB' | 'VUT' | 'VEN' | 'VNM' | 'VGB' | 'VIR' | 'WLF' | 'ESH' | 'YEM' | 'ZMB' | 'ZWE' | (string & {}))
+/** Personal information about an individual */
+export interface PersonalDetails {
+  name?: FullName
+  dob?: string
+  nationality?: CountryCode | ('GBN' | 'GBO' | 'GBP' | 'GBS' | 'EUE' | 'UNO' | 'UNA' | 'UNK' | 'XBA' | 'XIM' | 'XCC' | 'XCO' | 'XEC' | 'XPO' | 'XOM' | 'XXA' | 'XXB' | 'XXC' | 'XXX' | (string & {}))
+  gender?: Gender
+  national_identity_number?: { [key: string]: Json }
+}
+/** The individual's name. This is broken down into different parts */
+export interface FullName {
+  title?: string
+  given_names?: Array<string>
+  family_name?: string
+  alt_family_names?: Array<string>
+}
+/** Gender. Leave unset for non-binary genders */
+export type Gender = ('M' | 'F' | (string & {}))
+/** A single address, which can either be a free-form string, or structured data */
+export interface Address {
+  type?: ('FREEFORM' | 'STRUCTURED' | (string & {}))
+  country?: CountryCode
+  text?: string
+  state_province?: string
+  county?: string
+  postal_code?: string
+  locality?: string
+  route?: string
+  street_number?: string
+  premise?: string
+  subpremise?: string
+  original_freeform_address?: string
+  original_structured_address?: { [key: string]: Json }
+}
+/** Results of a check on a document */
+export interface DocumentResult {
+  provider_name?: string
+  image_checks_passed?: boolean
+  image_checks?: Array<DocumentCheck>
+  document_type_passed?: boolean
+  forgery_checks_passed?: boolean
+  forgery_checks?: Array<DocumentCheck>
+  field_checks?: Array<DocumentResultFieldChecksItem>
+  all_passed?: boolean
+  error_reason?: string
+}
+/** Details of a document check */
+export interface DocumentCheck {
+  category?: string
+  type?: string
+  result?: DecisionClass
+}
+/** Classification used for unifying various check results */
+export type DecisionClass = ('PASS' | 'FAIL' | 'PARTIAL' | 'WARN' | 'ERROR' | (string & {}))
+/** Which field(s) were being checked */
+export type CheckedDocumentField = ('FIELD_GIVEN_NAMES' | 'FIELD_FAMILY_NAME' | 'FIELD_DOB' | 'FIELD_NATIONALITY' | 'FIELD_EXPIRY' | 'FIELD_NUMBER' | 'FIELD_GENDER' | 'FIELD_ISSUED' | 'FIELD_ADDRESS' | 'FIELD_ISSUING_COUNTRY' | 'FIELD_MRZ' | (string & {}))
+/** Whether the field(s) were valid */
+export type FieldCheckResult = ('CHECK_UNCERTAIN' | 'CHECK_INVALID' | 'CHECK_VALID' | (string & {}))
+/** Stores the given IP address and the automatically detected country and continent */
+export interface IPLocation {
+  ip_address?: string
+  country?: CountryCode
+  continent?: ('AF' | 'AN' | 'AS' | 'EU' | 'NA' | 'OC' | 'SA' | (string & {}))
+}
+/** Collected data for a company */
+export interface CompanyMetadata {
+  number?: string
+  bvd_id?: string
+  bvd9?: string
+  isin?: string
+  lei?: string
+  uk_charity_commission_number?: string
+  tax_ids?: Array<TaxId>
+  name?: string
+  previous_names?: Array<PreviousName>
+  addresses?: Array<CompanyAddress>
+  country_of_incorporation?: CountryCode
+  state_of_incorporation?: string | null
+  jurisdiction?: string
+  areas_of_activity?: Array<AreaOfActivity>
+  description?: string
+  number_of_employees?: number
+  registry?: string
+  sic_codes?: Array<SicCode>
+  is_active?: boolean
+  contact_details?: CompanyContactDetails
+  incorporation_date?: string
+  company_type?: string
+  structured_company_type?: CompanyMetadataStructuredCompanyType
+  company_type_description?: string
+}
+/** Companies tax identifiers */
+export interface TaxId {
+  tax_id_type?: TaxIdType
+  value?: string
+}
+/** Types of companies tax identifiers */
+export type TaxIdType = ('EUROVAT' | 'VAT' | 'EIN' | (string & {}))
+/** Previous names of the company */
+export interface PreviousName {
+  start?: string
+  end?: string
+  name?: string
+}
+/** Address associated with the company */
+export interface CompanyAddress {
+  type?: CompanyAddressType
+  address?: Address
+}
+/** Type of address */
+export type CompanyAddressType = ('registered_address' | 'branch_address' | 'head_office_address' | 'contact_address' | (string & {}))
+/** An area that a business operates in */
+export interface AreaOfActivity {
+  location?: string
+}
+/** Standard industrial classification of economic activities, [SIC](https://www.gov.uk/government/publications/standard-industrial-classification-of-economic-activities-sic) */
+export interface SicCode {
+  code?: string
+  description?: string
+}
+/** Phone number and email address */
+export interface CompanyContactDetails {
+  phone_number?: string
+  url?: string
+  email?: string
+}
+/** An individual or company associated with another company */
+export interface AssociatedEntity {
+  resolver_id?: string
+  entity_type?: EntityType
+  relationship?: string
+  appointed_on?: string
+  resigned_on?: string
+  original_role?: string
+  total_percentage?: number
+  shareholdings?: Array<Shareholding>
+  notified_on?: string
+  ceased_on?: string
+  natures_of_control?: Array<string>
+  kind?: string
+  task_variant_ids?: Array<string>
+  immediate_data?: EntityData
+  provider_name?: string
+  merged_resolver_ids?: Array<string>
+  linked_profile?: AssociatedEntityLinkedProfile
+}
+/** Either an individual or a company */
+export type EntityType = ('INDIVIDUAL' | 'COMPANY' | (string & {}))
+/** For shareholders, a detailed break-down of their ownership by share class */
+export interface Shareholding {
+  provider_name?: string
+  share_class?: string
+  amount?: number
+  percentage?: number
+  currency?: string
+}
+/** List of shareholders, share classes and beneficial owners of the company */
+export interface OwnershipStructure {
+  shareholders?: Array<AssociatedEntity>
+  share_classes?: Array<ShareClassDescription>
+  beneficial_owners?: Array<AssociatedEntity>
+}
+/** Details of the share classes that can be owned by company shareholders */
+export interface ShareClassDescription {
+  name?: string
+  currency?: string
+  value?: number
+  votes?: number
+}
+/** List of officers in the company, including directors, company secretaries, partners, etc */
+export interface Officers {
+  directors?: Array<AssociatedEntity>
+  secretaries?: Array<AssociatedEntity>
+  partners?: Array<AssociatedEntity>
+  resigned?: Array<AssociatedEntity>
+  trustees?: Array<AssociatedEntity>
+  other?: Array<AssociatedEntity>
+}
+/** Details of a company filing */
+export interface CompanyFiling {
+  document?: DocumentModel
+  type?: DocumentType
+  source_id?: string
+  date_of_filing?: string
+  description?: string
+  resolution_descriptions?: Array<string>
+  source?: string
+  error?: ErrorModel
+  price?: number
+}
+/** Details of an error */
+export interface ErrorModel {
+  code?: number
+  message?: string
+  source?: ErrorSource
+  info?: Json
+}
+/** The source of an error which occurred while running a check. Provider errors may indicate that the upstream provider for a given check is experiencing downtime */
+export type ErrorSource = ('ENGINE' | 'API' | 'PROVIDER' | (string & {}))
+/** Information on the company as a charitable entity */
+export interface CompanyCharityData {
+  activities?: Array<string>
+  beneficiaries?: Array<string>
+  purposes?: Array<string>
+  number_of_volunteers?: number
+  registration_date?: string
+}
+/** A single check run against a profile */
+export interface CheckResource {
+  id?: string
+  variant?: CheckVariant
+  state?: CheckState
+  performed_on?: string
+  errors?: Array<ErrorModel>
+  task_ids?: Array<string>
+  instructed_externally?: boolean
+  providers?: Array<CheckResourceProvidersItem>
+  check_type?: CheckType
+  decision?: DecisionClass
+  instructed_on?: string
+  started_on?: string
+  completed_on?: string
+  input_data?: IndividualData | CompanyData
+  output_data?: CheckResourceOutputData | CompanyData | IndividualData
+  result?: ('2+2' | '1+1' | 'Fail' | 'Error' | 'Pass' | 'Refer' | 'PEP' | 'Sanction' | 'Media' | 'Partial' | (string & {}))
+  document_id?: string
+  source?: ('JUMIO' | 'ONFIDO' | (string & {}))
+  reference?: string
+  disable_initial_screen?: boolean
+  disable_monitoring?: boolean
+  source_id?: string
+  form_id?: string
+}
+/** The identifier of a variant of a check. */
+export interface CheckVariant {
+  id?: string
+  name?: string
+  alias?: string
+}
+/** The progress of the execution of a check */
+export type CheckState = ('PENDING' | 'RUNNING' | 'COMPLETE' | (string & {}))
+/** The type of a check run against a profile */
+export type CheckType = ('IDENTITY_CHECK' | 'DOCUMENT_VERIFICATION' | 'DOCUMENT_FETCH' | 'PEPS_AND_SANCTIONS_SCREEN' | 'CRA_BANK_ACCOUNT_VERIFICATION' | 'COMPANY_REGISTRY' | 'COMPANY_CHARITIES_REGISTRY' | 'COMPANY_OWNERSHIP' | 'COMPANY_FILINGS' | 'COMPANY_FILING_PURCHASE' | 'COMPANY_PEPS_AND_SANCTIONS_SCREEN' | 'INDIVIDUAL_MANUAL_FORM' | 'COMPANY_MANUAL_FORM' | 'COMPANY_DOCUMENT_VERIFICATION' | (string & {}))
+/** Top-level data field for individuals */
+export interface IndividualData {
+  customer_ref?: string
+  documents?: Array<DocumentModel>
+  external_refs?: IndividualDataExternalRefs
+  entity_type?: ('INDIVIDUAL' | (string & {}))
+  personal_details?: PersonalDetails
+  address_history?: Array<AddressHistoryItem>
+  contact_details?: IndividualDataContactDetails
+  ip_location?: IPLocation
+}
+/** Matches from Credit Database */
+export interface CreditReference {
+  cais_exact?: MatchResult
+  cais_exact_dob?: MatchResult
+  cais_partial?: MatchResult
+  caps_exact?: MatchResult
+  caps_exact_dob?: MatchResult
+  caps_partial?: MatchResult
+  ccj_exact?: MatchResult
+  ccj_partial?: MatchResult
+  exact?: MatchResult
+  exact_dob?: MatchResult
+  partial?: MatchResult
+}
+/** Match result against a database */
+export interface MatchResult {
+  count?: number
+  match?: boolean
+}
+/** Matches from other Databases */
+export interface DatabaseMatches {
+  electoral_exact?: MatchResult
+  electoral_exact_dob?: MatchResult
+  electoral_partial?: MatchResult
+  national_id_exact?: MatchResult
+  national_id_exact_dob?: MatchResult
+  national_id_partial?: MatchResult
+  ssn_name?: MatchResult
+  ssn_name_address?: MatchResult
+  ssn_name_dob?: MatchResult
+  telephone_exact?: MatchResult
+  telephone_partial?: MatchResult
+  deu_consumer_exact?: MatchResult
+  deu_consumer_partial?: MatchResult
+  deu_postal_exact?: MatchResult
+  deu_postal_partial?: MatchResult
+  deu_landline_exact?: MatchResult
+  deu_landline_partial?: MatchResult
+  deu_mobile_exact?: MatchResult
+  deu_mobile_partial?: MatchResult
+  deu_financial_exact?: MatchResult
+  deu_financial_exact_dob?: MatchResult
+  deu_financial_partial?: MatchResult
+  irl_voter_exact?: MatchResult
+  irl_voter_partial?: MatchResult
+  irl_address_partial?: MatchResult
+  aut_financial_exact?: MatchResult
+  aut_financial_exact_dob?: MatchResult
+  aut_financial_partial?: MatchResult
+  aut_financial_address?: MatchResult
+  che_financial_exact?: MatchResult
+  che_financial_exact_dob?: MatchResult
+  che_financial_partial?: MatchResult
+  arg_financial_exact?: MatchResult
+  arg_financial_exact_dob?: MatchResult
+  arg_financial_partial?: MatchResult
+  lux_consent_exact?: MatchResult
+  lux_consent_exact_dob?: MatchResult
+  lux_consent_partial?: MatchResult
+  lux_landline_exact?: MatchResult
+  lux_landline_partial?: MatchResult
+  nld_consent_exact?: MatchResult
+  nld_consent_exact_dob?: MatchResult
+  nld_consent_partial?: MatchResult
+  nzl_consent_exact?: MatchResult
+  nzl_consent_partial?: MatchResult
+  nzl_property_exact?: MatchResult
+  nzl_property_partial?: MatchResult
+  nzl_landline_exact?: MatchResult
+  nzl_landline_partial?: MatchResult
+  esp_consent_exact?: MatchResult
+  esp_consent_exact_dob?: MatchResult
+  esp_consent_partial?: MatchResult
+  esp_population_exact?: MatchResult
+  esp_population_exact_dob?: MatchResult
+  esp_population_partial?: MatchResult
+  esp_landline_exact?: MatchResult
+  esp_landline_exact_dob?: MatchResult
+  esp_landline_partial?: MatchResult
+  bra_population_exact?: MatchResult
+  bra_population_exact_dob?: MatchResult
+  bra_population_partial?: MatchResult
+  bel_population_exact?: MatchResult
+  bel_population_exact_dob?: MatchResult
+  bel_population_partial?: MatchResult
+  bel_landline_exact?: MatchResult
+  bel_landline_exact_dob?: MatchResult
+  bel_landline_partial?: MatchResult
+  fra_population_exact?: MatchResult
+  fra_population_exact_dob?: MatchResult
+  fra_population_partial?: MatchResult
+  fra_landline_exact?: MatchResult
+  fra_landline_exact_dob?: MatchResult
+  fra_landline_partial?: MatchResult
+  swe_population_exact?: MatchResult
+  swe_population_exact_dob?: MatchResult
+  swe_population_partial?: MatchResult
+  swe_personal_id_exact?: MatchResult
+  swe_personal_id_exact_dob?: MatchResult
+  swe_personal_id_partial?: MatchResult
+  onfido_proprietary_exact?: MatchResult
+  onfido_proprietary_dob?: MatchResult
+  onfido_proprietary_partial?: MatchResult
+  government_exact?: MatchResult
+  government_dob?: MatchResult
+  government_partial?: MatchResult
+  business_registration_dob?: MatchResult
+  business_registration_exact?: MatchResult
+  business_registration_partial?: MatchResult
+  consumer_dob?: MatchResult
+  consumer_exact?: MatchResult
+  consumer_partial?: MatchResult
+  utility_dob?: MatchResult
+  utility_exact?: MatchResult
+  utility_partial?: MatchResult
+  postal_dob?: MatchResult
+  postal_exact?: MatchResult
+  postal_partial?: MatchResult
+  commercial_dob?: MatchResult
+  commercial_exact?: MatchResult
+  commercial_partial?: MatchResult
+  mortality_list?: MatchResult
+  ssn_exact?: MatchResult
+  ssn_partial?: MatchResult
+  electoral_dob?: MatchResult
+  national_id_address?: MatchResult
+  national_id_dob?: MatchResult
+  telephone_exact_dob?: MatchResult
+  telephone_address?: MatchResult
+  telephone_dob?: MatchResult
+  deu_consumer_exact_dob?: MatchResult
+  deu_consumer_address?: MatchResult
+  deu_consumer_dob?: MatchResult
+  deu_postal_exact_dob?: MatchResult
+  deu_postal_address?: MatchResult
+  deu_postal_dob?: MatchResult
+  deu_landline_exact_dob?: MatchResult
+  deu_landline_address?: MatchResult
+  deu_landline_dob?: MatchResult
+  deu_mobile_exact_dob?: MatchResult
+  deu_mobile_address?: MatchResult
+  deu_mobile_dob?: MatchResult
+  deu_financial_address?: MatchResult
+  deu_financial_dob?: MatchResult
+  irl_voter_exact_dob?: MatchResult
+  irl_voter_address?: MatchResult
+  irl_voter_dob?: MatchResult
+  irl_address_exact_dob?: MatchResult
+  irl_address_exact?: MatchResult
+  irl_address_address?: MatchResult
+  irl_address_dob?: MatchResult
+  aut_financial_dob?: MatchResult
+  ita_population_exact_dob?: MatchResult
+  ita_population_exact?: MatchResult
+  ita_population_partial?: MatchResult
+  ita_population_address?: MatchResult
+  ita_population_dob?: MatchResult
+  dnk_landline_exact_dob?: MatchResult
+  dnk_landline_exact?: MatchResult
+  dnk_landline_partial?: MatchResult
+  dnk_landline_address?: MatchResult
+  dnk_landline_dob?: MatchResult
+  dnk_personal_id_exact_dob?: MatchResult
+  dnk_personal_id_exact?: MatchResult
+  dnk_personal_id_partial?: MatchResult
+  dnk_personal_id_address?: MatchResult
+  dnk_personal_id_dob?: MatchResult
+  che_financial_address?: MatchResult
+  che_financial_dob?: MatchResult
+  arg_financial_address?: MatchResult
+  arg_financial_dob?: MatchResult
+  lux_consent_address?: MatchResult
+  lux_consent_dob?: MatchResult
+  lux_landline_exact_dob?: MatchResult
+  lux_landline_address?: MatchResult
+  lux_landline_dob?: MatchResult
+  nld_consent_address?: MatchResult
+  nld_consent_dob?: MatchResult
+  nzl_consent_exact_dob?: MatchResult
+  nzl_consent_address?: MatchResult
+  nzl_consent_dob?: MatchResult
+  nzl_property_exact_dob?: MatchResult
+  nzl_property_address?: MatchResult
+  nzl_property_dob?: MatchResult
+  nzl_landline_exact_dob?: MatchResult
+  nzl_landline_address?: MatchResult
+  nzl_landline_dob?: MatchResult
+  esp_consent_address?: MatchResult
+  esp_consent_dob?: MatchResult
+  esp_population_address?: MatchResult
+  esp_population_dob?: MatchResult
+  esp_landline_address?: MatchResult
+  esp_landline_dob?: MatchResult
+  bra_population_address?: MatchResult
+  bra_population_dob?: MatchResult
+  bel_population_address?: MatchResult
+  bel_population_dob?: MatchResult
+  bel_landline_address?: MatchResult
+  bel_landline_dob?: MatchResult
+  fra_population_address?: MatchResult
+  fra_population_dob?: MatchResult
+  fra_landline_address?: MatchResult
+  fra_landline_dob?: MatchResult
+  nor_population_exact_dob?: MatchResult
+  nor_population_exact?: MatchResult
+  nor_population_partial?: MatchResult
+  nor_population_address?: MatchResult
+  nor_population_dob?: MatchResult
+  nor_marketing_exact_dob?: MatchResult
+  nor_marketing_exact?: MatchResult
+  nor_marketing_partial?: MatchResult
+  nor_marketing_address?: MatchResult
+  nor_marketing_dob?: MatchResult
+  nor_landline_exact_dob?: MatchResult
+  nor_landline_exact?: MatchResult
+  nor_landline_partial?: MatchResult
+  nor_landline_address?: MatchResult
+  nor_landline_dob?: MatchResult
+  nor_mobile_exact_dob?: MatchResult
+  nor_mobile_exact?: MatchResult
+  nor_mobile_partial?: MatchResult
+  nor_mobile_address?: MatchResult
+  nor_mobile_dob?: MatchResult
+  swe_population_address?: MatchResult
+  swe_population_dob?: MatchResult
+  swe_personal_id_address?: MatchResult
+  swe_personal_id_dob?: MatchResult
+  usa_population_exact_dob?: MatchResult
+  usa_population_exact?: MatchResult
+  usa_population_partial?: MatchResult
+  usa_population_address?: MatchResult
+  usa_population_dob?: MatchResult
+  chn_population_exact_dob?: MatchResult
+  chn_population_exact?: MatchResult
+  chn_population_partial?: MatchResult
+  chn_population_address?: MatchResult
+  chn_population_dob?: MatchResult
+  hkg_population_exact_dob?: MatchResult
+  hkg_population_exact?: MatchResult
+  hkg_population_partial?: MatchResult
+  hkg_population_address?: MatchResult
+  hkg_population_dob?: MatchResult
+}
+/** Describes a match against a database for an EKYC check */
+export interface EKYCMatch {
+  database_name?: string
+  database_type?: EKYCDatabaseType
+  matched_fields?: Array<EKYCMatchField>
+  count?: number
+}
+/** Types of databases used for an EKYC check */
+export type EKYCDatabaseType = ('CIVIL' | 'CREDIT' | 'MORTALITY' | (string & {}))
+/** Fields that can matched on for an EKYC check */
+export type EKYCMatchField = ('FORENAME' | 'SURNAME' | 'ADDRESS' | 'DOB' | (string & {}))
+/** Result of a PEPs and Sanctions Check */
+export interface SanctionsResult {
+  match_id?: string
+  modified_date?: string
+  false_positive?: FalsePositive
+  match_name?: string
+  match_dates?: Array<string>
+  match_countries?: Array<string>
+  score?: number
+  sanctions?: Array<Sanction>
+  pep?: PEP
+  media?: Array<MediaArticle>
+  documents?: Array<DocumentModel>
+  aliases?: Array<string>
+  previous_names?: Array<string>
+  associates?: Array<Associate>
+  profile_notes?: string
+  details?: Array<SanctionsResultDetailsItem>
+  sources?: Array<SourceModel>
+  is_enhanced?: boolean
+  gender?: string
+  pep_rating?: string
+  remarks?: Array<string>
+  deceased?: boolean
+  disqualified_director?: boolean
+  insolvent?: boolean
+  law_enforcement?: boolean
+  riskography?: string
+  deceased_dates?: Array<string>
+  inactive_as_rca_related_to_pep_dates?: Array<string>
+  inactive_as_pep_dates?: Array<string>
+  identifications?: Array<Identification>
+  locations?: Array<LocationModel>
+}
+/** Details of a false positive */
+export interface FalsePositive {
+  match_id?: string
+  match_modified_date?: string
+  reasons?: Array<string>
+  issuer?: string
+}
+/** Details of a sanction */
+export interface Sanction {
+  issuer?: string
+  name?: string
+  kind?: string
+  list?: string
+  is_current?: boolean
+  is_past?: boolean
+  type?: string
+  time_periods?: Array<SanctionTimePeriodsItem>
+}
+/** Details of a PEP */
+export interface PEP {
+  name?: string
+  from_date?: string
+  to_date?: string
+  is_current?: boolean
+  match?: boolean
+  tier?: number
+  roles?: Array<PEPRole>
+}
+/** Details of a PEPRole */
+export interface PEPRole {
+  name?: string
+  tier?: number
+  from_date?: string
+  to_date?: string
+  is_current?: boolean
+}
+/** PEPs and Sanctions Media Article */
+export interface MediaArticle {
+  url?: string
+  pdf_url?: string
+  title?: string
+  snippet?: string
+  date?: string
+}
+/** An associate to a PEP or Sanction */
+export interface Associate {
+  name?: string
+  association?: string
+  is_pep?: boolean
+  was_pep?: boolean
+  is_sanction?: boolean
+  was_sanction?: boolean
+  deceased_dates?: Array<string>
+  inactive_as_rca_related_to_pep_dates?: Array<string>
+  inactive_as_pep_dates?: Array<string>
+}
+/** A source of information for a PEP or sanction */
+export interface SourceModel {
+  name?: string
+  url?: string
+  description?: string
+}
+/** Identification information for a PEP, such as Passport */
+export interface Identification {
+  type?: string
+  values?: Array<IdentificationValuesItem>
+}
+/** Locations related to a PEP or sanctioned entity, such as birth place */
+export interface LocationModel {
+  city?: string
+  country?: string
+  address?: string
+  type?: string
+}
+/** Bank account verification */
+export interface BankAccountVerification {
+  performed_on?: string
+  match?: boolean
+  bank_account?: BankAccount
+  comments?: Array<BankAccountComment>
+}
+/** Details for a bank account */
+export interface BankAccount {
+  country?: CountryCode
+  type?: BankAccountType
+  sort_code?: string
+  account_number?: string
+}
+/** Bank account type */
+export type BankAccountType = ('UK_ACCOUNT' | (string & {}))
+/** Comment emitted during bank account verification */
+export interface BankAccountComment {
+  type?: BankAccountCommentType
+  message?: string
+  component?: BankAccountComponent
+}
+/** Bank account comment type */
+export type BankAccountCommentType = ('COMMENT' | 'MATCH' | 'MISMATCH' | 'WARNING' | (string & {}))
+/** Bank account number component */
+export type BankAccountComponent = ('UK_SORT_CODE' | 'UK_ACCOUNT_NUMBER' | (string & {}))
+/** Top-level data structure for companies */
+export interface CompanyData {
+  customer_ref?: string
+  documents?: Array<DocumentModel>
+  external_refs?: CompanyDataExternalRefs
+  entity_type?: ('COMPANY' | (string & {}))
+  metadata?: CompanyMetadata
+  authorized_persons?: Array<AssociatedEntity>
+  unauthorized_persons?: Array<AssociatedEntity>
+  ownership_structure?: OwnershipStructure
+  officers?: Officers
+  filings?: Array<CompanyFiling>
+  charity_data?: CompanyCharityData
+}
+/** Result of a PEPs and Sanctions Check */
+export interface CompanySanctionsResult {
+  match_id?: string
+  modified_date?: string
+  false_positive?: FalsePositive
+  match_name?: string
+  match_dates?: Array<string>
+  match_countries?: Array<string>
+  score?: number
+  sanctions?: Array<Sanction>
+  pep?: PEP
+  media?: Array<MediaArticle>
+  documents?: Array<DocumentModel>
+  aliases?: Array<string>
+  previous_names?: Array<string>
+  associates?: Array<Associate>
+  profile_notes?: string
+  details?: Array<CompanySanctionsResultDetailsItem>
+  sources?: Array<SourceModel>
+  is_enhanced?: boolean
+  gender?: string
+  pep_rating?: string
+  remarks?: Array<string>
+  deceased?: boolean
+  disqualified_director?: boolean
+  insolvent?: boolean
+  law_enforcement?: boolean
+  riskography?: string
+  deceased_dates?: Array<string>
+  inactive_as_rca_related_to_pep_dates?: Array<string>
+  inactive_as_pep_dates?: Array<string>
+  identifications?: Array<Identification>
+  locations?: Array<LocationModel>
+}
+/** Collection steps are the data you wish to collect from a profile. In PassFort Collect the fields required to complete the step will be presented to the user. Collection steps are automatically removed from a profile when the data they collect is fulfilled. If a profile has `collection_steps`, all checks instructed on a profile will go into a `PENDING` state until all steps are completed. */
+export interface CollectionStep {
+  collection_type?: CollectionStepType
+  precision?: ('YEAR' | 'YEAR_MONTH' | 'YEAR_MONTH_DAY' | (string & {}))
+  id?: string
+  category?: DocumentCategory
+  facial_similarity?: boolean
+  allowed_types?: Array<DocumentType>
+}
+/** Specifies the data to be collected */
+export type CollectionStepType = ('FULL_NAME' | 'DOB' | 'ADDRESS_HISTORY' | 'NATIONALITY' | 'DOCUMENT' | 'EMAIL' | 'PHONE_NUMBER' | (string & {}))
+/** A product application on a profile */
+export interface Application {
+  id?: string
+  product?: ProductResource
+  associated_role?: AssociatedRole
+  status?: ProductApplicationStatus
+  flag?: ProductApplicationFlag
+  required_tasks?: Array<TaskVariant>
+  history?: Array<ProductApplicationStatusChange>
+  flag_history?: Array<ApplicationFlagHistoryItem>
+  approval_blockers?: Array<ApprovalBlocker>
+  hidden?: boolean
+}
+/** A product definition */
+export interface ProductResource {
+  id?: string
+  name?: string
+  automatically_apply?: boolean
+  automatically_approve?: boolean
+  is_deleted?: boolean
+  alias?: string
+}
+/** Role this associated entity has with the customer */
+export type AssociatedRole = ('AUTHORIZED_PERSON' | 'UNAUTHORIZED_PERSON' | 'DIRECTOR' | 'COMPANY_SECRETARY' | 'SHAREHOLDER' | 'PARTNER' | 'TRUSTEE' | 'BENEFICIAL_OWNER' | 'RESIGNED_OFFICER' | 'OTHER' | (string & {}))
+/** The current status of the application. * `APPLIED`: Can go to `APPROVED` or `REJECTED`. * `APPROVED`: Can go to `IN_REVIEW` or `CANCELLED`. * `IN_REVIEW`: Can go to `APPROVED` or `CANCELLED`. * `REJECTED`: Final state. If a user "unrejects" in the UI, it will hide this product application and create a new one with the same history (minus the last rejection). * `CANCELLED`: Final state. */
+export type ProductApplicationStatus = ('APPLIED' | 'APPROVED' | 'IN_REVIEW' | 'REJECTED' | 'CANCELLED' | (string & {}))
+/** This flag provides information on outstanding actions to complete an application. * `DECIDED`: the current status of the application is `APPROVED`, `REJECTED` or `CANCELLED` nothing further needs to be performed on the application. *`REQUIRES_RISK_SCORE`: the risk score of the profile cannot currently be determined, usually more information is required to change from this flag. * `WAITING_ON_COLLECTION_STEPS`: there are outstanding CollectionSteps on the profile. * `WAITING_ON_CHECKS`: there are checks in progress. * `REQUIRES_MANUAL_TASK_COMPLETION`: there is an incomplete task on the application. * `READY_FOR_DECISION`: awaiting a final decision on application. Only one flag will be returned, if multiple are applicable the first according to the order here will be returned. */
+export type ProductApplicationFlag = ('AUTOMATING' | 'DECIDED' | 'WAITING_ON_COLLECTION_STEPS' | 'WAITING_ON_CHECKS' | 'REQUIRES_MANUAL_TASK_COMPLETION' | 'READY_FOR_DECISION' | 'REQUIRES_RISK_SCORE' | 'RECALCULATING_RISK' | (string & {}))
+/** The identifier of a variant of a task. */
+export interface TaskVariant {
+  id?: string
+  name?: string
+  description?: string
+  task_type?: TaskType
+  alias?: string
+}
+/** PassFort's supported task types */
+export type TaskType = ('INDIVIDUAL_VERIFY_IDENTITY' | 'INDIVIDUAL_VERIFY_ADDRESS' | 'INDIVIDUAL_VERIFY_SOURCE_OF_FUNDS' | 'INDIVIDUAL_ASSESS_MEDIA_AND_POLITICAL_AND_SANCTIONS_EXPOSURE' | 'INDIVIDUAL_ASSESS_POLITICAL_AND_SANCTIONS_EXPOSURE' | 'INDIVIDUAL_ASSESS_POLITICAL_EXPOSURE' | 'INDIVIDUAL_ASSESS_SANCTIONS_EXPOSURE' | 'INDIVIDUAL_VERIFY_BANK_ACCOUNT' | 'INDIVIDUAL_MANUAL_TASK' | 'COMPANY_VERIFY_IDENTITY' | 'COMPANY_VERIFY_CHARITY' | 'COMPANY_IDENTIFY_AUTHORIZED_PERSONS' | 'COMPANY_IDENTIFY_OFFICERS' | 'COMPANY_IDENTIFY_TRUSTEES' | 'COMPANY_IDENTIFY_BENEFICIAL_OWNERS' | 'COMPANY_REVIEW_FILINGS' | 'COMPANY_ASSESS_SANCTIONS_EXPOSURE' | 'COMPANY_ASSESS_MEDIA_EXPOSURE' | 'COMPANY_ASSESS_MEDIA_AND_SANCTIONS_EXPOSURE' | 'COMPANY_MANUAL_TASK' | 'COMPANY_VERIFY_BANK_ACCOUNT' | 'COMPANY_VERIFY_TAX_STATUS' | (string & {}))
+/** Represent a change in a product application status */
+export interface ProductApplicationStatusChange {
+  status?: ProductApplicationStatus
+  date?: string
+  decisioner?: User
+  comment?: string
+}
+/** Your user details */
+export interface User {
+  name?: string
+  id?: string
+  email?: string
+}
+/** Blocker preventing the profile application being approved */
+export interface ApprovalBlocker {
+  blocker_type?: ApprovalBlockerType
+  event_id?: string
+  task_type?: TaskType
+  task_variant?: TaskVariant
+}
+/** The nature of the blocker */
+export type ApprovalBlockerType = ('INCOMPLETE_TASK' | 'UNRESOLVED_EVENT' | 'SUSPENDED_PROFILE' | 'UNDETERMINED_RISK' | (string & {}))
+/** A task variant that can be used in a task set */
+export interface TaskResource {
+  id?: string
+  variant?: TaskVariant
+  type?: TaskType
+  is_complete?: boolean
+  is_deleted?: boolean
+  is_expired?: boolean
+  creation_date?: string
+  check_ids?: Array<string>
+  expiry_date?: string
+  state?: ('INCOMPLETE' | 'COMPLETED_PASS' | 'COMPLETED_FAIL' | (string & {}))
+  is_skipped?: boolean
+  form_instance_ids?: Array<string>
+}
+/** A single profile event (such as a PEP or Sanction match) */
+export interface ProfileEvent {
+  id?: string
+  creation_date?: string
+  resolution?: EventResolution
+  resolution_reason?: string
+  resolution_date?: string
+  resolution_task_ids?: Array<string>
+  data?: EventData
+}
+/** A single profile resolution */
+export type EventResolution = ('UNRESOLVED' | 'MISMATCH' | 'MATCH' | 'IGNORE' | 'CREATED_TASK' | (string & {}))
+/** Additional information specific to the event type */
+export interface EventData {
+  event_type?: ('PEP_FLAG' | 'SANCTION_FLAG' | 'ADVERSE_MEDIA_FLAG' | 'REFER_FLAG' | (string & {}))
+  match_id?: string
+  modified_date?: string
+  provider_name?: string
+  match_name?: string
+  match_dates?: Array<string>
+  match_countries?: Array<CountryCode>
+  score?: number
+  aliases?: Array<string>
+  previous_names?: Array<string>
+  associates?: Array<Associate>
+  profile_notes?: string
+  details?: Array<EventDataDetailsItem>
+  pep?: PEP
+  riskography?: string
+  locations?: Array<LocationModel>
+  identifications?: Array<Identification>
+  remarks?: Array<string>
+  pep_rating?: string
+  sources?: Array<SourceModel>
+  gender?: string
+  deceased_dates?: Array<string>
+  documents?: Array<DocumentModel>
+  sanctions?: Array<Sanction>
+  media?: Array<MediaArticle>
+}
+/** State of the customer for whom this profile exists */
+export type ProfileCategory = ('CUSTOMER' | 'PREVIOUS_CUSTOMER' | 'APPLICANT' | 'INACTIVE_APPLICANT' | (string & {}))
+/** Whether a profile has been suspended or banned */
+export type ProfileStatus = ('NORMAL' | 'SUSPENDED' | 'BANNED' | (string & {}))
+/** A tag attached to a customer's profile */
+export interface Tag {
+  id?: string
+  name?: string
+  is_automatic?: boolean
+}
+/** Overview of a profile's risk */
+export interface RiskOverviewResource {
+  components?: Array<ComponentRisk>
+  is_pending?: boolean
+  missing_required_components?: Array<string>
+  inherited?: InheritedRisk
+  overall_risk?: RiskLevel
+}
+/** A component making up part of the total risk score */
+export interface ComponentRisk {
+  name?: string
+  input_value?: string
+  required?: boolean
+  risk_level?: RiskLevel
+  raw_value?: string
+  min_overall_score?: number
+  errors?: Array<ErrorModel>
+}
+/** Calculated risk level */
+export interface RiskLevel {
+  score?: number
+  category?: RiskLevelCategory
+}
+/** Risk level category */
+export type RiskLevelCategory = ('LOW' | 'MEDIUM' | 'HIGH' | 'UNDETERMINED' | (string & {}))
+/** Provides root profile name and id */
+export interface InheritedRisk {
+  top_parent_name?: string
+  top_parent_id?: string
+}
+/** Profile event type */
+export type EventType = ('PEP_FLAG' | 'SANCTION_FLAG' | 'DOCUMENT_EXPIRY' | 'TRANSACTION_ALERT' | 'REVIEW_NEEDED' | 'ADVERSE_MEDIA_FLAG' | 'REFER_FLAG' | (string & {}))
+/** Progress on tasks of a profile */
+export interface TaskProgress {
+  completed_count?: number
+  total_count?: number
+}
+/** Represent a change in a product application status */
+export interface ProductApplicationRevertDecision {
+  comment?: string
+}
+/** An audit item */
+export interface AuditItem {
+  id?: string
+  profileID?: string
+  action?: ('added-a-tag' | 'added-a-task' | 'added-product' | 'attach-file' | 'auto-decision' | 'risk-auto-reject-application' | 'comment' | 'completed-a-task' | 'completed-stage' | 'created-profile' | 'download-audit-file' | 'download-audit-report' | 'downloaded-a-document' | 'event-resolution' | 'instructed-check' | 'linked-profile' | 'manual-decision' | 'profile-application-status-changed' | 'removed-a-tag' | 'replace-collected-data' | 'requested-data' | 'revert-decision' | 'sanctions-false-positive' | 'submitted-data' | 'uncompleted-a-task' | 'unlinked-profile' | 'updated-check' | 'uploaded-a-document' | 'view' | 'viewed-profile' | 'event-bulk-resolution' | 'added-a-task-note' | 'deleted-a-task-note' | 'added-a-file' | 'application-assignment-created' | 'application-assignment-deleted' | 'application-assignment-reassigned' | 'comment-deleted' | 'added-event' | 'profile-status-changed' | 'sanctions-whitelist' | 'origin-profile-changed' | 'affiliate-added' | 'affiliate-removed' | (string & {}))
+  user?: User
+  apikey?: ApiKey
+  timestamp?: number
+  message?: string | null
+  ref_data?: { [key: string]: Json } | null
+  filename?: string | null
+  filehash?: string | null
+  signature?: string | null
+}
+/** Api key details */
+export interface ApiKey {
+  name?: string
+  expiry?: string
+}
+/** The base unit data type of documents. This just represents a file. For more context on the file you probably want to wrap it with a DocumentImageResource */
+export interface CreateFileResource {
+  data?: string
+}
+/** The base unit data type of documents. This just represents a file. For more context on the file you probably want to wrap it with a DocumentImageResource */
+export interface FileResource {
+  id?: string
+  name?: string
+  encrypted_data?: EncryptedData
+}
+/** Base note resource definition */
+export interface Note {
+  id?: string
+  created_on?: string
+  author_name?: string
+  author_name_customised?: boolean
+  author?: NoteAuthor
+  text?: string
+  attachments?: Array<FileResource>
+}
+/** Definition used to create a new note (with optional associated files) */
+export interface CreateNoteResource {
+  text?: string
+  attachments?: Array<FileResource>
+}
+/** Structured address format */
+export interface StructuredAddress {
+  type?: ('STRUCTURED' | (string & {}))
+  country?: CountryCode
+  state_province?: string
+  county?: string
+  postal_code?: string
+  locality?: string
+  route?: string
+  street_number?: string
+  premise?: string
+  subpremise?: string
+  original_freeform_address?: string
+  original_structured_address?: { [key: string]: Json }
+}
+export interface WhoamiResult {
+  institution?: WhoamiResultInstitution
+  user?: WhoamiResultUser | null
+}
+export interface CreateProfileBody {
+  id?: string
+  creation_date?: string
+  role?: Role
+  collected_data?: EntityData
+  verified_data?: EntityData
+  checks?: Array<CheckResource>
+  collection_steps?: Array<CollectionStep>
+  display_name?: string
+  applications?: Array<Application>
+  task_types?: Array<TaskType>
+  tasks?: Array<TaskResource>
+  events?: Array<ProfileEvent>
+  category?: ProfileCategory
+  status?: ProfileStatus
+  document_images?: Array<DocumentImage>
+  tags?: Array<Tag>
+  risk?: RiskOverviewResource
+  unresolved_event_types?: Array<EventType>
+  task_progress?: TaskProgress
+  has_associates?: boolean
+  has_collection_steps?: boolean
+  linked_to?: Array<CreateProfileBodyLinkedToItem>
+}
+export interface CreateEventBody {
+  id?: string
+  creation_date?: string
+  resolution?: EventResolution
+  resolution_reason?: string
+  resolution_date?: string
+  resolution_task_ids?: Array<string>
+  data?: EventData
+}
+export interface SearchCompaniesResult {
+  companies?: Array<SearchCompaniesResultCompaniesItem>
+  errors?: Array<ErrorModel>
+}
+export interface SearchAddressesResult {
+  count?: number
+  results?: Array<SearchAddressesResultResultsItem>
+}
+export interface CreateCollectKeyBody {
+  profile_ids?: Array<string>
+}
+export interface CreateCollectKeyResult {
+  name?: string
+  key?: string
+  expiry?: string
+}
+export interface CreateProfileCollectKeyResult {
+  name?: string
+  key?: string
+  expiry?: string
+}
+export interface ProfileResourceLinkedToItem {
+  profile?: ProfileResource
+  roles?: Array<AssociatedRole>
+}
+export interface EntityDataExternalRefs {
+  jumio_netverify?: Array<string>
+}
+export interface AddressHistoryItem {
+  address?: Address
+  start_date?: string
+  end_date?: string
+}
+export interface EntityDataContactDetails {
+  phone_number?: string
+  email?: string
+}
+export interface DocumentResultFieldChecksItem {
+  field?: CheckedDocumentField
+  result?: FieldCheckResult
+}
+export interface CompanyMetadataStructuredCompanyType {
+  is_public?: boolean
+  is_limited?: boolean
+  ownership_type?: ('PARTNERSHIP' | 'COMPANY' | 'SOLE_PROPRIETORSHIP' | 'ASSOCIATION' | 'TRUST' | 'OTHER' | (string & {}))
+}
+export interface AssociatedEntityLinkedProfile {
+  id?: string
+}
+export interface CheckResourceProvidersItem {
+  provider_name?: string
+  is_monitored?: boolean
+}
+export interface CheckResourceOutputData {
+  credit_ref?: CreditReference
+  db_matches?: DatabaseMatches
+  electronic_id_check?: CheckResourceOutputDataElectronicIdCheck
+  entity_type?: EntityType
+  documents?: Array<DocumentModel>
+  sanctions_results?: Array<SanctionsResult | CompanySanctionsResult>
+  bank_account_verifications?: Array<BankAccountVerification>
+  address_history?: Array<AddressHistoryItem>
+}
+export interface IndividualDataExternalRefs {
+  jumio_netverify?: Array<string>
+}
+export interface IndividualDataContactDetails {
+  phone_number?: string
+  email?: string
+}
+export interface SanctionsResultDetailsItem {
+  title?: string
+  text?: string
+}
+export interface SanctionTimePeriodsItem {
+  from_date?: string
+  to_date?: string
+}
+export interface IdentificationValuesItem {
+  notes?: string
+  value?: string
+}
+export interface CompanyDataExternalRefs {
+  jumio_netverify?: Array<string>
+}
+export interface CompanySanctionsResultDetailsItem {
+  title?: string
+  text?: string
+}
+export interface ApplicationFlagHistoryItem {
+  status?: ProductApplicationStatus
+  flag?: ProductApplicationFlag
+  date?: string
+}
+export interface EventDataDetailsItem {
+  title?: string
+  text?: string
+}
+export interface NoteAuthor {
+  id?: string
+  name?: string
+}
+export interface WhoamiResultInstitution {
+  name?: string
+  id?: string
+}
+export interface WhoamiResultUser {
+  name?: string
+  id?: string
+  email?: string
+}
+export interface CreateProfileBodyLinkedToItem {
+  profile?: ProfileResource
+  roles?: Array<AssociatedRole>
+}
+export interface SearchCompaniesResultCompaniesItem {
+  name?: string
+  number?: string
+  country?: CountryCode
+  state?: string | null
+}
+export interface SearchAddressesResultResultsItem {
+  id?: string
+  query_substrings?: Array<Array<number>>
+  text?: string
+}
+export interface CheckResourceOutputDataElectronicIdCheck {
+  matches?: Array<EKYCMatch>
+}
+
 /** Every resource namespace of a PassFort client, answering the parsed JSON body. */
 export interface Operations {
   readonly account: {
     /** Who Am I: GET /whoami (`whoami`). Retried. */
-    whoami(options?: OperationOptions): Promise<Json>
+    whoami(options?: OperationOptions): Promise<WhoamiResult>
   }
   readonly profiles: {
     /** Get list of profiles: GET /profiles (`list_profiles`). Retried. */
-    list(options?: OperationOptions<{ q?: QueryValue; limit?: QueryValue; offset?: QueryValue; categories?: QueryValue }>): Promise<JsonObject>
+    list(options?: OperationOptions<{ q?: QueryValue; limit?: QueryValue; offset?: QueryValue; categories?: QueryValue }>): Promise<ProfileSearchResults>
     /** Create a profile: POST /profiles (`create_profile`). Never resent once it may have arrived; if its answer is lost: list profiles (search by the name or customer_ref you sent) for one created at about the time sent, or read it back by a customer_ref you set. */
-    create(body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    create(body: CreateProfileBody, options?: OperationOptions): Promise<ProfileResource>
     /** Get a profile: GET /profiles/{profile_id} (`get_profile`). Retried. */
-    get(profileId: string, options?: OperationOptions): Promise<JsonObject>
+    get(profileId: string, options?: OperationOptions): Promise<ProfileResource>
   }
   readonly applications: {
     /** Get all product applications on profile: GET /profiles/{profile_id}/applications (`list_applications`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, options?: OperationOptions): Promise<Array<Application>>
     /** Create a product application: POST /profiles/{profile_id}/applications (`create_application`). Never resent once it may have arrived; if its answer is lost: list the profile's applications for an open one of the product you sent. */
-    create(profileId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    create(profileId: string, body: Application, options?: OperationOptions): Promise<Application>
     /** Get a product application: GET /profiles/{profile_id}/applications/{application_id} (`get_application`). Retried. */
-    get(profileId: string, applicationId: string, options?: OperationOptions): Promise<JsonObject>
+    get(profileId: string, applicationId: string, options?: OperationOptions): Promise<Application>
     /** Update a product application: POST /profiles/{profile_id}/applications/{application_id} (`update_application`). Retried. */
-    update(profileId: string, applicationId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    update(profileId: string, applicationId: string, body: Application, options?: OperationOptions): Promise<Application>
     /** Revert application decision: POST /profiles/{profile_id}/applications/{application_id}/revert_decision (`revert_application_decision`). Never resent once it may have arrived; if its answer is lost: get the application: its status and history show whether the decision was reverted. */
-    revertDecision(profileId: string, applicationId: string, body?: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    revertDecision(profileId: string, applicationId: string, body?: ProductApplicationRevertDecision | null, options?: OperationOptions): Promise<Application>
   }
   readonly auditItems: {
     /** Get all audits for a profile: GET /profiles/{profile_id}/audit-items (`list_audit_items`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, options?: OperationOptions): Promise<Array<AuditItem>>
   }
   readonly checks: {
     /** Get all checks run on a profile: GET /profiles/{profile_id}/checks (`list_checks`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, options?: OperationOptions): Promise<Array<CheckResource>>
     /** Run a check: POST /profiles/{profile_id}/checks (`run_check`). Never resent once it may have arrived; if its answer is lost: adopted by reading back: the profile's checks are read for the check this request created, which is answered; sent again only when none appears within reconcile_grace. */
-    run(profileId: string, body: JsonObject, options?: OperationOptions<{ mode?: QueryValue }>): Promise<JsonObject>
+    run(profileId: string, body: CheckResource, options?: OperationOptions<{ mode?: QueryValue }>): Promise<CheckResource>
     /** Get results of a specific check: GET /profiles/{profile_id}/checks/{check_id} (`get_check`). Retried. */
-    get(profileId: string, checkId: string, options?: OperationOptions): Promise<JsonObject>
+    get(profileId: string, checkId: string, options?: OperationOptions): Promise<CheckResource>
     /** Update the tasks associated with a check: POST /profiles/{profile_id}/checks/{check_id} (`update_check_tasks`). Retried. */
-    updateTasks(profileId: string, checkId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    updateTasks(profileId: string, checkId: string, body: CheckResource, options?: OperationOptions): Promise<CheckResource>
     /** Manually approve a check: POST /profiles/{profile_id}/checks/{check_id}/approve (`approve_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new PASS check of the same type made at about the time sent. */
-    approve(profileId: string, checkId: string, options?: OperationOptions): Promise<JsonObject>
+    approve(profileId: string, checkId: string, options?: OperationOptions): Promise<CheckResource>
     /** Manually reject a check: POST /profiles/{profile_id}/checks/{check_id}/reject (`reject_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new FAIL check of the same type made at about the time sent. */
-    reject(profileId: string, checkId: string, options?: OperationOptions): Promise<JsonObject>
+    reject(profileId: string, checkId: string, options?: OperationOptions): Promise<CheckResource>
   }
   readonly collectedData: {
     /** Get collected data: GET /profiles/{profile_id}/collected_data (`get_collected_data`). Retried. */
-    get(profileId: string, options?: OperationOptions): Promise<Json>
+    get(profileId: string, options?: OperationOptions): Promise<EntityData>
     /** Update collected data: POST /profiles/{profile_id}/collected_data (`update_collected_data`). Retried. */
-    update(profileId: string, body: JsonObject, options?: OperationOptions): Promise<Json>
+    update(profileId: string, body: EntityData, options?: OperationOptions): Promise<EntityData>
   }
   readonly documents: {
     /** Add a document: POST /profiles/{profile_id}/collected_data/documents (`add_document`). Never resent once it may have arrived; if its answer is lost: get the collected data: its documents show whether the document was added (by the id you gave it, if any). */
-    add(profileId: string, body: JsonObject, options?: OperationOptions): Promise<Json>
+    add(profileId: string, body: DocumentModel, options?: OperationOptions): Promise<DocumentModel>
     /** Get list of document images: GET /profiles/{profile_id}/document_images (`list_document_images`). Retried. */
-    listImages(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    listImages(profileId: string, options?: OperationOptions): Promise<Array<DocumentImage>>
     /** Upload a new document image: POST /profiles/{profile_id}/document_images (`upload_document_image`). Never resent once it may have arrived; if its answer is lost: list the profile's document images for one of this image_type uploaded at about the time sent. */
-    uploadImage(profileId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    uploadImage(profileId: string, body: DocumentImage, options?: OperationOptions): Promise<DocumentImage>
     /** Get a document image: GET /profiles/{profile_id}/document_images/{document_image_id} (`get_document_image`). Retried. */
-    getImage(profileId: string, documentImageId: string, options?: OperationOptions): Promise<JsonObject>
+    getImage(profileId: string, documentImageId: string, options?: OperationOptions): Promise<DocumentImage>
   }
   readonly collectionSteps: {
     /** Get a list of collection steps: GET /profiles/{profile_id}/collection_steps (`list_collection_steps`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, options?: OperationOptions): Promise<Array<CollectionStep>>
     /** Update profile collection steps: POST /profiles/{profile_id}/collection_steps (`update_collection_steps`). Retried. */
-    update(profileId: string, body: JsonObject[], options?: OperationOptions): Promise<JsonObject[]>
+    update(profileId: string, body: Array<CollectionStep>, options?: OperationOptions): Promise<Array<CollectionStep>>
   }
   readonly events: {
     /** Get a list of profile events: GET /profiles/{profile_id}/events (`list_events`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, options?: OperationOptions): Promise<Array<ProfileEvent>>
     /** Create a new profile event: POST /profiles/{profile_id}/events (`create_event`). Never resent once it may have arrived; if its answer is lost: list the profile's events for one of this event_type created at about the time sent. */
-    create(profileId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    create(profileId: string, body: CreateEventBody, options?: OperationOptions): Promise<ProfileEvent>
     /** Get a profile event by ID: GET /profiles/{profile_id}/events/{event_id} (`get_event`). Retried. */
-    get(profileId: string, eventId: string, options?: OperationOptions): Promise<JsonObject>
+    get(profileId: string, eventId: string, options?: OperationOptions): Promise<ProfileEvent>
     /** Update a profile event: POST /profiles/{profile_id}/events/{event_id} (`update_event`). Retried. */
-    update(profileId: string, eventId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    update(profileId: string, eventId: string, body: ProfileEvent, options?: OperationOptions): Promise<ProfileEvent>
     /** Update multiple events: POST /profiles/{profile_id}/events/bulk_update (`bulk_update_events`). Retried. */
-    bulkUpdate(profileId: string, body: JsonObject[], options?: OperationOptions): Promise<JsonObject[]>
+    bulkUpdate(profileId: string, body: Array<ProfileEvent>, options?: OperationOptions): Promise<Array<ProfileEvent>>
   }
   readonly files: {
     /** Upload a new file: POST /profiles/{profile_id}/files (`upload_file`). Never resent once it may have arrived; if its answer is lost: a file may have been stored: files cannot be listed, so upload it again only if an unused copy does no harm. */
-    upload(profileId: string, body: JsonObject, options?: OperationOptions): Promise<Json>
+    upload(profileId: string, body: CreateFileResource, options?: OperationOptions): Promise<FileResource>
     /** Get a file by ID: GET /profiles/{profile_id}/files/{file_id} (`get_file`). Retried. */
-    get(profileId: string, fileId: string, options?: OperationOptions): Promise<Json>
+    get(profileId: string, fileId: string, options?: OperationOptions): Promise<FileResource>
   }
   readonly status: {
     /** Get profile status: GET /profiles/{profile_id}/status (`get_profile_status`). Retried. */
-    get(profileId: string, options?: OperationOptions): Promise<Json>
+    get(profileId: string, options?: OperationOptions): Promise<ProfileStatus>
     /** Change profile status: POST /profiles/{profile_id}/status (`set_profile_status`). Retried. */
-    set(profileId: string, body: string, options?: OperationOptions): Promise<Json>
+    set(profileId: string, body: ProfileStatus, options?: OperationOptions): Promise<ProfileStatus>
   }
   readonly tags: {
     /** Add tag: POST /profiles/{profile_id}/tags (`add_tag`). Retried. */
-    add(profileId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    add(profileId: string, body: Tag, options?: OperationOptions): Promise<Tag>
     /** Remove tag: DELETE /profiles/{profile_id}/tags/{tag_id} (`remove_tag`). Retried. */
-    remove(profileId: string, tagId: string, options?: OperationOptions): Promise<JsonObject>
+    remove(profileId: string, tagId: string, options?: OperationOptions): Promise<Tag>
     /** Search tags: GET /tags/search/{term} (`search_tags`). Retried. */
-    search(term: string, options?: OperationOptions<{ limit?: QueryValue }>): Promise<JsonObject[]>
+    search(term: string, options?: OperationOptions<{ limit?: QueryValue }>): Promise<Array<Tag>>
   }
   readonly tasks: {
     /** Get all tasks on a profile: GET /profiles/{profile_id}/tasks (`list_tasks`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, options?: OperationOptions): Promise<Array<TaskResource>>
     /** Add a task to a profile: POST /profiles/{profile_id}/tasks (`create_task`). Never resent once it may have arrived; if its answer is lost: list the profile's tasks for one of this type created at about the time sent. */
-    create(profileId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    create(profileId: string, body: TaskResource, options?: OperationOptions): Promise<TaskResource>
     /** Get a task: GET /profiles/{profile_id}/tasks/{task_id} (`get_task`). Retried. */
-    get(profileId: string, taskId: string, options?: OperationOptions): Promise<JsonObject>
+    get(profileId: string, taskId: string, options?: OperationOptions): Promise<TaskResource>
     /** Complete a task: POST /profiles/{profile_id}/tasks/{task_id} (`complete_task`). Retried. */
-    complete(profileId: string, taskId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    complete(profileId: string, taskId: string, body: TaskResource, options?: OperationOptions): Promise<TaskResource>
   }
   readonly notes: {
     /** Get notes on a task: GET /profiles/{profile_id}/tasks/{task_id}/notes (`list_notes`). Retried. */
-    list(profileId: string, taskId: string, options?: OperationOptions): Promise<JsonObject[]>
+    list(profileId: string, taskId: string, options?: OperationOptions): Promise<Array<Note>>
     /** Add a note to a task: POST /profiles/{profile_id}/tasks/{task_id}/notes (`add_note`). Never resent once it may have arrived; if its answer is lost: list the task's notes for one with the text you sent. */
-    add(profileId: string, taskId: string, body: JsonObject, options?: OperationOptions): Promise<JsonObject>
+    add(profileId: string, taskId: string, body: CreateNoteResource, options?: OperationOptions): Promise<Note>
     /** Delete a note: DELETE /profiles/{profile_id}/tasks/{task_id}/notes/{note_id} (`delete_note`). Retried. */
-    delete(profileId: string, taskId: string, noteId: string, options?: OperationOptions): Promise<JsonObject>
+    delete(profileId: string, taskId: string, noteId: string, options?: OperationOptions): Promise<Note>
   }
   readonly search: {
     /** Search companies: GET /search/companies (`search_companies`). Retried. */
-    companies(options?: OperationOptions<{ country?: QueryValue; state?: QueryValue; query?: QueryValue; provider?: QueryValue }>): Promise<Json>
+    companies(options?: OperationOptions<{ country?: QueryValue; state?: QueryValue; query?: QueryValue; provider?: QueryValue }>): Promise<SearchCompaniesResult>
   }
   readonly addresses: {
     /** Search for formatted address by string: GET /address/search (`search_addresses`). Retried. */
-    search(options?: OperationOptions<{ address?: QueryValue; country_code?: QueryValue; limit?: QueryValue }>): Promise<Json>
+    search(options?: OperationOptions<{ address?: QueryValue; country_code?: QueryValue; limit?: QueryValue }>): Promise<SearchAddressesResult>
     /** Request a formatted address: GET /address/format (`format_address`). Retried. */
-    format(options?: OperationOptions<{ id?: QueryValue; country_code?: QueryValue }>): Promise<Json>
+    format(options?: OperationOptions<{ id?: QueryValue; country_code?: QueryValue }>): Promise<StructuredAddress>
   }
   readonly apiKeys: {
     /** Create collect API key for multiple profiles: POST /api_keys/collect (`create_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another. */
-    createCollectKey(body: JsonObject, options?: OperationOptions): Promise<Json>
+    createCollectKey(body: CreateCollectKeyBody, options?: OperationOptions): Promise<CreateCollectKeyResult>
     /** Create collect API key: POST /api_keys/collect/{profile_id} (`create_profile_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another. */
-    createProfileCollectKey(profileId: string, options?: OperationOptions): Promise<Json>
+    createProfileCollectKey(profileId: string, options?: OperationOptions): Promise<CreateProfileCollectKeyResult>
   }
 }
 
@@ -187,133 +1383,133 @@ export interface Operations {
 export interface OperationsWithRawResponse {
   readonly account: {
     /** Who Am I: GET /whoami (`whoami`). Retried. */
-    whoami(options?: OperationOptions): Promise<PassFortResponse<Json>>
+    whoami(options?: OperationOptions): Promise<PassFortResponse<WhoamiResult>>
   }
   readonly profiles: {
     /** Get list of profiles: GET /profiles (`list_profiles`). Retried. */
-    list(options?: OperationOptions<{ q?: QueryValue; limit?: QueryValue; offset?: QueryValue; categories?: QueryValue }>): Promise<PassFortResponse<JsonObject>>
+    list(options?: OperationOptions<{ q?: QueryValue; limit?: QueryValue; offset?: QueryValue; categories?: QueryValue }>): Promise<PassFortResponse<ProfileSearchResults>>
     /** Create a profile: POST /profiles (`create_profile`). Never resent once it may have arrived; if its answer is lost: list profiles (search by the name or customer_ref you sent) for one created at about the time sent, or read it back by a customer_ref you set. */
-    create(body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    create(body: CreateProfileBody, options?: OperationOptions): Promise<PassFortResponse<ProfileResource>>
     /** Get a profile: GET /profiles/{profile_id} (`get_profile`). Retried. */
-    get(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    get(profileId: string, options?: OperationOptions): Promise<PassFortResponse<ProfileResource>>
   }
   readonly applications: {
     /** Get all product applications on profile: GET /profiles/{profile_id}/applications (`list_applications`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<Application>>>
     /** Create a product application: POST /profiles/{profile_id}/applications (`create_application`). Never resent once it may have arrived; if its answer is lost: list the profile's applications for an open one of the product you sent. */
-    create(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    create(profileId: string, body: Application, options?: OperationOptions): Promise<PassFortResponse<Application>>
     /** Get a product application: GET /profiles/{profile_id}/applications/{application_id} (`get_application`). Retried. */
-    get(profileId: string, applicationId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    get(profileId: string, applicationId: string, options?: OperationOptions): Promise<PassFortResponse<Application>>
     /** Update a product application: POST /profiles/{profile_id}/applications/{application_id} (`update_application`). Retried. */
-    update(profileId: string, applicationId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    update(profileId: string, applicationId: string, body: Application, options?: OperationOptions): Promise<PassFortResponse<Application>>
     /** Revert application decision: POST /profiles/{profile_id}/applications/{application_id}/revert_decision (`revert_application_decision`). Never resent once it may have arrived; if its answer is lost: get the application: its status and history show whether the decision was reverted. */
-    revertDecision(profileId: string, applicationId: string, body?: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    revertDecision(profileId: string, applicationId: string, body?: ProductApplicationRevertDecision | null, options?: OperationOptions): Promise<PassFortResponse<Application>>
   }
   readonly auditItems: {
     /** Get all audits for a profile: GET /profiles/{profile_id}/audit-items (`list_audit_items`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<AuditItem>>>
   }
   readonly checks: {
     /** Get all checks run on a profile: GET /profiles/{profile_id}/checks (`list_checks`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<CheckResource>>>
     /** Run a check: POST /profiles/{profile_id}/checks (`run_check`). Never resent once it may have arrived; if its answer is lost: adopted by reading back: the profile's checks are read for the check this request created, which is answered; sent again only when none appears within reconcile_grace. */
-    run(profileId: string, body: JsonObject, options?: OperationOptions<{ mode?: QueryValue }>): Promise<PassFortResponse<JsonObject>>
+    run(profileId: string, body: CheckResource, options?: OperationOptions<{ mode?: QueryValue }>): Promise<PassFortResponse<CheckResource>>
     /** Get results of a specific check: GET /profiles/{profile_id}/checks/{check_id} (`get_check`). Retried. */
-    get(profileId: string, checkId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    get(profileId: string, checkId: string, options?: OperationOptions): Promise<PassFortResponse<CheckResource>>
     /** Update the tasks associated with a check: POST /profiles/{profile_id}/checks/{check_id} (`update_check_tasks`). Retried. */
-    updateTasks(profileId: string, checkId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    updateTasks(profileId: string, checkId: string, body: CheckResource, options?: OperationOptions): Promise<PassFortResponse<CheckResource>>
     /** Manually approve a check: POST /profiles/{profile_id}/checks/{check_id}/approve (`approve_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new PASS check of the same type made at about the time sent. */
-    approve(profileId: string, checkId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    approve(profileId: string, checkId: string, options?: OperationOptions): Promise<PassFortResponse<CheckResource>>
     /** Manually reject a check: POST /profiles/{profile_id}/checks/{check_id}/reject (`reject_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new FAIL check of the same type made at about the time sent. */
-    reject(profileId: string, checkId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    reject(profileId: string, checkId: string, options?: OperationOptions): Promise<PassFortResponse<CheckResource>>
   }
   readonly collectedData: {
     /** Get collected data: GET /profiles/{profile_id}/collected_data (`get_collected_data`). Retried. */
-    get(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    get(profileId: string, options?: OperationOptions): Promise<PassFortResponse<EntityData>>
     /** Update collected data: POST /profiles/{profile_id}/collected_data (`update_collected_data`). Retried. */
-    update(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    update(profileId: string, body: EntityData, options?: OperationOptions): Promise<PassFortResponse<EntityData>>
   }
   readonly documents: {
     /** Add a document: POST /profiles/{profile_id}/collected_data/documents (`add_document`). Never resent once it may have arrived; if its answer is lost: get the collected data: its documents show whether the document was added (by the id you gave it, if any). */
-    add(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    add(profileId: string, body: DocumentModel, options?: OperationOptions): Promise<PassFortResponse<DocumentModel>>
     /** Get list of document images: GET /profiles/{profile_id}/document_images (`list_document_images`). Retried. */
-    listImages(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    listImages(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<DocumentImage>>>
     /** Upload a new document image: POST /profiles/{profile_id}/document_images (`upload_document_image`). Never resent once it may have arrived; if its answer is lost: list the profile's document images for one of this image_type uploaded at about the time sent. */
-    uploadImage(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    uploadImage(profileId: string, body: DocumentImage, options?: OperationOptions): Promise<PassFortResponse<DocumentImage>>
     /** Get a document image: GET /profiles/{profile_id}/document_images/{document_image_id} (`get_document_image`). Retried. */
-    getImage(profileId: string, documentImageId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    getImage(profileId: string, documentImageId: string, options?: OperationOptions): Promise<PassFortResponse<DocumentImage>>
   }
   readonly collectionSteps: {
     /** Get a list of collection steps: GET /profiles/{profile_id}/collection_steps (`list_collection_steps`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<CollectionStep>>>
     /** Update profile collection steps: POST /profiles/{profile_id}/collection_steps (`update_collection_steps`). Retried. */
-    update(profileId: string, body: JsonObject[], options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    update(profileId: string, body: Array<CollectionStep>, options?: OperationOptions): Promise<PassFortResponse<Array<CollectionStep>>>
   }
   readonly events: {
     /** Get a list of profile events: GET /profiles/{profile_id}/events (`list_events`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<ProfileEvent>>>
     /** Create a new profile event: POST /profiles/{profile_id}/events (`create_event`). Never resent once it may have arrived; if its answer is lost: list the profile's events for one of this event_type created at about the time sent. */
-    create(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    create(profileId: string, body: CreateEventBody, options?: OperationOptions): Promise<PassFortResponse<ProfileEvent>>
     /** Get a profile event by ID: GET /profiles/{profile_id}/events/{event_id} (`get_event`). Retried. */
-    get(profileId: string, eventId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    get(profileId: string, eventId: string, options?: OperationOptions): Promise<PassFortResponse<ProfileEvent>>
     /** Update a profile event: POST /profiles/{profile_id}/events/{event_id} (`update_event`). Retried. */
-    update(profileId: string, eventId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    update(profileId: string, eventId: string, body: ProfileEvent, options?: OperationOptions): Promise<PassFortResponse<ProfileEvent>>
     /** Update multiple events: POST /profiles/{profile_id}/events/bulk_update (`bulk_update_events`). Retried. */
-    bulkUpdate(profileId: string, body: JsonObject[], options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    bulkUpdate(profileId: string, body: Array<ProfileEvent>, options?: OperationOptions): Promise<PassFortResponse<Array<ProfileEvent>>>
   }
   readonly files: {
     /** Upload a new file: POST /profiles/{profile_id}/files (`upload_file`). Never resent once it may have arrived; if its answer is lost: a file may have been stored: files cannot be listed, so upload it again only if an unused copy does no harm. */
-    upload(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    upload(profileId: string, body: CreateFileResource, options?: OperationOptions): Promise<PassFortResponse<FileResource>>
     /** Get a file by ID: GET /profiles/{profile_id}/files/{file_id} (`get_file`). Retried. */
-    get(profileId: string, fileId: string, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    get(profileId: string, fileId: string, options?: OperationOptions): Promise<PassFortResponse<FileResource>>
   }
   readonly status: {
     /** Get profile status: GET /profiles/{profile_id}/status (`get_profile_status`). Retried. */
-    get(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    get(profileId: string, options?: OperationOptions): Promise<PassFortResponse<ProfileStatus>>
     /** Change profile status: POST /profiles/{profile_id}/status (`set_profile_status`). Retried. */
-    set(profileId: string, body: string, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    set(profileId: string, body: ProfileStatus, options?: OperationOptions): Promise<PassFortResponse<ProfileStatus>>
   }
   readonly tags: {
     /** Add tag: POST /profiles/{profile_id}/tags (`add_tag`). Retried. */
-    add(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    add(profileId: string, body: Tag, options?: OperationOptions): Promise<PassFortResponse<Tag>>
     /** Remove tag: DELETE /profiles/{profile_id}/tags/{tag_id} (`remove_tag`). Retried. */
-    remove(profileId: string, tagId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    remove(profileId: string, tagId: string, options?: OperationOptions): Promise<PassFortResponse<Tag>>
     /** Search tags: GET /tags/search/{term} (`search_tags`). Retried. */
-    search(term: string, options?: OperationOptions<{ limit?: QueryValue }>): Promise<PassFortResponse<JsonObject[]>>
+    search(term: string, options?: OperationOptions<{ limit?: QueryValue }>): Promise<PassFortResponse<Array<Tag>>>
   }
   readonly tasks: {
     /** Get all tasks on a profile: GET /profiles/{profile_id}/tasks (`list_tasks`). Retried. */
-    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Array<TaskResource>>>
     /** Add a task to a profile: POST /profiles/{profile_id}/tasks (`create_task`). Never resent once it may have arrived; if its answer is lost: list the profile's tasks for one of this type created at about the time sent. */
-    create(profileId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    create(profileId: string, body: TaskResource, options?: OperationOptions): Promise<PassFortResponse<TaskResource>>
     /** Get a task: GET /profiles/{profile_id}/tasks/{task_id} (`get_task`). Retried. */
-    get(profileId: string, taskId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    get(profileId: string, taskId: string, options?: OperationOptions): Promise<PassFortResponse<TaskResource>>
     /** Complete a task: POST /profiles/{profile_id}/tasks/{task_id} (`complete_task`). Retried. */
-    complete(profileId: string, taskId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    complete(profileId: string, taskId: string, body: TaskResource, options?: OperationOptions): Promise<PassFortResponse<TaskResource>>
   }
   readonly notes: {
     /** Get notes on a task: GET /profiles/{profile_id}/tasks/{task_id}/notes (`list_notes`). Retried. */
-    list(profileId: string, taskId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject[]>>
+    list(profileId: string, taskId: string, options?: OperationOptions): Promise<PassFortResponse<Array<Note>>>
     /** Add a note to a task: POST /profiles/{profile_id}/tasks/{task_id}/notes (`add_note`). Never resent once it may have arrived; if its answer is lost: list the task's notes for one with the text you sent. */
-    add(profileId: string, taskId: string, body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    add(profileId: string, taskId: string, body: CreateNoteResource, options?: OperationOptions): Promise<PassFortResponse<Note>>
     /** Delete a note: DELETE /profiles/{profile_id}/tasks/{task_id}/notes/{note_id} (`delete_note`). Retried. */
-    delete(profileId: string, taskId: string, noteId: string, options?: OperationOptions): Promise<PassFortResponse<JsonObject>>
+    delete(profileId: string, taskId: string, noteId: string, options?: OperationOptions): Promise<PassFortResponse<Note>>
   }
   readonly search: {
     /** Search companies: GET /search/companies (`search_companies`). Retried. */
-    companies(options?: OperationOptions<{ country?: QueryValue; state?: QueryValue; query?: QueryValue; provider?: QueryValue }>): Promise<PassFortResponse<Json>>
+    companies(options?: OperationOptions<{ country?: QueryValue; state?: QueryValue; query?: QueryValue; provider?: QueryValue }>): Promise<PassFortResponse<SearchCompaniesResult>>
   }
   readonly addresses: {
     /** Search for formatted address by string: GET /address/search (`search_addresses`). Retried. */
-    search(options?: OperationOptions<{ address?: QueryValue; country_code?: QueryValue; limit?: QueryValue }>): Promise<PassFortResponse<Json>>
+    search(options?: OperationOptions<{ address?: QueryValue; country_code?: QueryValue; limit?: QueryValue }>): Promise<PassFortResponse<SearchAddressesResult>>
     /** Request a formatted address: GET /address/format (`format_address`). Retried. */
-    format(options?: OperationOptions<{ id?: QueryValue; country_code?: QueryValue }>): Promise<PassFortResponse<Json>>
+    format(options?: OperationOptions<{ id?: QueryValue; country_code?: QueryValue }>): Promise<PassFortResponse<StructuredAddress>>
   }
   readonly apiKeys: {
     /** Create collect API key for multiple profiles: POST /api_keys/collect (`create_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another. */
-    createCollectKey(body: JsonObject, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    createCollectKey(body: CreateCollectKeyBody, options?: OperationOptions): Promise<PassFortResponse<CreateCollectKeyResult>>
     /** Create collect API key: POST /api_keys/collect/{profile_id} (`create_profile_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another. */
-    createProfileCollectKey(profileId: string, options?: OperationOptions): Promise<PassFortResponse<Json>>
+    createProfileCollectKey(profileId: string, options?: OperationOptions): Promise<PassFortResponse<CreateProfileCollectKeyResult>>
   }
 }
 

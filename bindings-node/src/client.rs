@@ -11,8 +11,8 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use passfort_core::{
     ApiResponse, BatchArgs, CallArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect,
-    DocumentCheckArgs, ProfileQuery, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs, WaitArgs,
-    WebhookListener, WebhookVerifier,
+    DocumentCheckArgs, ProfileQuery, QueryValue, RequestOptions, RequestOptionsArgs, Role, Secret, TaskJob, TaskOutcome, VerifyArgs,
+    WaitArgs, WebhookListener, WebhookVerifier,
 };
 use serde_json::Value;
 
@@ -187,7 +187,7 @@ pub struct CallOptions {
 #[napi(object)]
 pub struct OperationArgs {
     pub path: Option<HashMap<String, String>>,
-    pub query: Option<Vec<Vec<String>>>,
+    pub query: Option<Vec<Vec<serde_json::Value>>>,
     pub body_json: Option<String>,
     pub if_match: Option<String>,
 }
@@ -238,6 +238,31 @@ fn pairs(what: &str, given: Option<Vec<Vec<String>>>) -> Result<Vec<(String, Str
         .map(|pair| match <[String; 2]>::try_from(pair) {
             Ok([name, value]) => Ok((name, value)),
             Err(_) => Err(js_error(passfort_core::Error::InvalidArgument(format!("each of {what} is a [name, value] pair")))),
+        })
+        .collect()
+}
+
+/// Query `[name, value]` pairs from the JS layer, each value as the core takes it.
+fn query(given: Option<Vec<Vec<serde_json::Value>>>) -> Result<Vec<(String, QueryValue)>> {
+    fn value(given: serde_json::Value) -> QueryValue {
+        use serde_json::Value;
+        match given {
+            Value::Null => QueryValue::Null,
+            Value::Bool(flag) => QueryValue::Bool(flag),
+            Value::Number(number) => {
+                number.as_i64().map_or_else(|| QueryValue::Number(number.as_f64().unwrap_or(f64::NAN)), QueryValue::Int)
+            }
+            Value::String(text) => QueryValue::Text(text),
+            Value::Array(items) => QueryValue::List(items.into_iter().map(value).collect()),
+            Value::Object(marker) => QueryValue::Unsupported(marker.get("$type").and_then(Value::as_str).unwrap_or("object").to_owned()),
+        }
+    }
+    given
+        .unwrap_or_default()
+        .into_iter()
+        .map(|pair| match <[serde_json::Value; 2]>::try_from(pair) {
+            Ok([serde_json::Value::String(name), given]) => Ok((name, value(given))),
+            _ => Err(js_error(passfort_core::Error::InvalidArgument("each of query is a [name, value] pair".into()))),
         })
         .collect()
 }
@@ -300,7 +325,7 @@ impl NativeClient {
         let options = request_options(options)?;
         let args = CallArgs {
             path: args.path.unwrap_or_default().into_iter().collect(),
-            query: pairs("query", args.query)?,
+            query: query(args.query)?,
             body: parse_json("body", args.body_json)?,
             if_match: args.if_match,
         };
@@ -313,13 +338,13 @@ impl NativeClient {
         &self,
         method: String,
         path: String,
-        query: Option<Vec<Vec<String>>>,
+        query: Option<Vec<Vec<serde_json::Value>>>,
         body_json: Option<String>,
         options: Option<CallOptions>,
         cancel: Option<u32>,
     ) -> Result<NativeResponse> {
         let options = request_options(options)?;
-        let query = pairs("query", query)?;
+        let query = self::query(query)?;
         let body = parse_json("body", body_json)?;
         cancellable(cancel, async {
             self.client.request(&method, &path, query, body, &options).await.map(NativeResponse::from).map_err(js_error)

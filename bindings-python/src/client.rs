@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3::IntoPyObjectExt;
 
-use crate::convert::{py_number, py_str_list, py_to_json, JsonValue};
+use crate::convert::{py_headers, py_number, py_query, py_str_list, py_to_json, JsonValue};
 use crate::errors::{to_py_err, CoreResult, Outcomes};
 use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
 use crate::response::ResponseOut;
@@ -85,15 +85,10 @@ where
 fn request_options(
     timeout: Option<&Bound<'_, PyAny>>,
     max_retries: Option<&Bound<'_, PyAny>>,
-    extra_headers: Option<Vec<(String, String)>>,
+    extra_headers: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<RequestOptions> {
-    RequestOptionsArgs::from_args(
-        PY,
-        py_number("timeout", timeout)?,
-        py_number("max_retries", max_retries)?,
-        extra_headers.unwrap_or_default(),
-    )
-    .map_err(to_py_err)
+    RequestOptionsArgs::from_args(PY, py_number("timeout", timeout)?, py_number("max_retries", max_retries)?, py_headers(extra_headers)?)
+        .map_err(to_py_err)
 }
 
 /// Calls the binding's progress callable; an exception in it is reported, not raised.
@@ -173,17 +168,17 @@ impl NativeClient {
         py: Python<'_>,
         name: String,
         path_params: std::collections::BTreeMap<String, String>,
-        query: Vec<(String, String)>,
+        query: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
         if_match: Option<String>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
-        extra_headers: Option<Vec<(String, String)>>,
+        extra_headers: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let options = request_options(timeout, max_retries, extra_headers)?;
         let body = body.map(|body| py_to_json("body", body)).transpose()?;
-        let args = CallArgs { path: path_params.into_iter().collect(), query, body, if_match };
+        let args = CallArgs { path: path_params.into_iter().collect(), query: py_query(query)?, body, if_match };
         let client = self.client()?;
         call(py, blocking, async move { CoreResult(client.call(&name, args, &options).await.map(ResponseOut)) })
     }
@@ -196,14 +191,15 @@ impl NativeClient {
         py: Python<'_>,
         method: String,
         path: String,
-        query: Vec<(String, String)>,
+        query: Option<&Bound<'_, PyAny>>,
         body: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
-        extra_headers: Option<Vec<(String, String)>>,
+        extra_headers: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
         let options = request_options(timeout, max_retries, extra_headers)?;
+        let query = py_query(query)?;
         let body = body.map(|body| py_to_json("body", body)).transpose()?;
         let client = self.client()?;
         call(py, blocking, async move { CoreResult(client.request(&method, &path, query, body, &options).await.map(ResponseOut)) })

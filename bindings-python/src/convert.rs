@@ -215,3 +215,61 @@ pub fn py_bytes(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     }
     Err(invalid(format!("{what} must be bytes, bytearray or memoryview, not {}", type_name(value))))
 }
+
+/// Query parameters as the core takes them: from a mapping or `(name, value)`
+/// pairs, each value converted as it is (the core flattens and refuses).
+pub fn py_query(query: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, passfort_core::QueryValue)>> {
+    py_pairs("query", query)?.into_iter().map(|(name, value)| Ok((name, py_query_value(&value)))).collect()
+}
+
+/// Extra headers as the core takes them: from a mapping or `(name, value)` pairs of str.
+pub fn py_headers(headers: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+    py_pairs("extra_headers", headers)?
+        .into_iter()
+        .map(|(name, value)| {
+            let value =
+                value.extract::<String>().map_err(|_| PyTypeError::new_err(format!("extra_headers {name}: the value must be a str")))?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+fn py_pairs<'py>(what: &str, given: Option<&Bound<'py, PyAny>>) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+    let Some(given) = given.filter(|given| !given.is_none()) else { return Ok(Vec::new()) };
+    let items = if given.cast::<PyDict>().is_ok() || given.hasattr("items")? { given.call_method0("items")? } else { given.clone() };
+    let mut pairs = Vec::new();
+    for item in items.try_iter().map_err(|_| PyTypeError::new_err(format!("{what} must be a mapping or (name, value) pairs")))? {
+        let (name, value): (Bound<'py, PyAny>, Bound<'py, PyAny>) =
+            item?.extract().map_err(|_| PyTypeError::new_err(format!("each of {what} is a (name, value) pair")))?;
+        let name =
+            name.extract::<String>().map_err(|_| PyTypeError::new_err(format!("{what}: names are str, not {}", type_name(&name))))?;
+        pairs.push((name, value));
+    }
+    Ok(pairs)
+}
+
+fn py_query_value(value: &Bound<'_, PyAny>) -> passfort_core::QueryValue {
+    use passfort_core::QueryValue;
+    if value.is_none() {
+        return QueryValue::Null;
+    }
+    if let Ok(flag) = value.cast::<PyBool>() {
+        return QueryValue::Bool(flag.is_true());
+    }
+    if let Ok(int) = value.cast::<PyInt>() {
+        return match int.extract::<i64>() {
+            Ok(number) => QueryValue::Int(number),
+            Err(_) => int.str().map_or_else(|_| QueryValue::Unsupported("int".into()), |digits| QueryValue::Text(digits.to_string())),
+        };
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        return QueryValue::Text(text.to_string());
+    }
+    if let Ok(list) = value.cast::<PyList>() {
+        return QueryValue::List(list.iter().map(|item| py_query_value(&item)).collect());
+    }
+    if let Ok(tuple) = value.cast::<PyTuple>() {
+        return QueryValue::List(tuple.iter().map(|item| py_query_value(&item)).collect());
+    }
+    QueryValue::Unsupported(type_name(value))
+}

@@ -149,13 +149,100 @@ impl RequestOptionsArgs {
     }
 }
 
+/// One query parameter's value as a binding received it; [`flatten_query`]
+/// turns values into the text sent: absent ones are left out, a list is
+/// repeated, an integer is sent as its digits, anything else is refused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QueryValue {
+    /// `None`, `null` or `undefined`: the parameter is left out.
+    Null,
+    Text(String),
+    Int(i64),
+    /// A JavaScript number: sent as digits when it is a whole number.
+    Number(f64),
+    /// Repeated once per item (`?tag=a&tag=b`); items may not be lists.
+    List(Vec<QueryValue>),
+    /// Refused: a flag has no agreed text form in a query.
+    Bool(bool),
+    /// Refused: any other host value, by the name of its type.
+    Unsupported(String),
+}
+
+impl From<&str> for QueryValue {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for QueryValue {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<i64> for QueryValue {
+    fn from(number: i64) -> Self {
+        Self::Int(number)
+    }
+}
+
+impl<T: Into<QueryValue>> From<Vec<T>> for QueryValue {
+    fn from(items: Vec<T>) -> Self {
+        Self::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl<T: Into<QueryValue>> From<Option<T>> for QueryValue {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Null, Into::into)
+    }
+}
+
+/// Query parameters as sent: `(name, text)` pairs in order, by the rules of
+/// [`QueryValue`]; a refused value is an [`Error::InvalidArgument`] naming the parameter.
+pub fn flatten_query(query: Vec<(String, QueryValue)>) -> Result<Vec<(String, String)>> {
+    fn text(name: &str, value: QueryValue, nested: bool, out: &mut Vec<String>) -> Result<()> {
+        let refuse = |got: &str| {
+            Err(Error::InvalidArgument(format!("query parameter {}: expected a string or an integer, got {got}", shown_text(name))))
+        };
+        match value {
+            QueryValue::Null => {}
+            QueryValue::Text(text) => out.push(text),
+            QueryValue::Int(number) => out.push(number.to_string()),
+            QueryValue::Number(number) if number.is_finite() && number.fract() == 0.0 && number.abs() < 9_007_199_254_740_992.0 => {
+                out.push((number as i64).to_string())
+            }
+            QueryValue::Number(number) => return refuse(&format!("the number {number}")),
+            QueryValue::List(_) if nested => return refuse("a list inside a list"),
+            QueryValue::List(items) => {
+                for item in items {
+                    text(name, item, true, out)?;
+                }
+            }
+            QueryValue::Bool(flag) => return refuse(&format!("the boolean {flag}")),
+            QueryValue::Unsupported(kind) => return refuse(&shown_text(&kind)),
+        }
+        Ok(())
+    }
+    let mut pairs = Vec::with_capacity(query.len());
+    for (name, value) in query {
+        let mut texts = Vec::new();
+        text(&name, value, false, &mut texts)?;
+        pairs.extend(texts.into_iter().map(|text| (name.clone(), text)));
+        if pairs.len() > MAX_QUERY_PARAMS {
+            return Err(Error::InvalidArgument(format!("at most {MAX_QUERY_PARAMS} query parameters")));
+        }
+    }
+    Ok(pairs)
+}
+
 /// The arguments of a table operation, by the names of its description.
 #[derive(Clone, Debug, Default)]
 pub struct CallArgs {
     /// A value for every `{placeholder}` of the path, and nothing else.
     pub path: Vec<(String, String)>,
-    /// Names from the operation's list; a name may repeat.
-    pub query: Vec<(String, String)>,
+    /// Names from the operation's list; a name may repeat. Flattened by [`flatten_query`].
+    pub query: Vec<(String, QueryValue)>,
     pub body: Option<Value>,
     /// Sent as `If-Match` (collected data's optimistic concurrency).
     pub if_match: Option<String>,
@@ -229,21 +316,21 @@ impl Client {
     /// through check reconciliation (a lost answer is adopted, never
     /// resent); any other creating write whose answer is lost after it may
     /// have reached PassFort fails with [`Error::AmbiguousCreation`].
-    pub async fn call(&self, name: &str, args: CallArgs, options: &RequestOptions) -> Result<ApiResponse> {
+    pub async fn call(&self, name: &str, mut args: CallArgs, options: &RequestOptions) -> Result<ApiResponse> {
         let operation = operations::find(name)
             .ok_or_else(|| Error::InvalidArgument(format!("{} is not an operation of the PassFort API", shown_text(name))))?;
         let (path, profile_id) = fill_path(operation, &args.path)?;
         let mut request = ApiRequest::new(operation.http_method(), operation.path, path, operation.retry, self.config());
-        for (name, value) in &args.query {
+        for (name, value) in flatten_query(std::mem::take(&mut args.query))? {
             let known = operation.query.iter().find(|known| **known == name.as_str()).ok_or_else(|| {
                 Error::InvalidArgument(format!(
                     "{} takes no query parameter {} (it takes {})",
                     operation.name,
-                    shown_text(name),
+                    shown_text(&name),
                     if operation.query.is_empty() { "none".to_owned() } else { operation.query.join(", ") }
                 ))
             })?;
-            request.query.push((Cow::Borrowed(*known), value.clone()));
+            request.query.push((Cow::Borrowed(*known), value));
         }
         check_query_values(&request.query)?;
         match (operation.body, &args.body) {
@@ -323,11 +410,12 @@ impl Client {
         &self,
         method: &str,
         path: &str,
-        query: Vec<(String, String)>,
+        query: Vec<(String, QueryValue)>,
         body: Option<Value>,
         options: &RequestOptions,
     ) -> Result<ApiResponse> {
         let method = raw_method(method)?;
+        let query = flatten_query(query)?;
         check_raw_path(path)?;
         let operation = operations::match_path(method.as_str(), path);
         let (template, retry) = match operation {
@@ -627,6 +715,33 @@ mod tests {
         assert_eq!((node.timeout, node.max_retries), (Some(Duration::from_millis(1500)), Some(3)));
         let error = RequestOptionsArgs::from_args(Dialect::NODE, None, Some(11.0), vec![]).unwrap_err().to_string();
         assert!(error.contains("maxRetries"), "{error}");
+    }
+
+    #[test]
+    fn query_values_are_flattened_or_refused_by_name() {
+        let query = vec![
+            ("q".to_owned(), QueryValue::from("ada")),
+            ("gone".to_owned(), QueryValue::Null),
+            ("limit".to_owned(), QueryValue::Int(5)),
+            ("offset".to_owned(), QueryValue::Number(10.0)),
+            ("categories".to_owned(), QueryValue::from(vec![QueryValue::from("a"), QueryValue::Null, QueryValue::Int(2)])),
+        ];
+        let pairs: Vec<(&str, &str)> = vec![("q", "ada"), ("limit", "5"), ("offset", "10"), ("categories", "a"), ("categories", "2")];
+        let flat = flatten_query(query).unwrap();
+        assert_eq!(flat.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect::<Vec<_>>(), pairs);
+        for (bad, shown) in [
+            (QueryValue::Bool(true), "boolean"),
+            (QueryValue::Number(1.5), "1.5"),
+            (QueryValue::Number(f64::NAN), "NaN"),
+            (QueryValue::List(vec![QueryValue::List(vec![])]), "list inside a list"),
+            (QueryValue::List(vec![QueryValue::Bool(false)]), "boolean"),
+            (QueryValue::Unsupported("dict".into()), "dict"),
+        ] {
+            let error = flatten_query(vec![("limit".to_owned(), bad)]).unwrap_err();
+            assert!(matches!(&error, Error::InvalidArgument(m) if m.contains("\"limit\"") && m.contains(shown)), "{error}");
+        }
+        let many = vec![("q".to_owned(), QueryValue::List(vec![QueryValue::Int(1); MAX_QUERY_PARAMS + 1]))];
+        assert!(flatten_query(many).is_err());
     }
 
     #[test]

@@ -269,7 +269,7 @@ pub(crate) fn decode<T: DeserializeOwned>(request: &ApiRequest, status: u16, bod
     })
 }
 
-fn decode_failure(error: &serde_json::Error) -> String {
+pub(crate) fn decode_failure(error: &serde_json::Error) -> String {
     let what = match error.classify() {
         serde_json::error::Category::Io => "read error",
         serde_json::error::Category::Syntax => "not valid JSON",

@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+mod api;
 pub mod args;
 mod batch;
 mod bounded;
@@ -29,6 +30,7 @@ pub mod log_level;
 pub mod models;
 mod open_enum;
 pub mod operations;
+mod operations_typed;
 mod pacing;
 mod reconcile;
 mod retry;
@@ -42,9 +44,10 @@ pub mod fuzzing {
 mod waiting;
 pub mod webhooks;
 
+pub use api::Api;
 pub use args::Dialect;
 pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
-pub use call::{ApiResponse, CallArgs, RequestOptions, RequestOptionsArgs, ResponseMeta};
+pub use call::{flatten_query, ApiResponse, CallArgs, QueryValue, RequestOptions, RequestOptionsArgs, ResponseMeta};
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Cause, Error, LatestData, Result};
@@ -52,7 +55,8 @@ pub use flows::{image_format, ApplicationDecision, DecisionOutcome, DocumentChec
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{
-    Check, CheckResult, CheckState, CheckType, Decision, ErrorDetail, ErrorSource, Profile, Role, Task, TaskState, TaskType, Variant,
+    Application, ApplicationFlag, ApplicationStatus, Check, CheckResult, CheckState, CheckType, Decision, DocumentImage, DocumentImageType,
+    ErrorDetail, ErrorSource, EventResolution, EventType, Note, Page, Profile, ProfileEvent, Role, Tag, Task, TaskState, TaskType, Variant,
     WhoAmI,
 };
 pub use retry::RetryClass;

@@ -132,6 +132,64 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// Where a product application stands.
+    pub enum ApplicationStatus {
+        Applied => "APPLIED",
+        Approved => "APPROVED",
+        InReview => "IN_REVIEW",
+        Rejected => "REJECTED",
+        Cancelled => "CANCELLED",
+    }
+}
+
+open_enum! {
+    /// What an application waits for (only the first that applies is given).
+    pub enum ApplicationFlag {
+        Automating => "AUTOMATING",
+        Decided => "DECIDED",
+        WaitingOnCollectionSteps => "WAITING_ON_COLLECTION_STEPS",
+        WaitingOnChecks => "WAITING_ON_CHECKS",
+        RequiresManualTaskCompletion => "REQUIRES_MANUAL_TASK_COMPLETION",
+        ReadyForDecision => "READY_FOR_DECISION",
+        RequiresRiskScore => "REQUIRES_RISK_SCORE",
+        RecalculatingRisk => "RECALCULATING_RISK",
+    }
+}
+
+open_enum! {
+    /// How a profile event was resolved.
+    pub enum EventResolution {
+        Unresolved => "UNRESOLVED",
+        Mismatch => "MISMATCH",
+        Match => "MATCH",
+        Ignore => "IGNORE",
+        CreatedTask => "CREATED_TASK",
+    }
+}
+
+open_enum! {
+    /// The type of a profile event (`data.event_type`).
+    pub enum EventType {
+        PepFlag => "PEP_FLAG",
+        SanctionFlag => "SANCTION_FLAG",
+        DocumentExpiry => "DOCUMENT_EXPIRY",
+        TransactionAlert => "TRANSACTION_ALERT",
+        ReviewNeeded => "REVIEW_NEEDED",
+        AdverseMediaFlag => "ADVERSE_MEDIA_FLAG",
+        ReferFlag => "REFER_FLAG",
+    }
+}
+
+open_enum! {
+    /// How a document image relates to its document.
+    pub enum DocumentImageType {
+        Front => "FRONT",
+        Back => "BACK",
+        Face => "FACE",
+    }
+}
+
 /// Every open enum and the values this version knows, by the name the
 /// bindings give the enum: their typings are tested against this list.
 pub const KNOWN_ENUMS: &[(&str, &[&str])] = &[
@@ -143,6 +201,11 @@ pub const KNOWN_ENUMS: &[(&str, &[&str])] = &[
     ("TaskState", TaskState::KNOWN),
     ("TaskType", TaskType::KNOWN),
     ("Role", Role::KNOWN),
+    ("ApplicationStatus", ApplicationStatus::KNOWN),
+    ("ApplicationFlag", ApplicationFlag::KNOWN),
+    ("EventResolution", EventResolution::KNOWN),
+    ("EventType", EventType::KNOWN),
+    ("DocumentImageType", DocumentImageType::KNOWN),
 ];
 
 /// A decoded resource together with the exact JSON it was decoded from.
@@ -238,6 +301,114 @@ pub type Task = Resource<TaskFields>;
 pub type Profile = Resource<ProfileFields>;
 /// The answer of `GET /whoami`.
 pub type WhoAmI = Resource<WhoAmIFields>;
+/// A product application on a profile.
+pub type Application = Resource<ApplicationFields>;
+/// A profile event (a PEP or sanctions match, a review needed...).
+pub type ProfileEvent = Resource<ProfileEventFields>;
+/// An image of a document on a profile.
+pub type DocumentImage = Resource<DocumentImageFields>;
+/// A note on a task.
+pub type Note = Resource<NoteFields>;
+/// A tag on a profile.
+pub type Tag = Resource<TagFields>;
+
+/// The fields of an [`Application`].
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ApplicationFields {
+    pub id: String,
+    pub status: ApplicationStatus,
+    #[serde(default)]
+    pub flag: Option<ApplicationFlag>,
+    #[serde(default)]
+    pub product: Option<Product>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub history: Vec<ApplicationStatusChange>,
+}
+
+/// The product an application is for.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One entry of an application's status history.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ApplicationStatusChange {
+    pub status: ApplicationStatus,
+    #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
+    pub date: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// The fields of a [`ProfileEvent`]; `data` holds the type-specific details.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ProfileEventFields {
+    pub id: String,
+    #[serde(default)]
+    pub resolution: Option<EventResolution>,
+    #[serde(default)]
+    pub resolution_reason: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub resolution_task_ids: Vec<String>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
+    pub creation_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
+    pub resolution_date: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub data: Option<Value>,
+}
+
+impl ProfileEventFields {
+    /// `data.event_type`, the kind of event.
+    pub fn event_type(&self) -> Option<EventType> {
+        self.data.as_ref()?.get("event_type")?.as_str().map(EventType::from)
+    }
+}
+
+/// The fields of a [`DocumentImage`] (the image data itself stays in the JSON).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct DocumentImageFields {
+    pub id: String,
+    #[serde(default)]
+    pub image_type: Option<DocumentImageType>,
+    #[serde(default)]
+    pub document_type: Option<String>,
+    #[serde(default)]
+    pub document_category: Option<String>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
+    pub upload_date: Option<DateTime<Utc>>,
+}
+
+/// The fields of a [`Note`]. `id` is absent only if a delete answers an empty object.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NoteFields {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub author_name: Option<String>,
+    #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
+    pub created_on: Option<DateTime<Utc>>,
+}
+
+/// The fields of a [`Tag`].
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct TagFields {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub is_automatic: Option<bool>,
+}
 
 /// The fields of a [`Check`].
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -430,18 +601,22 @@ pub struct Institution {
     pub extra: Map<String, Value>,
 }
 
-/// One page of `GET /profiles`.
+/// One page of a paged list: `{count, limit, offset, results}`.
 #[derive(Clone, Debug, Deserialize)]
-pub struct ProfilePage {
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+pub struct Page<T> {
     #[serde(default)]
     pub count: u64,
     #[serde(default)]
     pub limit: u64,
     #[serde(default)]
     pub offset: u64,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub results: Vec<Profile>,
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    pub results: Vec<T>,
 }
+
+/// One page of `GET /profiles`.
+pub type ProfilePage = Page<Profile>;
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use passfort_core::operations::OPERATIONS;
-use passfort_core::{ApiResponse, CallArgs, Client, Error, RequestOptions};
+use passfort_core::{ApiResponse, CallArgs, Client, Error, QueryValue, RequestOptions};
 use serde_json::{json, Value};
 use support::{individual_data, Harness, API_KEY};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,7 +19,8 @@ const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkY
 
 fn args(path: &[(&str, &str)], query: &[(&str, &str)], body: Option<Value>) -> CallArgs {
     let pairs = |pairs: &[(&str, &str)]| pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-    CallArgs { path: pairs(path), query: pairs(query), body, if_match: None }
+    let query = query.iter().map(|(n, v)| (n.to_string(), QueryValue::from(*v))).collect();
+    CallArgs { path: pairs(path), query, body, if_match: None }
 }
 
 /// Calls by name, remembering which operations were called.
@@ -309,7 +310,7 @@ async fn invalid_arguments_are_refused_before_any_request() {
         ("GET", "//evil.example/x", vec![]),
         ("GET", "/profiles/../whoami", vec![]),
         ("GET", "/whoami?apikey=x", vec![]),
-        ("GET", "/whoami", vec![("apikey".to_owned(), "x".to_owned())]),
+        ("GET", "/whoami", vec![("apikey".to_owned(), "x".into())]),
         ("BREW", "/whoami", vec![]),
     ] {
         let error = h.client.request(method, path, query, None, &none).await.unwrap_err();

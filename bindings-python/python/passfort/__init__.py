@@ -28,6 +28,23 @@ from ._errors import (
 )
 from ._native import ApplicationDecision, Check, ErrorDetail, Profile, Response, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
 from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskOutcome, TaskState, TaskType, WhoAmI
+from ._models import (
+    Application,
+    ProfileEvent,
+    DocumentImage,
+    Note,
+    Tag,
+    ProfileResource,
+    CheckResource,
+    TaskResource,
+    EntityData,
+    CollectionStep,
+    AuditItem,
+    FileResource,
+    ProductApplicationStatus,
+    EventResolution,
+    ProfileStatus,
+)
 from ._logging import configure as _configure_logging
 
 _configure_logging()
@@ -94,4 +111,19 @@ __all__ = [
     "__version__",
     "to_dataframe",
     "verify_webhook",
+    "Application",
+    "ProfileEvent",
+    "DocumentImage",
+    "Note",
+    "Tag",
+    "ProfileResource",
+    "CheckResource",
+    "TaskResource",
+    "EntityData",
+    "CollectionStep",
+    "AuditItem",
+    "FileResource",
+    "ProductApplicationStatus",
+    "EventResolution",
+    "ProfileStatus",
 ]

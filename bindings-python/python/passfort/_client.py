@@ -23,7 +23,7 @@ from ._batch import (
 
 from ._native import ApplicationDecision, Check, NativeClient, NativeListener, Profile, Response, Task, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
-from ._operations import AsyncOperations, Operations, QueryArg, header_pairs, query_pairs
+from ._operations import AsyncOperations, Operations, QueryArg
 from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
 
 Body = Union[bytes, bytearray, memoryview, str]
@@ -217,7 +217,7 @@ class AsyncClient(AsyncOperations, _ClientBase):
         """Any request, ``path`` relative to the base URL, ``json`` its body (None: none), with
         the client's authentication, retries and errors; answers the :class:`Response`."""
         return await self._native.request(
-            method, path, query_pairs(query), json, timeout, max_retries, header_pairs(extra_headers), blocking=False
+            method, path, query, json, timeout, max_retries, extra_headers, blocking=False
         )
 
     async def whoami(self) -> WhoAmI:
@@ -406,7 +406,7 @@ class Client(Operations, _ClientBase):
         """Any request, ``path`` relative to the base URL, ``json`` its body (None: none), with
         the client's authentication, retries and errors; answers the :class:`Response`."""
         return self._native.request(
-            method, path, query_pairs(query), json, timeout, max_retries, header_pairs(extra_headers), blocking=True
+            method, path, query, json, timeout, max_retries, extra_headers, blocking=True
         )
 
     def whoami(self) -> WhoAmI:

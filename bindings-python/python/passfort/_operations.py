@@ -7,34 +7,40 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
+from ._models import (
+    Application,
+    AuditItem,
+    CheckResource,
+    CollectionStep,
+    CreateCollectKeyBody,
+    CreateCollectKeyResult,
+    CreateEventBody,
+    CreateFileResource,
+    CreateNoteResource,
+    CreateProfileBody,
+    CreateProfileCollectKeyResult,
+    DocumentImage,
+    DocumentModel,
+    EntityData,
+    FileResource,
+    Note,
+    ProductApplicationRevertDecision,
+    ProfileEvent,
+    ProfileResource,
+    ProfileSearchResults,
+    ProfileStatus,
+    SearchAddressesResult,
+    SearchCompaniesResult,
+    StructuredAddress,
+    Tag,
+    TaskResource,
+    WhoamiResult,
+)
 from ._native import NativeClient, Response
 
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
-QueryValue = Union[str, int, Sequence[Union[str, int]], None]
+QueryValue = Union[str, int, Sequence[Union[str, int, None]], None]
 QueryArg = Union[Mapping[str, QueryValue], Sequence[Tuple[str, QueryValue]]]
-
-
-def header_pairs(headers: Optional[Headers]) -> Optional[List[Tuple[str, str]]]:
-    """Extra headers as the native layer takes them: (name, value) pairs."""
-    if headers is None:
-        return None
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    return [(name, value) for name, value in items]
-
-
-def query_pairs(query: Optional[QueryArg]) -> List[Tuple[str, str]]:
-    """Query values as (name, text) pairs: None left out, a list repeated, an int as its digits."""
-    pairs: List[Tuple[str, str]] = []
-    items = query.items() if isinstance(query, Mapping) else (query or [])
-    for name, value in items:
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if item is None:
-                continue
-            if isinstance(item, bool) or not isinstance(item, (str, int)):
-                raise TypeError(f"query parameter {name}: expected str or int, got {type(item).__name__}")
-            pairs.append((name, item if isinstance(item, str) else str(item)))
-    return pairs
 
 
 class _AsyncNamespace:
@@ -53,7 +59,7 @@ class _AsyncNamespace:
         extra_headers: Optional[Headers],
     ) -> Response:
         return await self._native.call(
-            name, path, query_pairs(query), body, if_match, timeout, max_retries, header_pairs(extra_headers), blocking=False
+            name, path, query, body, if_match, timeout, max_retries, extra_headers, blocking=False
         )
 
 
@@ -73,7 +79,7 @@ class _Namespace:
         extra_headers: Optional[Headers],
     ) -> Response:
         return self._native.call(
-            name, path, query_pairs(query), body, if_match, timeout, max_retries, header_pairs(extra_headers), blocking=True
+            name, path, query, body, if_match, timeout, max_retries, extra_headers, blocking=True
         )
 
 
@@ -133,261 +139,261 @@ OPERATIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str]] = {
 class AsyncAccount(_AsyncNamespace):
     """`account` operations, answering the parsed JSON body."""
 
-    async def whoami(self, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def whoami(self, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> WhoamiResult:
         """Who Am I: GET /whoami (`whoami`). Retried."""
-        return (await self._call("whoami", {}, [], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(WhoamiResult, (await self._call("whoami", {}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncProfiles(_AsyncNamespace):
     """`profiles` operations, answering the parsed JSON body."""
 
-    async def list(self, *, q: QueryValue = None, limit: QueryValue = None, offset: QueryValue = None, categories: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def list(self, *, q: QueryValue = None, limit: QueryValue = None, offset: QueryValue = None, categories: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileSearchResults:
         """Get list of profiles: GET /profiles (`list_profiles`). Retried."""
-        return cast(Dict[str, Any], (await self._call("list_profiles", {}, [("q", q), ("limit", limit), ("offset", offset), ("categories", categories)], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(ProfileSearchResults, (await self._call("list_profiles", {}, [("q", q), ("limit", limit), ("offset", offset), ("categories", categories)], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def create(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def create(self, body: CreateProfileBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileResource:
         """Create a profile: POST /profiles (`create_profile`). Never resent once it may have arrived; if its answer is lost: list profiles (search by the name or customer_ref you sent) for one created at about the time sent, or read it back by a customer_ref you set."""
-        return cast(Dict[str, Any], (await self._call("create_profile", {}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(ProfileResource, (await self._call("create_profile", {}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileResource:
         """Get a profile: GET /profiles/{profile_id} (`get_profile`). Retried."""
-        return cast(Dict[str, Any], (await self._call("get_profile", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(ProfileResource, (await self._call("get_profile", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncApplications(_AsyncNamespace):
     """`applications` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Application]:
         """Get all product applications on profile: GET /profiles/{profile_id}/applications (`list_applications`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_applications", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[Application], (await self._call("list_applications", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def create(self, profile_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Create a product application: POST /profiles/{profile_id}/applications (`create_application`). Never resent once it may have arrived; if its answer is lost: list the profile's applications for an open one of the product you sent."""
-        return cast(Dict[str, Any], (await self._call("create_application", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Application, (await self._call("create_application", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get(self, profile_id: str, application_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def get(self, profile_id: str, application_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Get a product application: GET /profiles/{profile_id}/applications/{application_id} (`get_application`). Retried."""
-        return cast(Dict[str, Any], (await self._call("get_application", {"profile_id": profile_id, "application_id": application_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Application, (await self._call("get_application", {"profile_id": profile_id, "application_id": application_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def update(self, profile_id: str, application_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def update(self, profile_id: str, application_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Update a product application: POST /profiles/{profile_id}/applications/{application_id} (`update_application`). Retried."""
-        return cast(Dict[str, Any], (await self._call("update_application", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Application, (await self._call("update_application", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[Mapping[str, Any]] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[ProductApplicationRevertDecision] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Revert application decision: POST /profiles/{profile_id}/applications/{application_id}/revert_decision (`revert_application_decision`). Never resent once it may have arrived; if its answer is lost: get the application: its status and history show whether the decision was reverted."""
-        return cast(Dict[str, Any], (await self._call("revert_application_decision", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Application, (await self._call("revert_application_decision", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncAuditItems(_AsyncNamespace):
     """`audit_items` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[AuditItem]:
         """Get all audits for a profile: GET /profiles/{profile_id}/audit-items (`list_audit_items`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_audit_items", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[AuditItem], (await self._call("list_audit_items", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncChecks(_AsyncNamespace):
     """`checks` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[CheckResource]:
         """Get all checks run on a profile: GET /profiles/{profile_id}/checks (`list_checks`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_checks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[CheckResource], (await self._call("list_checks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def run(self, profile_id: str, body: Mapping[str, Any], *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def run(self, profile_id: str, body: CheckResource, *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Run a check: POST /profiles/{profile_id}/checks (`run_check`). Never resent once it may have arrived; if its answer is lost: adopted by reading back: the profile's checks are read for the check this request created, which is answered; sent again only when none appears within reconcile_grace."""
-        return cast(Dict[str, Any], (await self._call("run_check", {"profile_id": profile_id}, [("mode", mode)], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(CheckResource, (await self._call("run_check", {"profile_id": profile_id}, [("mode", mode)], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def get(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Get results of a specific check: GET /profiles/{profile_id}/checks/{check_id} (`get_check`). Retried."""
-        return cast(Dict[str, Any], (await self._call("get_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(CheckResource, (await self._call("get_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def update_tasks(self, profile_id: str, check_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def update_tasks(self, profile_id: str, check_id: str, body: CheckResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Update the tasks associated with a check: POST /profiles/{profile_id}/checks/{check_id} (`update_check_tasks`). Retried."""
-        return cast(Dict[str, Any], (await self._call("update_check_tasks", {"profile_id": profile_id, "check_id": check_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(CheckResource, (await self._call("update_check_tasks", {"profile_id": profile_id, "check_id": check_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def approve(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def approve(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Manually approve a check: POST /profiles/{profile_id}/checks/{check_id}/approve (`approve_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new PASS check of the same type made at about the time sent."""
-        return cast(Dict[str, Any], (await self._call("approve_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(CheckResource, (await self._call("approve_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def reject(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def reject(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Manually reject a check: POST /profiles/{profile_id}/checks/{check_id}/reject (`reject_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new FAIL check of the same type made at about the time sent."""
-        return cast(Dict[str, Any], (await self._call("reject_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(CheckResource, (await self._call("reject_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncCollectedData(_AsyncNamespace):
     """`collected_data` operations, answering the parsed JSON body."""
 
-    async def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> EntityData:
         """Get collected data: GET /profiles/{profile_id}/collected_data (`get_collected_data`). Retried."""
-        return (await self._call("get_collected_data", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(EntityData, (await self._call("get_collected_data", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def update(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def update(self, profile_id: str, body: EntityData, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> EntityData:
         """Update collected data: POST /profiles/{profile_id}/collected_data (`update_collected_data`). Retried."""
-        return (await self._call("update_collected_data", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body
+        return cast(EntityData, (await self._call("update_collected_data", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncDocuments(_AsyncNamespace):
     """`documents` operations, answering the parsed JSON body."""
 
-    async def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def add(self, profile_id: str, body: DocumentModel, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> DocumentModel:
         """Add a document: POST /profiles/{profile_id}/collected_data/documents (`add_document`). Never resent once it may have arrived; if its answer is lost: get the collected data: its documents show whether the document was added (by the id you gave it, if any)."""
-        return (await self._call("add_document", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body
+        return cast(DocumentModel, (await self._call("add_document", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def list_images(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list_images(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[DocumentImage]:
         """Get list of document images: GET /profiles/{profile_id}/document_images (`list_document_images`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_document_images", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[DocumentImage], (await self._call("list_document_images", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def upload_image(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def upload_image(self, profile_id: str, body: DocumentImage, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> DocumentImage:
         """Upload a new document image: POST /profiles/{profile_id}/document_images (`upload_document_image`). Never resent once it may have arrived; if its answer is lost: list the profile's document images for one of this image_type uploaded at about the time sent."""
-        return cast(Dict[str, Any], (await self._call("upload_document_image", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(DocumentImage, (await self._call("upload_document_image", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get_image(self, profile_id: str, document_image_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def get_image(self, profile_id: str, document_image_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> DocumentImage:
         """Get a document image: GET /profiles/{profile_id}/document_images/{document_image_id} (`get_document_image`). Retried."""
-        return cast(Dict[str, Any], (await self._call("get_document_image", {"profile_id": profile_id, "document_image_id": document_image_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(DocumentImage, (await self._call("get_document_image", {"profile_id": profile_id, "document_image_id": document_image_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncCollectionSteps(_AsyncNamespace):
     """`collection_steps` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[CollectionStep]:
         """Get a list of collection steps: GET /profiles/{profile_id}/collection_steps (`list_collection_steps`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_collection_steps", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[CollectionStep], (await self._call("list_collection_steps", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def update(self, profile_id: str, body: Sequence[CollectionStep], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[CollectionStep]:
         """Update profile collection steps: POST /profiles/{profile_id}/collection_steps (`update_collection_steps`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("update_collection_steps", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[CollectionStep], (await self._call("update_collection_steps", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncEvents(_AsyncNamespace):
     """`events` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[ProfileEvent]:
         """Get a list of profile events: GET /profiles/{profile_id}/events (`list_events`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_events", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[ProfileEvent], (await self._call("list_events", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def create(self, profile_id: str, body: CreateEventBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileEvent:
         """Create a new profile event: POST /profiles/{profile_id}/events (`create_event`). Never resent once it may have arrived; if its answer is lost: list the profile's events for one of this event_type created at about the time sent."""
-        return cast(Dict[str, Any], (await self._call("create_event", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(ProfileEvent, (await self._call("create_event", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get(self, profile_id: str, event_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def get(self, profile_id: str, event_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileEvent:
         """Get a profile event by ID: GET /profiles/{profile_id}/events/{event_id} (`get_event`). Retried."""
-        return cast(Dict[str, Any], (await self._call("get_event", {"profile_id": profile_id, "event_id": event_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(ProfileEvent, (await self._call("get_event", {"profile_id": profile_id, "event_id": event_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def update(self, profile_id: str, event_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def update(self, profile_id: str, event_id: str, body: ProfileEvent, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileEvent:
         """Update a profile event: POST /profiles/{profile_id}/events/{event_id} (`update_event`). Retried."""
-        return cast(Dict[str, Any], (await self._call("update_event", {"profile_id": profile_id, "event_id": event_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(ProfileEvent, (await self._call("update_event", {"profile_id": profile_id, "event_id": event_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def bulk_update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def bulk_update(self, profile_id: str, body: Sequence[ProfileEvent], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[ProfileEvent]:
         """Update multiple events: POST /profiles/{profile_id}/events/bulk_update (`bulk_update_events`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("bulk_update_events", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[ProfileEvent], (await self._call("bulk_update_events", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncFiles(_AsyncNamespace):
     """`files` operations, answering the parsed JSON body."""
 
-    async def upload(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def upload(self, profile_id: str, body: CreateFileResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> FileResource:
         """Upload a new file: POST /profiles/{profile_id}/files (`upload_file`). Never resent once it may have arrived; if its answer is lost: a file may have been stored: files cannot be listed, so upload it again only if an unused copy does no harm."""
-        return (await self._call("upload_file", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body
+        return cast(FileResource, (await self._call("upload_file", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get(self, profile_id: str, file_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def get(self, profile_id: str, file_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> FileResource:
         """Get a file by ID: GET /profiles/{profile_id}/files/{file_id} (`get_file`). Retried."""
-        return (await self._call("get_file", {"profile_id": profile_id, "file_id": file_id}, [], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(FileResource, (await self._call("get_file", {"profile_id": profile_id, "file_id": file_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncStatus(_AsyncNamespace):
     """`status` operations, answering the parsed JSON body."""
 
-    async def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileStatus:
         """Get profile status: GET /profiles/{profile_id}/status (`get_profile_status`). Retried."""
-        return (await self._call("get_profile_status", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(ProfileStatus, (await self._call("get_profile_status", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def set(self, profile_id: str, body: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def set(self, profile_id: str, body: ProfileStatus, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileStatus:
         """Change profile status: POST /profiles/{profile_id}/status (`set_profile_status`). Retried."""
-        return (await self._call("set_profile_status", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body
+        return cast(ProfileStatus, (await self._call("set_profile_status", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncTags(_AsyncNamespace):
     """`tags` operations, answering the parsed JSON body."""
 
-    async def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def add(self, profile_id: str, body: Tag, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Tag:
         """Add tag: POST /profiles/{profile_id}/tags (`add_tag`). Retried."""
-        return cast(Dict[str, Any], (await self._call("add_tag", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Tag, (await self._call("add_tag", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def remove(self, profile_id: str, tag_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def remove(self, profile_id: str, tag_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Tag:
         """Remove tag: DELETE /profiles/{profile_id}/tags/{tag_id} (`remove_tag`). Retried."""
-        return cast(Dict[str, Any], (await self._call("remove_tag", {"profile_id": profile_id, "tag_id": tag_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Tag, (await self._call("remove_tag", {"profile_id": profile_id, "tag_id": tag_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def search(self, term: str, *, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def search(self, term: str, *, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Tag]:
         """Search tags: GET /tags/search/{term} (`search_tags`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("search_tags", {"term": term}, [("limit", limit)], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[Tag], (await self._call("search_tags", {"term": term}, [("limit", limit)], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncTasks(_AsyncNamespace):
     """`tasks` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[TaskResource]:
         """Get all tasks on a profile: GET /profiles/{profile_id}/tasks (`list_tasks`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_tasks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[TaskResource], (await self._call("list_tasks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def create(self, profile_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> TaskResource:
         """Add a task to a profile: POST /profiles/{profile_id}/tasks (`create_task`). Never resent once it may have arrived; if its answer is lost: list the profile's tasks for one of this type created at about the time sent."""
-        return cast(Dict[str, Any], (await self._call("create_task", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(TaskResource, (await self._call("create_task", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def get(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def get(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> TaskResource:
         """Get a task: GET /profiles/{profile_id}/tasks/{task_id} (`get_task`). Retried."""
-        return cast(Dict[str, Any], (await self._call("get_task", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(TaskResource, (await self._call("get_task", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def complete(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def complete(self, profile_id: str, task_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> TaskResource:
         """Complete a task: POST /profiles/{profile_id}/tasks/{task_id} (`complete_task`). Retried."""
-        return cast(Dict[str, Any], (await self._call("complete_task", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(TaskResource, (await self._call("complete_task", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncNotes(_AsyncNamespace):
     """`notes` operations, answering the parsed JSON body."""
 
-    async def list(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    async def list(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Note]:
         """Get notes on a task: GET /profiles/{profile_id}/tasks/{task_id}/notes (`list_notes`). Retried."""
-        return cast(List[Dict[str, Any]], (await self._call("list_notes", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(List[Note], (await self._call("list_notes", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def add(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def add(self, profile_id: str, task_id: str, body: CreateNoteResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Note:
         """Add a note to a task: POST /profiles/{profile_id}/tasks/{task_id}/notes (`add_note`). Never resent once it may have arrived; if its answer is lost: list the task's notes for one with the text you sent."""
-        return cast(Dict[str, Any], (await self._call("add_note", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Note, (await self._call("add_note", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def delete(self, profile_id: str, task_id: str, note_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    async def delete(self, profile_id: str, task_id: str, note_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Note:
         """Delete a note: DELETE /profiles/{profile_id}/tasks/{task_id}/notes/{note_id} (`delete_note`). Retried."""
-        return cast(Dict[str, Any], (await self._call("delete_note", {"profile_id": profile_id, "task_id": task_id, "note_id": note_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
+        return cast(Note, (await self._call("delete_note", {"profile_id": profile_id, "task_id": task_id, "note_id": note_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncSearch(_AsyncNamespace):
     """`search` operations, answering the parsed JSON body."""
 
-    async def companies(self, *, country: QueryValue = None, state: QueryValue = None, query: QueryValue = None, provider: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def companies(self, *, country: QueryValue = None, state: QueryValue = None, query: QueryValue = None, provider: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> SearchCompaniesResult:
         """Search companies: GET /search/companies (`search_companies`). Retried."""
-        return (await self._call("search_companies", {}, [("country", country), ("state", state), ("query", query), ("provider", provider)], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(SearchCompaniesResult, (await self._call("search_companies", {}, [("country", country), ("state", state), ("query", query), ("provider", provider)], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncAddresses(_AsyncNamespace):
     """`addresses` operations, answering the parsed JSON body."""
 
-    async def search(self, *, address: QueryValue = None, country_code: QueryValue = None, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def search(self, *, address: QueryValue = None, country_code: QueryValue = None, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> SearchAddressesResult:
         """Search for formatted address by string: GET /address/search (`search_addresses`). Retried."""
-        return (await self._call("search_addresses", {}, [("address", address), ("country_code", country_code), ("limit", limit)], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(SearchAddressesResult, (await self._call("search_addresses", {}, [("address", address), ("country_code", country_code), ("limit", limit)], None, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def format(self, *, id: QueryValue = None, country_code: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def format(self, *, id: QueryValue = None, country_code: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> StructuredAddress:
         """Request a formatted address: GET /address/format (`format_address`). Retried."""
-        return (await self._call("format_address", {}, [("id", id), ("country_code", country_code)], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(StructuredAddress, (await self._call("format_address", {}, [("id", id), ("country_code", country_code)], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncApiKeys(_AsyncNamespace):
     """`api_keys` operations, answering the parsed JSON body."""
 
-    async def create_collect_key(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def create_collect_key(self, body: CreateCollectKeyBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CreateCollectKeyResult:
         """Create collect API key for multiple profiles: POST /api_keys/collect (`create_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another."""
-        return (await self._call("create_collect_key", {}, [], body, if_match, timeout, max_retries, extra_headers)).body
+        return cast(CreateCollectKeyResult, (await self._call("create_collect_key", {}, [], body, if_match, timeout, max_retries, extra_headers)).body)
 
-    async def create_profile_collect_key(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    async def create_profile_collect_key(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CreateProfileCollectKeyResult:
         """Create collect API key: POST /api_keys/collect/{profile_id} (`create_profile_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another."""
-        return (await self._call("create_profile_collect_key", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body
+        return cast(CreateProfileCollectKeyResult, (await self._call("create_profile_collect_key", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)).body)
 
 
 class AsyncAccountWithRawResponse(_AsyncNamespace):
@@ -405,7 +411,7 @@ class AsyncProfilesWithRawResponse(_AsyncNamespace):
         """Get list of profiles: GET /profiles (`list_profiles`). Retried."""
         return (await self._call("list_profiles", {}, [("q", q), ("limit", limit), ("offset", offset), ("categories", categories)], None, if_match, timeout, max_retries, extra_headers))
 
-    async def create(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def create(self, body: CreateProfileBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create a profile: POST /profiles (`create_profile`). Never resent once it may have arrived; if its answer is lost: list profiles (search by the name or customer_ref you sent) for one created at about the time sent, or read it back by a customer_ref you set."""
         return (await self._call("create_profile", {}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -421,7 +427,7 @@ class AsyncApplicationsWithRawResponse(_AsyncNamespace):
         """Get all product applications on profile: GET /profiles/{profile_id}/applications (`list_applications`). Retried."""
         return (await self._call("list_applications", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def create(self, profile_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create a product application: POST /profiles/{profile_id}/applications (`create_application`). Never resent once it may have arrived; if its answer is lost: list the profile's applications for an open one of the product you sent."""
         return (await self._call("create_application", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -429,11 +435,11 @@ class AsyncApplicationsWithRawResponse(_AsyncNamespace):
         """Get a product application: GET /profiles/{profile_id}/applications/{application_id} (`get_application`). Retried."""
         return (await self._call("get_application", {"profile_id": profile_id, "application_id": application_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def update(self, profile_id: str, application_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def update(self, profile_id: str, application_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update a product application: POST /profiles/{profile_id}/applications/{application_id} (`update_application`). Retried."""
         return (await self._call("update_application", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
-    async def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[Mapping[str, Any]] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[ProductApplicationRevertDecision] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Revert application decision: POST /profiles/{profile_id}/applications/{application_id}/revert_decision (`revert_application_decision`). Never resent once it may have arrived; if its answer is lost: get the application: its status and history show whether the decision was reverted."""
         return (await self._call("revert_application_decision", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -453,7 +459,7 @@ class AsyncChecksWithRawResponse(_AsyncNamespace):
         """Get all checks run on a profile: GET /profiles/{profile_id}/checks (`list_checks`). Retried."""
         return (await self._call("list_checks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def run(self, profile_id: str, body: Mapping[str, Any], *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def run(self, profile_id: str, body: CheckResource, *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Run a check: POST /profiles/{profile_id}/checks (`run_check`). Never resent once it may have arrived; if its answer is lost: adopted by reading back: the profile's checks are read for the check this request created, which is answered; sent again only when none appears within reconcile_grace."""
         return (await self._call("run_check", {"profile_id": profile_id}, [("mode", mode)], body, if_match, timeout, max_retries, extra_headers))
 
@@ -461,7 +467,7 @@ class AsyncChecksWithRawResponse(_AsyncNamespace):
         """Get results of a specific check: GET /profiles/{profile_id}/checks/{check_id} (`get_check`). Retried."""
         return (await self._call("get_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def update_tasks(self, profile_id: str, check_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def update_tasks(self, profile_id: str, check_id: str, body: CheckResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update the tasks associated with a check: POST /profiles/{profile_id}/checks/{check_id} (`update_check_tasks`). Retried."""
         return (await self._call("update_check_tasks", {"profile_id": profile_id, "check_id": check_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -481,7 +487,7 @@ class AsyncCollectedDataWithRawResponse(_AsyncNamespace):
         """Get collected data: GET /profiles/{profile_id}/collected_data (`get_collected_data`). Retried."""
         return (await self._call("get_collected_data", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def update(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def update(self, profile_id: str, body: EntityData, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update collected data: POST /profiles/{profile_id}/collected_data (`update_collected_data`). Retried."""
         return (await self._call("update_collected_data", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -489,7 +495,7 @@ class AsyncCollectedDataWithRawResponse(_AsyncNamespace):
 class AsyncDocumentsWithRawResponse(_AsyncNamespace):
     """`documents` operations, answering the Response (status, headers, body, raw)."""
 
-    async def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def add(self, profile_id: str, body: DocumentModel, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add a document: POST /profiles/{profile_id}/collected_data/documents (`add_document`). Never resent once it may have arrived; if its answer is lost: get the collected data: its documents show whether the document was added (by the id you gave it, if any)."""
         return (await self._call("add_document", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -497,7 +503,7 @@ class AsyncDocumentsWithRawResponse(_AsyncNamespace):
         """Get list of document images: GET /profiles/{profile_id}/document_images (`list_document_images`). Retried."""
         return (await self._call("list_document_images", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def upload_image(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def upload_image(self, profile_id: str, body: DocumentImage, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Upload a new document image: POST /profiles/{profile_id}/document_images (`upload_document_image`). Never resent once it may have arrived; if its answer is lost: list the profile's document images for one of this image_type uploaded at about the time sent."""
         return (await self._call("upload_document_image", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -513,7 +519,7 @@ class AsyncCollectionStepsWithRawResponse(_AsyncNamespace):
         """Get a list of collection steps: GET /profiles/{profile_id}/collection_steps (`list_collection_steps`). Retried."""
         return (await self._call("list_collection_steps", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def update(self, profile_id: str, body: Sequence[CollectionStep], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update profile collection steps: POST /profiles/{profile_id}/collection_steps (`update_collection_steps`). Retried."""
         return (await self._call("update_collection_steps", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -525,7 +531,7 @@ class AsyncEventsWithRawResponse(_AsyncNamespace):
         """Get a list of profile events: GET /profiles/{profile_id}/events (`list_events`). Retried."""
         return (await self._call("list_events", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def create(self, profile_id: str, body: CreateEventBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create a new profile event: POST /profiles/{profile_id}/events (`create_event`). Never resent once it may have arrived; if its answer is lost: list the profile's events for one of this event_type created at about the time sent."""
         return (await self._call("create_event", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -533,11 +539,11 @@ class AsyncEventsWithRawResponse(_AsyncNamespace):
         """Get a profile event by ID: GET /profiles/{profile_id}/events/{event_id} (`get_event`). Retried."""
         return (await self._call("get_event", {"profile_id": profile_id, "event_id": event_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def update(self, profile_id: str, event_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def update(self, profile_id: str, event_id: str, body: ProfileEvent, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update a profile event: POST /profiles/{profile_id}/events/{event_id} (`update_event`). Retried."""
         return (await self._call("update_event", {"profile_id": profile_id, "event_id": event_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
-    async def bulk_update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def bulk_update(self, profile_id: str, body: Sequence[ProfileEvent], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update multiple events: POST /profiles/{profile_id}/events/bulk_update (`bulk_update_events`). Retried."""
         return (await self._call("bulk_update_events", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -545,7 +551,7 @@ class AsyncEventsWithRawResponse(_AsyncNamespace):
 class AsyncFilesWithRawResponse(_AsyncNamespace):
     """`files` operations, answering the Response (status, headers, body, raw)."""
 
-    async def upload(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def upload(self, profile_id: str, body: CreateFileResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Upload a new file: POST /profiles/{profile_id}/files (`upload_file`). Never resent once it may have arrived; if its answer is lost: a file may have been stored: files cannot be listed, so upload it again only if an unused copy does no harm."""
         return (await self._call("upload_file", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -561,7 +567,7 @@ class AsyncStatusWithRawResponse(_AsyncNamespace):
         """Get profile status: GET /profiles/{profile_id}/status (`get_profile_status`). Retried."""
         return (await self._call("get_profile_status", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def set(self, profile_id: str, body: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def set(self, profile_id: str, body: ProfileStatus, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Change profile status: POST /profiles/{profile_id}/status (`set_profile_status`). Retried."""
         return (await self._call("set_profile_status", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -569,7 +575,7 @@ class AsyncStatusWithRawResponse(_AsyncNamespace):
 class AsyncTagsWithRawResponse(_AsyncNamespace):
     """`tags` operations, answering the Response (status, headers, body, raw)."""
 
-    async def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def add(self, profile_id: str, body: Tag, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add tag: POST /profiles/{profile_id}/tags (`add_tag`). Retried."""
         return (await self._call("add_tag", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -589,7 +595,7 @@ class AsyncTasksWithRawResponse(_AsyncNamespace):
         """Get all tasks on a profile: GET /profiles/{profile_id}/tasks (`list_tasks`). Retried."""
         return (await self._call("list_tasks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def create(self, profile_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add a task to a profile: POST /profiles/{profile_id}/tasks (`create_task`). Never resent once it may have arrived; if its answer is lost: list the profile's tasks for one of this type created at about the time sent."""
         return (await self._call("create_task", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -597,7 +603,7 @@ class AsyncTasksWithRawResponse(_AsyncNamespace):
         """Get a task: GET /profiles/{profile_id}/tasks/{task_id} (`get_task`). Retried."""
         return (await self._call("get_task", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def complete(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def complete(self, profile_id: str, task_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Complete a task: POST /profiles/{profile_id}/tasks/{task_id} (`complete_task`). Retried."""
         return (await self._call("complete_task", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -609,7 +615,7 @@ class AsyncNotesWithRawResponse(_AsyncNamespace):
         """Get notes on a task: GET /profiles/{profile_id}/tasks/{task_id}/notes (`list_notes`). Retried."""
         return (await self._call("list_notes", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers))
 
-    async def add(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def add(self, profile_id: str, task_id: str, body: CreateNoteResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add a note to a task: POST /profiles/{profile_id}/tasks/{task_id}/notes (`add_note`). Never resent once it may have arrived; if its answer is lost: list the task's notes for one with the text you sent."""
         return (await self._call("add_note", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -641,7 +647,7 @@ class AsyncAddressesWithRawResponse(_AsyncNamespace):
 class AsyncApiKeysWithRawResponse(_AsyncNamespace):
     """`api_keys` operations, answering the Response (status, headers, body, raw)."""
 
-    async def create_collect_key(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    async def create_collect_key(self, body: CreateCollectKeyBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create collect API key for multiple profiles: POST /api_keys/collect (`create_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another."""
         return (await self._call("create_collect_key", {}, [], body, if_match, timeout, max_retries, extra_headers))
 
@@ -737,261 +743,261 @@ class AsyncOperations:
 class Account(_Namespace):
     """`account` operations, answering the parsed JSON body."""
 
-    def whoami(self, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def whoami(self, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> WhoamiResult:
         """Who Am I: GET /whoami (`whoami`). Retried."""
-        return self._call("whoami", {}, [], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(WhoamiResult, self._call("whoami", {}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Profiles(_Namespace):
     """`profiles` operations, answering the parsed JSON body."""
 
-    def list(self, *, q: QueryValue = None, limit: QueryValue = None, offset: QueryValue = None, categories: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def list(self, *, q: QueryValue = None, limit: QueryValue = None, offset: QueryValue = None, categories: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileSearchResults:
         """Get list of profiles: GET /profiles (`list_profiles`). Retried."""
-        return cast(Dict[str, Any], self._call("list_profiles", {}, [("q", q), ("limit", limit), ("offset", offset), ("categories", categories)], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(ProfileSearchResults, self._call("list_profiles", {}, [("q", q), ("limit", limit), ("offset", offset), ("categories", categories)], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def create(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def create(self, body: CreateProfileBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileResource:
         """Create a profile: POST /profiles (`create_profile`). Never resent once it may have arrived; if its answer is lost: list profiles (search by the name or customer_ref you sent) for one created at about the time sent, or read it back by a customer_ref you set."""
-        return cast(Dict[str, Any], self._call("create_profile", {}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(ProfileResource, self._call("create_profile", {}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileResource:
         """Get a profile: GET /profiles/{profile_id} (`get_profile`). Retried."""
-        return cast(Dict[str, Any], self._call("get_profile", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(ProfileResource, self._call("get_profile", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Applications(_Namespace):
     """`applications` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Application]:
         """Get all product applications on profile: GET /profiles/{profile_id}/applications (`list_applications`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_applications", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[Application], self._call("list_applications", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def create(self, profile_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Create a product application: POST /profiles/{profile_id}/applications (`create_application`). Never resent once it may have arrived; if its answer is lost: list the profile's applications for an open one of the product you sent."""
-        return cast(Dict[str, Any], self._call("create_application", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Application, self._call("create_application", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get(self, profile_id: str, application_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def get(self, profile_id: str, application_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Get a product application: GET /profiles/{profile_id}/applications/{application_id} (`get_application`). Retried."""
-        return cast(Dict[str, Any], self._call("get_application", {"profile_id": profile_id, "application_id": application_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Application, self._call("get_application", {"profile_id": profile_id, "application_id": application_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def update(self, profile_id: str, application_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def update(self, profile_id: str, application_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Update a product application: POST /profiles/{profile_id}/applications/{application_id} (`update_application`). Retried."""
-        return cast(Dict[str, Any], self._call("update_application", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Application, self._call("update_application", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[Mapping[str, Any]] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[ProductApplicationRevertDecision] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Application:
         """Revert application decision: POST /profiles/{profile_id}/applications/{application_id}/revert_decision (`revert_application_decision`). Never resent once it may have arrived; if its answer is lost: get the application: its status and history show whether the decision was reverted."""
-        return cast(Dict[str, Any], self._call("revert_application_decision", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Application, self._call("revert_application_decision", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
 
 class AuditItems(_Namespace):
     """`audit_items` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[AuditItem]:
         """Get all audits for a profile: GET /profiles/{profile_id}/audit-items (`list_audit_items`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_audit_items", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[AuditItem], self._call("list_audit_items", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Checks(_Namespace):
     """`checks` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[CheckResource]:
         """Get all checks run on a profile: GET /profiles/{profile_id}/checks (`list_checks`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_checks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[CheckResource], self._call("list_checks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def run(self, profile_id: str, body: Mapping[str, Any], *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def run(self, profile_id: str, body: CheckResource, *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Run a check: POST /profiles/{profile_id}/checks (`run_check`). Never resent once it may have arrived; if its answer is lost: adopted by reading back: the profile's checks are read for the check this request created, which is answered; sent again only when none appears within reconcile_grace."""
-        return cast(Dict[str, Any], self._call("run_check", {"profile_id": profile_id}, [("mode", mode)], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(CheckResource, self._call("run_check", {"profile_id": profile_id}, [("mode", mode)], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def get(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Get results of a specific check: GET /profiles/{profile_id}/checks/{check_id} (`get_check`). Retried."""
-        return cast(Dict[str, Any], self._call("get_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(CheckResource, self._call("get_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def update_tasks(self, profile_id: str, check_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def update_tasks(self, profile_id: str, check_id: str, body: CheckResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Update the tasks associated with a check: POST /profiles/{profile_id}/checks/{check_id} (`update_check_tasks`). Retried."""
-        return cast(Dict[str, Any], self._call("update_check_tasks", {"profile_id": profile_id, "check_id": check_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(CheckResource, self._call("update_check_tasks", {"profile_id": profile_id, "check_id": check_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def approve(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def approve(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Manually approve a check: POST /profiles/{profile_id}/checks/{check_id}/approve (`approve_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new PASS check of the same type made at about the time sent."""
-        return cast(Dict[str, Any], self._call("approve_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(CheckResource, self._call("approve_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def reject(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def reject(self, profile_id: str, check_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CheckResource:
         """Manually reject a check: POST /profiles/{profile_id}/checks/{check_id}/reject (`reject_check`). Never resent once it may have arrived; if its answer is lost: list the profile's checks for a new FAIL check of the same type made at about the time sent."""
-        return cast(Dict[str, Any], self._call("reject_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(CheckResource, self._call("reject_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class CollectedData(_Namespace):
     """`collected_data` operations, answering the parsed JSON body."""
 
-    def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> EntityData:
         """Get collected data: GET /profiles/{profile_id}/collected_data (`get_collected_data`). Retried."""
-        return self._call("get_collected_data", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(EntityData, self._call("get_collected_data", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def update(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def update(self, profile_id: str, body: EntityData, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> EntityData:
         """Update collected data: POST /profiles/{profile_id}/collected_data (`update_collected_data`). Retried."""
-        return self._call("update_collected_data", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body
+        return cast(EntityData, self._call("update_collected_data", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Documents(_Namespace):
     """`documents` operations, answering the parsed JSON body."""
 
-    def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def add(self, profile_id: str, body: DocumentModel, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> DocumentModel:
         """Add a document: POST /profiles/{profile_id}/collected_data/documents (`add_document`). Never resent once it may have arrived; if its answer is lost: get the collected data: its documents show whether the document was added (by the id you gave it, if any)."""
-        return self._call("add_document", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body
+        return cast(DocumentModel, self._call("add_document", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def list_images(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list_images(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[DocumentImage]:
         """Get list of document images: GET /profiles/{profile_id}/document_images (`list_document_images`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_document_images", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[DocumentImage], self._call("list_document_images", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def upload_image(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def upload_image(self, profile_id: str, body: DocumentImage, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> DocumentImage:
         """Upload a new document image: POST /profiles/{profile_id}/document_images (`upload_document_image`). Never resent once it may have arrived; if its answer is lost: list the profile's document images for one of this image_type uploaded at about the time sent."""
-        return cast(Dict[str, Any], self._call("upload_document_image", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(DocumentImage, self._call("upload_document_image", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get_image(self, profile_id: str, document_image_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def get_image(self, profile_id: str, document_image_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> DocumentImage:
         """Get a document image: GET /profiles/{profile_id}/document_images/{document_image_id} (`get_document_image`). Retried."""
-        return cast(Dict[str, Any], self._call("get_document_image", {"profile_id": profile_id, "document_image_id": document_image_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(DocumentImage, self._call("get_document_image", {"profile_id": profile_id, "document_image_id": document_image_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class CollectionSteps(_Namespace):
     """`collection_steps` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[CollectionStep]:
         """Get a list of collection steps: GET /profiles/{profile_id}/collection_steps (`list_collection_steps`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_collection_steps", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[CollectionStep], self._call("list_collection_steps", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def update(self, profile_id: str, body: Sequence[CollectionStep], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[CollectionStep]:
         """Update profile collection steps: POST /profiles/{profile_id}/collection_steps (`update_collection_steps`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("update_collection_steps", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[CollectionStep], self._call("update_collection_steps", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Events(_Namespace):
     """`events` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[ProfileEvent]:
         """Get a list of profile events: GET /profiles/{profile_id}/events (`list_events`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_events", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[ProfileEvent], self._call("list_events", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def create(self, profile_id: str, body: CreateEventBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileEvent:
         """Create a new profile event: POST /profiles/{profile_id}/events (`create_event`). Never resent once it may have arrived; if its answer is lost: list the profile's events for one of this event_type created at about the time sent."""
-        return cast(Dict[str, Any], self._call("create_event", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(ProfileEvent, self._call("create_event", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get(self, profile_id: str, event_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def get(self, profile_id: str, event_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileEvent:
         """Get a profile event by ID: GET /profiles/{profile_id}/events/{event_id} (`get_event`). Retried."""
-        return cast(Dict[str, Any], self._call("get_event", {"profile_id": profile_id, "event_id": event_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(ProfileEvent, self._call("get_event", {"profile_id": profile_id, "event_id": event_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def update(self, profile_id: str, event_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def update(self, profile_id: str, event_id: str, body: ProfileEvent, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileEvent:
         """Update a profile event: POST /profiles/{profile_id}/events/{event_id} (`update_event`). Retried."""
-        return cast(Dict[str, Any], self._call("update_event", {"profile_id": profile_id, "event_id": event_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(ProfileEvent, self._call("update_event", {"profile_id": profile_id, "event_id": event_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def bulk_update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def bulk_update(self, profile_id: str, body: Sequence[ProfileEvent], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[ProfileEvent]:
         """Update multiple events: POST /profiles/{profile_id}/events/bulk_update (`bulk_update_events`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("bulk_update_events", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[ProfileEvent], self._call("bulk_update_events", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Files(_Namespace):
     """`files` operations, answering the parsed JSON body."""
 
-    def upload(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def upload(self, profile_id: str, body: CreateFileResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> FileResource:
         """Upload a new file: POST /profiles/{profile_id}/files (`upload_file`). Never resent once it may have arrived; if its answer is lost: a file may have been stored: files cannot be listed, so upload it again only if an unused copy does no harm."""
-        return self._call("upload_file", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body
+        return cast(FileResource, self._call("upload_file", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get(self, profile_id: str, file_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def get(self, profile_id: str, file_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> FileResource:
         """Get a file by ID: GET /profiles/{profile_id}/files/{file_id} (`get_file`). Retried."""
-        return self._call("get_file", {"profile_id": profile_id, "file_id": file_id}, [], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(FileResource, self._call("get_file", {"profile_id": profile_id, "file_id": file_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Status(_Namespace):
     """`status` operations, answering the parsed JSON body."""
 
-    def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def get(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileStatus:
         """Get profile status: GET /profiles/{profile_id}/status (`get_profile_status`). Retried."""
-        return self._call("get_profile_status", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(ProfileStatus, self._call("get_profile_status", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def set(self, profile_id: str, body: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def set(self, profile_id: str, body: ProfileStatus, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> ProfileStatus:
         """Change profile status: POST /profiles/{profile_id}/status (`set_profile_status`). Retried."""
-        return self._call("set_profile_status", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body
+        return cast(ProfileStatus, self._call("set_profile_status", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Tags(_Namespace):
     """`tags` operations, answering the parsed JSON body."""
 
-    def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def add(self, profile_id: str, body: Tag, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Tag:
         """Add tag: POST /profiles/{profile_id}/tags (`add_tag`). Retried."""
-        return cast(Dict[str, Any], self._call("add_tag", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Tag, self._call("add_tag", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def remove(self, profile_id: str, tag_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def remove(self, profile_id: str, tag_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Tag:
         """Remove tag: DELETE /profiles/{profile_id}/tags/{tag_id} (`remove_tag`). Retried."""
-        return cast(Dict[str, Any], self._call("remove_tag", {"profile_id": profile_id, "tag_id": tag_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Tag, self._call("remove_tag", {"profile_id": profile_id, "tag_id": tag_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def search(self, term: str, *, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def search(self, term: str, *, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Tag]:
         """Search tags: GET /tags/search/{term} (`search_tags`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("search_tags", {"term": term}, [("limit", limit)], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[Tag], self._call("search_tags", {"term": term}, [("limit", limit)], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Tasks(_Namespace):
     """`tasks` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[TaskResource]:
         """Get all tasks on a profile: GET /profiles/{profile_id}/tasks (`list_tasks`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_tasks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[TaskResource], self._call("list_tasks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def create(self, profile_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> TaskResource:
         """Add a task to a profile: POST /profiles/{profile_id}/tasks (`create_task`). Never resent once it may have arrived; if its answer is lost: list the profile's tasks for one of this type created at about the time sent."""
-        return cast(Dict[str, Any], self._call("create_task", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(TaskResource, self._call("create_task", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def get(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def get(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> TaskResource:
         """Get a task: GET /profiles/{profile_id}/tasks/{task_id} (`get_task`). Retried."""
-        return cast(Dict[str, Any], self._call("get_task", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(TaskResource, self._call("get_task", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def complete(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def complete(self, profile_id: str, task_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> TaskResource:
         """Complete a task: POST /profiles/{profile_id}/tasks/{task_id} (`complete_task`). Retried."""
-        return cast(Dict[str, Any], self._call("complete_task", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(TaskResource, self._call("complete_task", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Notes(_Namespace):
     """`notes` operations, answering the parsed JSON body."""
 
-    def list(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Dict[str, Any]]:
+    def list(self, profile_id: str, task_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> List[Note]:
         """Get notes on a task: GET /profiles/{profile_id}/tasks/{task_id}/notes (`list_notes`). Retried."""
-        return cast(List[Dict[str, Any]], self._call("list_notes", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(List[Note], self._call("list_notes", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def add(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def add(self, profile_id: str, task_id: str, body: CreateNoteResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Note:
         """Add a note to a task: POST /profiles/{profile_id}/tasks/{task_id}/notes (`add_note`). Never resent once it may have arrived; if its answer is lost: list the task's notes for one with the text you sent."""
-        return cast(Dict[str, Any], self._call("add_note", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Note, self._call("add_note", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def delete(self, profile_id: str, task_id: str, note_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Dict[str, Any]:
+    def delete(self, profile_id: str, task_id: str, note_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Note:
         """Delete a note: DELETE /profiles/{profile_id}/tasks/{task_id}/notes/{note_id} (`delete_note`). Retried."""
-        return cast(Dict[str, Any], self._call("delete_note", {"profile_id": profile_id, "task_id": task_id, "note_id": note_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
+        return cast(Note, self._call("delete_note", {"profile_id": profile_id, "task_id": task_id, "note_id": note_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Search(_Namespace):
     """`search` operations, answering the parsed JSON body."""
 
-    def companies(self, *, country: QueryValue = None, state: QueryValue = None, query: QueryValue = None, provider: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def companies(self, *, country: QueryValue = None, state: QueryValue = None, query: QueryValue = None, provider: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> SearchCompaniesResult:
         """Search companies: GET /search/companies (`search_companies`). Retried."""
-        return self._call("search_companies", {}, [("country", country), ("state", state), ("query", query), ("provider", provider)], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(SearchCompaniesResult, self._call("search_companies", {}, [("country", country), ("state", state), ("query", query), ("provider", provider)], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class Addresses(_Namespace):
     """`addresses` operations, answering the parsed JSON body."""
 
-    def search(self, *, address: QueryValue = None, country_code: QueryValue = None, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def search(self, *, address: QueryValue = None, country_code: QueryValue = None, limit: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> SearchAddressesResult:
         """Search for formatted address by string: GET /address/search (`search_addresses`). Retried."""
-        return self._call("search_addresses", {}, [("address", address), ("country_code", country_code), ("limit", limit)], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(SearchAddressesResult, self._call("search_addresses", {}, [("address", address), ("country_code", country_code), ("limit", limit)], None, if_match, timeout, max_retries, extra_headers).body)
 
-    def format(self, *, id: QueryValue = None, country_code: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def format(self, *, id: QueryValue = None, country_code: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> StructuredAddress:
         """Request a formatted address: GET /address/format (`format_address`). Retried."""
-        return self._call("format_address", {}, [("id", id), ("country_code", country_code)], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(StructuredAddress, self._call("format_address", {}, [("id", id), ("country_code", country_code)], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class ApiKeys(_Namespace):
     """`api_keys` operations, answering the parsed JSON body."""
 
-    def create_collect_key(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def create_collect_key(self, body: CreateCollectKeyBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CreateCollectKeyResult:
         """Create collect API key for multiple profiles: POST /api_keys/collect (`create_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another."""
-        return self._call("create_collect_key", {}, [], body, if_match, timeout, max_retries, extra_headers).body
+        return cast(CreateCollectKeyResult, self._call("create_collect_key", {}, [], body, if_match, timeout, max_retries, extra_headers).body)
 
-    def create_profile_collect_key(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Any:
+    def create_profile_collect_key(self, profile_id: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> CreateProfileCollectKeyResult:
         """Create collect API key: POST /api_keys/collect/{profile_id} (`create_profile_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another."""
-        return self._call("create_profile_collect_key", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body
+        return cast(CreateProfileCollectKeyResult, self._call("create_profile_collect_key", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers).body)
 
 
 class AccountWithRawResponse(_Namespace):
@@ -1009,7 +1015,7 @@ class ProfilesWithRawResponse(_Namespace):
         """Get list of profiles: GET /profiles (`list_profiles`). Retried."""
         return self._call("list_profiles", {}, [("q", q), ("limit", limit), ("offset", offset), ("categories", categories)], None, if_match, timeout, max_retries, extra_headers)
 
-    def create(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def create(self, body: CreateProfileBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create a profile: POST /profiles (`create_profile`). Never resent once it may have arrived; if its answer is lost: list profiles (search by the name or customer_ref you sent) for one created at about the time sent, or read it back by a customer_ref you set."""
         return self._call("create_profile", {}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1025,7 +1031,7 @@ class ApplicationsWithRawResponse(_Namespace):
         """Get all product applications on profile: GET /profiles/{profile_id}/applications (`list_applications`). Retried."""
         return self._call("list_applications", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def create(self, profile_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create a product application: POST /profiles/{profile_id}/applications (`create_application`). Never resent once it may have arrived; if its answer is lost: list the profile's applications for an open one of the product you sent."""
         return self._call("create_application", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1033,11 +1039,11 @@ class ApplicationsWithRawResponse(_Namespace):
         """Get a product application: GET /profiles/{profile_id}/applications/{application_id} (`get_application`). Retried."""
         return self._call("get_application", {"profile_id": profile_id, "application_id": application_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def update(self, profile_id: str, application_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def update(self, profile_id: str, application_id: str, body: Application, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update a product application: POST /profiles/{profile_id}/applications/{application_id} (`update_application`). Retried."""
         return self._call("update_application", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
-    def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[Mapping[str, Any]] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def revert_decision(self, profile_id: str, application_id: str, *, body: Optional[ProductApplicationRevertDecision] = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Revert application decision: POST /profiles/{profile_id}/applications/{application_id}/revert_decision (`revert_application_decision`). Never resent once it may have arrived; if its answer is lost: get the application: its status and history show whether the decision was reverted."""
         return self._call("revert_application_decision", {"profile_id": profile_id, "application_id": application_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1057,7 +1063,7 @@ class ChecksWithRawResponse(_Namespace):
         """Get all checks run on a profile: GET /profiles/{profile_id}/checks (`list_checks`). Retried."""
         return self._call("list_checks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def run(self, profile_id: str, body: Mapping[str, Any], *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def run(self, profile_id: str, body: CheckResource, *, mode: QueryValue = None, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Run a check: POST /profiles/{profile_id}/checks (`run_check`). Never resent once it may have arrived; if its answer is lost: adopted by reading back: the profile's checks are read for the check this request created, which is answered; sent again only when none appears within reconcile_grace."""
         return self._call("run_check", {"profile_id": profile_id}, [("mode", mode)], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1065,7 +1071,7 @@ class ChecksWithRawResponse(_Namespace):
         """Get results of a specific check: GET /profiles/{profile_id}/checks/{check_id} (`get_check`). Retried."""
         return self._call("get_check", {"profile_id": profile_id, "check_id": check_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def update_tasks(self, profile_id: str, check_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def update_tasks(self, profile_id: str, check_id: str, body: CheckResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update the tasks associated with a check: POST /profiles/{profile_id}/checks/{check_id} (`update_check_tasks`). Retried."""
         return self._call("update_check_tasks", {"profile_id": profile_id, "check_id": check_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1085,7 +1091,7 @@ class CollectedDataWithRawResponse(_Namespace):
         """Get collected data: GET /profiles/{profile_id}/collected_data (`get_collected_data`). Retried."""
         return self._call("get_collected_data", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def update(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def update(self, profile_id: str, body: EntityData, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update collected data: POST /profiles/{profile_id}/collected_data (`update_collected_data`). Retried."""
         return self._call("update_collected_data", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1093,7 +1099,7 @@ class CollectedDataWithRawResponse(_Namespace):
 class DocumentsWithRawResponse(_Namespace):
     """`documents` operations, answering the Response (status, headers, body, raw)."""
 
-    def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def add(self, profile_id: str, body: DocumentModel, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add a document: POST /profiles/{profile_id}/collected_data/documents (`add_document`). Never resent once it may have arrived; if its answer is lost: get the collected data: its documents show whether the document was added (by the id you gave it, if any)."""
         return self._call("add_document", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1101,7 +1107,7 @@ class DocumentsWithRawResponse(_Namespace):
         """Get list of document images: GET /profiles/{profile_id}/document_images (`list_document_images`). Retried."""
         return self._call("list_document_images", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def upload_image(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def upload_image(self, profile_id: str, body: DocumentImage, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Upload a new document image: POST /profiles/{profile_id}/document_images (`upload_document_image`). Never resent once it may have arrived; if its answer is lost: list the profile's document images for one of this image_type uploaded at about the time sent."""
         return self._call("upload_document_image", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1117,7 +1123,7 @@ class CollectionStepsWithRawResponse(_Namespace):
         """Get a list of collection steps: GET /profiles/{profile_id}/collection_steps (`list_collection_steps`). Retried."""
         return self._call("list_collection_steps", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def update(self, profile_id: str, body: Sequence[CollectionStep], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update profile collection steps: POST /profiles/{profile_id}/collection_steps (`update_collection_steps`). Retried."""
         return self._call("update_collection_steps", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1129,7 +1135,7 @@ class EventsWithRawResponse(_Namespace):
         """Get a list of profile events: GET /profiles/{profile_id}/events (`list_events`). Retried."""
         return self._call("list_events", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def create(self, profile_id: str, body: CreateEventBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create a new profile event: POST /profiles/{profile_id}/events (`create_event`). Never resent once it may have arrived; if its answer is lost: list the profile's events for one of this event_type created at about the time sent."""
         return self._call("create_event", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1137,11 +1143,11 @@ class EventsWithRawResponse(_Namespace):
         """Get a profile event by ID: GET /profiles/{profile_id}/events/{event_id} (`get_event`). Retried."""
         return self._call("get_event", {"profile_id": profile_id, "event_id": event_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def update(self, profile_id: str, event_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def update(self, profile_id: str, event_id: str, body: ProfileEvent, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update a profile event: POST /profiles/{profile_id}/events/{event_id} (`update_event`). Retried."""
         return self._call("update_event", {"profile_id": profile_id, "event_id": event_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
-    def bulk_update(self, profile_id: str, body: Sequence[Mapping[str, Any]], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def bulk_update(self, profile_id: str, body: Sequence[ProfileEvent], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Update multiple events: POST /profiles/{profile_id}/events/bulk_update (`bulk_update_events`). Retried."""
         return self._call("bulk_update_events", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1149,7 +1155,7 @@ class EventsWithRawResponse(_Namespace):
 class FilesWithRawResponse(_Namespace):
     """`files` operations, answering the Response (status, headers, body, raw)."""
 
-    def upload(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def upload(self, profile_id: str, body: CreateFileResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Upload a new file: POST /profiles/{profile_id}/files (`upload_file`). Never resent once it may have arrived; if its answer is lost: a file may have been stored: files cannot be listed, so upload it again only if an unused copy does no harm."""
         return self._call("upload_file", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1165,7 +1171,7 @@ class StatusWithRawResponse(_Namespace):
         """Get profile status: GET /profiles/{profile_id}/status (`get_profile_status`). Retried."""
         return self._call("get_profile_status", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def set(self, profile_id: str, body: str, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def set(self, profile_id: str, body: ProfileStatus, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Change profile status: POST /profiles/{profile_id}/status (`set_profile_status`). Retried."""
         return self._call("set_profile_status", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1173,7 +1179,7 @@ class StatusWithRawResponse(_Namespace):
 class TagsWithRawResponse(_Namespace):
     """`tags` operations, answering the Response (status, headers, body, raw)."""
 
-    def add(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def add(self, profile_id: str, body: Tag, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add tag: POST /profiles/{profile_id}/tags (`add_tag`). Retried."""
         return self._call("add_tag", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1193,7 +1199,7 @@ class TasksWithRawResponse(_Namespace):
         """Get all tasks on a profile: GET /profiles/{profile_id}/tasks (`list_tasks`). Retried."""
         return self._call("list_tasks", {"profile_id": profile_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def create(self, profile_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def create(self, profile_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add a task to a profile: POST /profiles/{profile_id}/tasks (`create_task`). Never resent once it may have arrived; if its answer is lost: list the profile's tasks for one of this type created at about the time sent."""
         return self._call("create_task", {"profile_id": profile_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1201,7 +1207,7 @@ class TasksWithRawResponse(_Namespace):
         """Get a task: GET /profiles/{profile_id}/tasks/{task_id} (`get_task`). Retried."""
         return self._call("get_task", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def complete(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def complete(self, profile_id: str, task_id: str, body: TaskResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Complete a task: POST /profiles/{profile_id}/tasks/{task_id} (`complete_task`). Retried."""
         return self._call("complete_task", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1213,7 +1219,7 @@ class NotesWithRawResponse(_Namespace):
         """Get notes on a task: GET /profiles/{profile_id}/tasks/{task_id}/notes (`list_notes`). Retried."""
         return self._call("list_notes", {"profile_id": profile_id, "task_id": task_id}, [], None, if_match, timeout, max_retries, extra_headers)
 
-    def add(self, profile_id: str, task_id: str, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def add(self, profile_id: str, task_id: str, body: CreateNoteResource, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Add a note to a task: POST /profiles/{profile_id}/tasks/{task_id}/notes (`add_note`). Never resent once it may have arrived; if its answer is lost: list the task's notes for one with the text you sent."""
         return self._call("add_note", {"profile_id": profile_id, "task_id": task_id}, [], body, if_match, timeout, max_retries, extra_headers)
 
@@ -1245,7 +1251,7 @@ class AddressesWithRawResponse(_Namespace):
 class ApiKeysWithRawResponse(_Namespace):
     """`api_keys` operations, answering the Response (status, headers, body, raw)."""
 
-    def create_collect_key(self, body: Mapping[str, Any], *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
+    def create_collect_key(self, body: CreateCollectKeyBody, *, if_match: Optional[str] = None, timeout: Optional[float] = None, max_retries: Optional[int] = None, extra_headers: Optional[Headers] = None) -> Response:
         """Create collect API key for multiple profiles: POST /api_keys/collect (`create_collect_key`). Never resent once it may have arrived; if its answer is lost: a collect key may have been issued; it expires by itself after 24 hours: request another."""
         return self._call("create_collect_key", {}, [], body, if_match, timeout, max_retries, extra_headers)
 
