@@ -32,9 +32,9 @@ echo "== Python: stubtest (both packages, _native.pyi included, against the buil
 MYPYPATH=bindings-python/python:emulator-python/python "$python" -m mypy.stubtest passfort passfort_emulator \
   --mypy-config-file pyproject.toml --allowlist tests/python/stubtest-allowlist.txt
 
-echo "== Python: mypy --strict (the packages and the examples)"
+echo "== Python: mypy --strict (the packages, the examples and the typing test of the generated operations)"
 MYPYPATH=emulator-python/python "$python" -m mypy --strict --config-file pyproject.toml \
-  bindings-python/python/passfort emulator-python/python/passfort_emulator examples/*.py
+  bindings-python/python/passfort emulator-python/python/passfort_emulator examples/*.py tests/python/typing_operations.py
 
 echo "== Python: ruff check"
 "$python" -m ruff check bindings-python/python emulator-python/python tests/python examples

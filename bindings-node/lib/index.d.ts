@@ -338,6 +338,24 @@ export interface Webhooks {
 }
 
 export type { CallOptions, JsonObject, OperationOptions, Operations, OperationsWithRawResponse, PassFortResponse, QueryValue, RequestOptions } from './operations'
+// The generated types of the bodies and answers people branch on (every one is in './operations').
+export type {
+  Application,
+  AuditItem,
+  CheckResource,
+  CollectionStep,
+  DocumentImage,
+  EntityData,
+  EventResolution,
+  FileResource,
+  Note,
+  ProductApplicationStatus,
+  ProfileEvent,
+  ProfileResource,
+  ProfileStatus,
+  Tag,
+  TaskResource,
+} from './operations'
 
 /** Every operation of the API, by resource (`client.applications.create(profileId, body)`), generated from the core's table. */
 export interface PassFort extends Operations {}

@@ -185,3 +185,29 @@ test('aborting the signal cancels a delayed call', () =>
     await assert.rejects(raw, passfort.AbortError)
     assert.ok('institution' in (await client.account.whoami()), 'the client still works')
   }))
+
+test('typed results are plain objects keeping fields the types do not list', () =>
+  withClient(async (client) => {
+    const declarations = fs.readFileSync(path.join(path.dirname(require.resolve('passfort')), 'operations.d.ts'), 'utf8')
+    const eventData = declarations.match(/export interface EventData \{([^}]*)\}/)
+    assert.ok(eventData && !eventData[1].includes('x_custom'), 'EventData does not list x_custom')
+    const profile = await client.profiles.create({ role: 'INDIVIDUAL_CUSTOMER', collected_data: person('Typed') })
+    const event = await client.events.create(profile.id, { data: { event_type: 'ADVERSE_MEDIA_FLAG', x_custom: 'kept' } })
+    assert.equal(Object.getPrototypeOf(event), Object.prototype)
+    assert.equal(event.resolution, 'UNRESOLVED')
+    assert.equal(event.data.x_custom, 'kept')
+    const collected = await client.collectedData.update(profile.id, { ...person('Typed'), x_custom: 'kept' })
+    assert.equal(collected.x_custom, 'kept')
+  }))
+
+test('query values: absent ones left out, lists repeated, integers as digits, the rest refused by the core', () =>
+  withClient(async (client, emulator) => {
+    await client.request('GET', '/whoami', { query: { page: [1, undefined, 2], limit: 5, offset: undefined, categories: null } })
+    const [sent] = requestsTo(emulator, 'GET', '/whoami')
+    assert.equal(sent.query, 'page=1&page=2&limit=5')
+    for (const bad of [true, 1.5, {}, [[1]], () => 1, Symbol('s'), 10n]) {
+      const error = await client.profiles.list({ query: { limit: bad } }).catch((e) => e)
+      assert.ok(error instanceof passfort.InvalidArgumentError, `${String(typeof bad)}: ${error}`)
+      assert.match(error.message, /limit/)
+    }
+  }))

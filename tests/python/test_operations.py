@@ -207,3 +207,29 @@ async def cancelling_the_task_cancels_the_call(emulator: Emulator) -> None:
             await task
         assert time.monotonic() - started < 1.0
         assert "institution" in await client.account.whoami(), "the client still works"
+
+
+def test_typed_results_are_plain_dicts_keeping_unknown_fields(emulator: Emulator) -> None:
+    from passfort._models import EntityData, EventData
+
+    with Client(API_KEY, base_url=emulator.base_url) as client:
+        profile = client.profiles.create({"role": "INDIVIDUAL_CUSTOMER", "collected_data": person("Typed")})
+        event = client.events.create(profile["id"], {"data": {"event_type": "ADVERSE_MEDIA_FLAG", "x_custom": "kept"}})  # type: ignore[typeddict-unknown-key]
+        assert type(event) is dict and event.get("resolution") == "UNRESOLVED"
+        assert "x_custom" not in EventData.__annotations__
+        assert dict(event["data"])["x_custom"] == "kept", "a field the types do not list is kept"
+        collected = client.collected_data.update(profile["id"], {**person("Typed"), "x_custom": "kept"})  # type: ignore[typeddict-item]
+        assert "x_custom" not in EntityData.__annotations__ and dict(collected)["x_custom"] == "kept"
+        application = client.applications.create(profile["id"], {"product": {"alias": "individual-account"}})
+        assert application["status"] == "APPLIED" and isinstance(application["approval_blockers"], list)
+
+
+def test_query_values_are_flattened_and_checked_by_the_core(emulator: Emulator) -> None:
+    with Client(API_KEY, base_url=emulator.base_url) as client:
+        client.request("GET", "/whoami", query=[("page", [1, None, 2]), ("limit", 5), ("offset", None)])
+        assert [r["query"] for r in requests_to(emulator, "GET", "/whoami")] == ["page=1&page=2&limit=5"]
+        before = len(emulator.requests())
+        for bad in (True, 1.5, {}, [[1]], object()):
+            with pytest.raises(passfort.InvalidArgumentError, match="limit"):
+                client.profiles.list(limit=bad)  # type: ignore[arg-type]
+        assert len(emulator.requests()) == before
