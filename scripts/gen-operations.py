@@ -820,7 +820,9 @@ def gen_readme_block(table: List[Op]) -> str:
         py = f"`client.{op['resource']}.{op['method_name']}({', '.join(py_args)})`"
         node = f"`client.{camel(op['resource'])}.{camel(op['method_name'])}({', '.join(js_args)})`"
         retry = "retried" if op["retry"] == "idempotent" else "sent once"
-        rows.append(f"| `{op['http_method']} {op['path']}` | `call(\"{op['name']}\")` | {py} | {node} | {retry} |")
+        rust_args = op["path_params"] + [b.rstrip("?") for b in body] + (["query"] if op["query"] else []) + ["options"]
+        rust = f"`client.api().{op['name']}({', '.join(rust_args)})`"
+        rows.append(f"| `{op['http_method']} {op['path']}` | {rust} | {py} | {node} | {retry} |")
     rows.append(END)
     return "\n".join(rows)
 
