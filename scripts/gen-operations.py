@@ -492,7 +492,7 @@ def py_method(op: Op, is_async: bool, raw: bool) -> List[str]:
     call = f'self._call("{op["name"]}", {path}, {query}, {body_arg}, if_match, timeout, max_retries, extra_headers)'
     if is_async:
         call = f"(await {call})"
-    value = call if raw else (f"{call}.body" if result == "Any" else f"cast({result}, {call}.body)")
+    value = call if raw else (f"{call}.body" if result == "Any" else f'cast("{result}", {call}.body)')
     return [
         f"    {'async ' if is_async else ''}def {op['method_name']}({', '.join(params)}) -> {result}:",
         f'        """{doc(op)}"""',
@@ -508,12 +508,14 @@ PY_PRELUDE = '''"""Every operation of the PassFort API as resource namespaces.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
-from ._models import (
-{model_imports}
-)
 from ._native import NativeClient, Response
+
+if TYPE_CHECKING:  # the models are types only: answers are plain dicts, and importing them costs time
+    from ._models import (
+{model_imports}
+    )
 
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
 QueryValue = Union[str, int, Sequence[Union[str, int, None]], None]
@@ -563,7 +565,7 @@ class _Namespace:
 
 def gen_python(table: List[Op], model_names: List[str]) -> str:
     used = sorted(name for name in model_names if any(name in words(op.get("py_body", "") + " " + op["py_result"]) for op in table))
-    out = [PY_PRELUDE.format(header=HEADER, model_imports="\n".join(f"    {name}," for name in used))]
+    out = [PY_PRELUDE.format(header=HEADER, model_imports="\n".join(f"        {name}," for name in used))]
     out.append("")
     out.append("#: Every operation: name -> (resource, method, path parameters in order, body: none/optional/required).")
     out.append("OPERATIONS: Dict[str, Tuple[str, str, Tuple[str, ...], str]] = {")

@@ -1,6 +1,6 @@
 """PassFort KYC/AML API 4.0: a native client with awaitable and blocking APIs."""
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ._batch import BatchItem, BatchResult, CheckRequest, Progress, TaskRequest
 from ._client import AsyncClient, Client, Webhooks, WebhookServer, verify_webhook
@@ -28,26 +28,40 @@ from ._errors import (
 )
 from ._native import ApplicationDecision, Check, ErrorDetail, Profile, Response, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
 from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskOutcome, TaskState, TaskType, WhoAmI
-from ._models import (
-    Application,
-    ProfileEvent,
-    DocumentImage,
-    Note,
-    Tag,
-    ProfileResource,
-    CheckResource,
-    TaskResource,
-    EntityData,
-    CollectionStep,
-    AuditItem,
-    FileResource,
-    ProductApplicationStatus,
-    EventResolution,
-    ProfileStatus,
-)
 from ._logging import configure as _configure_logging
 
 _configure_logging()
+
+if TYPE_CHECKING:
+    from ._models import (
+        Application,
+        ProfileEvent,
+        DocumentImage,
+        Note,
+        Tag,
+        ProfileResource,
+        CheckResource,
+        TaskResource,
+        EntityData,
+        CollectionStep,
+        AuditItem,
+        FileResource,
+        ProductApplicationStatus,
+        EventResolution,
+        ProfileStatus,
+    )
+
+#: The generated types of bodies and answers (passfort/_models.py), imported on
+#: first use: they are TypedDicts for type checkers, and answers are plain dicts.
+_MODELS = frozenset({"Application", "ProfileEvent", "DocumentImage", "Note", "Tag", "ProfileResource", "CheckResource", "TaskResource", "EntityData", "CollectionStep", "AuditItem", "FileResource", "ProductApplicationStatus", "EventResolution", "ProfileStatus"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODELS:
+        from . import _models
+
+        return getattr(_models, name)
+    raise AttributeError(f"module 'passfort' has no attribute {name!r}")
 
 
 def to_dataframe(items: Iterable[Any]) -> Any:
