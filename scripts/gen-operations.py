@@ -4,12 +4,16 @@
 The table (core/src/operations.rs, printed as JSON by
 `cargo run -q -p passfort-core --example operations_json`) is the only input,
 plus the published description (tests/fixtures/passfort-openapi-4.0-2019.json)
-for the JSON type of each request body. Written:
+for the types of the bodies and answers. Written:
 
+- bindings-python/python/passfort/_models.py: a TypedDict per object schema
+  the operations reach (see "Models" below);
 - bindings-python/python/passfort/_operations.py: resource namespaces for
-  AsyncClient and Client, and their `with_raw_response` twins;
+  AsyncClient and Client, and their `with_raw_response` twins, typed with them;
 - bindings-node/lib/operations.js and operations.d.ts: the same namespaces
-  for the PassFort class, names in camelCase;
+  for the PassFort class, names in camelCase, with the models as interfaces;
+- core/src/operations_typed.rs: a typed method per operation on
+  `passfort_core::Api` (`client.api()`), answering the operation's model;
 - the endpoint table of README.md, between its operations markers.
 
 Names: the namespace is the operation's `resource`, the method the core's
@@ -651,7 +655,8 @@ TS_PRELUDE = f"""// {HEADER}
 import type {{ Json }} from './index'
 
 export type JsonObject = {{ [key: string]: Json }}
-export type QueryValue = string | number | Array<string | number> | undefined
+/** A query value: `null`/`undefined` are left out, an array is repeated, a number must be whole (the core checks). */
+export type QueryValue = string | number | null | undefined | Array<string | number | null | undefined>
 
 /** Per-call options, on every operation and on `request`. */
 export interface CallOptions {{

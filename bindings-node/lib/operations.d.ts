@@ -2,7 +2,8 @@
 import type { Json } from './index'
 
 export type JsonObject = { [key: string]: Json }
-export type QueryValue = string | number | Array<string | number> | undefined
+/** A query value: `null`/`undefined` are left out, an array is repeated, a number must be whole (the core checks). */
+export type QueryValue = string | number | null | undefined | Array<string | number | null | undefined>
 
 /** Per-call options, on every operation and on `request`. */
 export interface CallOptions {
