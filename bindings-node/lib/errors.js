@@ -104,6 +104,27 @@ class AmbiguousCreationError extends PassFortError {
   }
 }
 
+/** A safe collected-data update met another writer's change (a 412) before each of its `attempts` writes; nothing of it was written. */
+class UpdateConflictError extends ConflictError {
+  constructor(message, fields = {}) {
+    super(message, { status: 412, ...fields })
+    this.profileId = fields.profileId ?? ''
+    this.attempts = fields.attempts ?? 0
+  }
+}
+
+/** A collected-data change did not apply to the data as it is (a JSON Patch `test` failed, or a path the data does not allow); nothing was written. */
+class PatchFailedError extends PassFortError {
+  constructor(message, fields = {}) {
+    super(message, fields)
+    this.profileId = fields.profileId ?? ''
+    this.index = fields.index ?? 0
+    this.op = fields.op ?? ''
+    this.path = fields.path ?? ''
+    this.testFailed = Boolean(fields.testFailed)
+  }
+}
+
 class WebhookVerificationError extends PassFortError {
   constructor(message, fields = {}) {
     super(message, fields)
@@ -135,6 +156,8 @@ const classes = {
   CheckWaitTimeoutError,
   AmbiguousCheckError,
   AmbiguousCreationError,
+  UpdateConflictError,
+  PatchFailedError,
   WebhookVerificationError,
   RedirectError,
   ClientClosedError,
@@ -159,6 +182,8 @@ const CLASS_BY_CODE = {
   wait_timeout: CheckWaitTimeoutError,
   ambiguous_check_creation: AmbiguousCheckError,
   ambiguous_creation: AmbiguousCreationError,
+  update_conflict: UpdateConflictError,
+  patch_failed: PatchFailedError,
   webhook: WebhookVerificationError,
   closed: ClientClosedError,
 }

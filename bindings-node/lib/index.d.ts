@@ -146,6 +146,24 @@ export interface ApplicationDecision {
   written: boolean
 }
 
+/** One JSON Patch (RFC 6902) operation. */
+export type JsonPatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: Json }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string }
+/** A JSON Merge Patch (RFC 7386; `null` removes a field) or a JSON Patch (RFC 6902). */
+export type CollectedDataChange = { [key: string]: Json } | JsonPatchOperation[]
+
+/** What `updateCollectedData` wrote. */
+export interface UpdatedCollectedData {
+  /** The collected data as PassFort answered the write. */
+  data: { [key: string]: Json }
+  /** Its ETag, for a later conditional write. */
+  etag: string | null
+  /** Writes sent: 1 unless another writer came between a read and a write. */
+  attempts: number
+}
+
 /** `runDocumentCheck`'s document: the image and what it is. */
 export interface DocumentCheckRequest {
   /** The image's bytes: JPEG, PNG, GIF, TIFF, WEBP or PDF, at most 4 MiB. */
@@ -386,6 +404,13 @@ export declare class PassFort {
   verifyTask(profileId: string, taskId: string, options: VerifyTaskOptions): Promise<VerifyOutcome>
   /** Approves the application when every task it needs is COMPLETED_PASS, rejects it when one is COMPLETED_FAIL, else reports the blockers; taken once. */
   decideApplication(profileId: string, applicationId: string, options?: { signal?: AbortSignal }): Promise<ApplicationDecision>
+  /**
+   * Changes the profile's collected data without losing another writer's change: reads it with its ETag, applies
+   * `change`, writes it with If-Match, and on a 412 applies `change` again to the data as it is now (at most
+   * `maxAttempts` writes, default 5; then UpdateConflictError). `change` is a JSON Merge Patch (an object) or a JSON
+   * Patch (an array of operations; a `test` that does not hold rejects with PatchFailedError, writing nothing).
+   */
+  updateCollectedData(profileId: string, change: CollectedDataChange, options?: { maxAttempts?: number; signal?: AbortSignal }): Promise<UpdatedCollectedData>
   /** Uploads the image, adds a document naming it, runs DOCUMENT_VERIFICATION with its `document_id` and waits. */
   runDocumentCheck(profileId: string, document: DocumentCheckRequest, options?: DocumentCheckWaitOptions): Promise<Check>
   /** Runs every check and waits for each; one item per request, in input order. */
@@ -452,6 +477,19 @@ export declare class AmbiguousCreationError extends PassFortError {
   /** What to look for before sending it again. */
   lookFor: string
   sentAt: Date | null
+}
+/** A safe collected-data update met another writer's change (a 412) before each of its `attempts` writes; nothing of it was written. */
+export declare class UpdateConflictError extends ConflictError {
+  profileId: string
+  attempts: number
+}
+/** A collected-data change did not apply to the data as it is: the JSON Patch operation at `index` failed its test (`testFailed`) or names a path the data does not allow. Nothing was written. */
+export declare class PatchFailedError extends PassFortError {
+  profileId: string
+  index: number
+  op: string
+  path: string
+  testFailed: boolean
 }
 export declare class WebhookVerificationError extends PassFortError {
   reason: 'unauthorized' | 'malformed' | 'too_large' | 'expired' | (string & {})

@@ -451,6 +451,12 @@ class PassFort {
     return withSignal(options.signal, (token) => this.#native.decideApplication(profileId, applicationId, token), (decision) => decision)
   }
 
+  /** Changes collected data safely: read with its ETag, apply `change`, write with If-Match, re-apply on 412 (see the core's `update_collected_data`). */
+  updateCollectedData(profileId, change, options = {}) {
+    const { maxAttempts, signal } = options ?? {}
+    return withSignal(signal, (token) => this.#native.updateCollectedData(profileId, jsonText('change', change) ?? 'null', maxAttempts, token), (updated) => updated)
+  }
+
   /**
    * Uploads the image, adds a document naming it, runs DOCUMENT_VERIFICATION
    * with its `document_id` and waits. Bad image input rejects with

@@ -19,6 +19,8 @@ export const {
   CheckWaitTimeout,
   AmbiguousCheckError,
   AmbiguousCreationError,
+  UpdateConflictError,
+  PatchFailedError,
   WebhookVerificationError,
   RedirectError,
   ClientClosedError,

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::cancel::cancellable;
 use crate::errors::{error_reason, js_error};
-use crate::models::{ApplicationDecision, Check, Profile, Task, VerifyOutcome, WebhookEvent, WhoAmI};
+use crate::models::{ApplicationDecision, Check, Profile, Task, UpdatedCollectedData, VerifyOutcome, WebhookEvent, WhoAmI};
 
 type Result<T> = napi::Result<T>;
 
@@ -430,6 +430,26 @@ impl NativeClient {
     pub async fn decide_application(&self, profile_id: String, application_id: String, cancel: Option<u32>) -> Result<ApplicationDecision> {
         cancellable(cancel, async {
             self.client.decide_application(&profile_id, &application_id).await.map(ApplicationDecision::from).map_err(js_error)
+        })
+        .await
+    }
+
+    /// Changes collected data safely: read with its ETag, apply the change
+    /// (JSON text of a merge patch object or a JSON Patch array), write with
+    /// If-Match, re-apply on 412.
+    #[napi]
+    pub async fn update_collected_data(
+        &self,
+        profile_id: String,
+        change_json: String,
+        max_attempts: Option<f64>,
+        cancel: Option<u32>,
+    ) -> Result<UpdatedCollectedData> {
+        let change = parse_json("change", Some(change_json))?.unwrap_or(Value::Null);
+        let change = passfort_core::DataChange::from_value(NODE, change).map_err(js_error)?;
+        let attempts = passfort_core::update_attempts(NODE, max_attempts).map_err(js_error)?;
+        cancellable(cancel, async {
+            self.client.update_collected_data(&profile_id, &change, Some(attempts)).await.map(UpdatedCollectedData::from).map_err(js_error)
         })
         .await
     }

@@ -55,6 +55,18 @@ fn error_payload(error: &Error) -> Value {
             payload.insert("lookFor".into(), json!(look_for));
             payload.insert("sentAt".into(), json!(sent_at.to_rfc3339()));
         }
+        Error::UpdateConflict { profile_id, attempts } => {
+            payload.insert("status".into(), json!(412));
+            payload.insert("profileId".into(), json!(profile_id));
+            payload.insert("attempts".into(), json!(attempts));
+        }
+        Error::PatchFailed { profile_id, index, op, path, test_failed, .. } => {
+            payload.insert("profileId".into(), json!(profile_id));
+            payload.insert("index".into(), json!(index));
+            payload.insert("op".into(), json!(op));
+            payload.insert("path".into(), json!(path));
+            payload.insert("testFailed".into(), json!(test_failed));
+        }
         Error::Webhook { kind, .. } => {
             payload.insert("reason".into(), json!(kind.as_str()));
         }

@@ -222,6 +222,20 @@ impl From<passfort_core::ApplicationDecision> for ApplicationDecision {
     }
 }
 
+/// What `updateCollectedData` wrote.
+#[napi(object)]
+pub struct UpdatedCollectedData {
+    pub data: Value,
+    pub etag: Option<String>,
+    pub attempts: u32,
+}
+
+impl From<passfort_core::UpdatedData> for UpdatedCollectedData {
+    fn from(updated: passfort_core::UpdatedData) -> Self {
+        Self { data: updated.data, etag: updated.etag, attempts: updated.attempts }
+    }
+}
+
 #[napi(object)]
 pub struct WebhookEvent {
     pub id: String,

@@ -17,7 +17,7 @@ use pyo3::IntoPyObjectExt;
 
 use crate::convert::{py_headers, py_number, py_query, py_str_list, py_to_json, JsonValue};
 use crate::errors::{to_py_err, CoreResult, Outcomes};
-use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyVerifyOutcome, PyWebhookEvent};
+use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyUpdatedData, PyVerifyOutcome, PyWebhookEvent};
 use crate::response::ResponseOut;
 use crate::runtime::{block_on, fork_generation, run};
 
@@ -349,6 +349,26 @@ impl NativeClient {
         let client = self.client()?;
         call(py, blocking, async move {
             CoreResult(client.run_document_check_in(PY, &profile_id, &args, mode, &options).await.map(PyCheck::from))
+        })
+    }
+
+    /// Changes collected data safely: read with its ETag, apply the change
+    /// (a merge patch object or a JSON Patch list), write with If-Match,
+    /// re-apply on 412.
+    #[pyo3(signature = (profile_id, change, max_attempts=None, *, blocking))]
+    fn update_collected_data(
+        &self,
+        py: Python<'_>,
+        profile_id: String,
+        change: &Bound<'_, PyAny>,
+        max_attempts: Option<&Bound<'_, PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let change = passfort_core::DataChange::from_value(PY, py_to_json("change", change)?).map_err(to_py_err)?;
+        let attempts = passfort_core::update_attempts(PY, py_number("max_attempts", max_attempts)?).map_err(to_py_err)?;
+        let client = self.client()?;
+        call(py, blocking, async move {
+            CoreResult(client.update_collected_data(&profile_id, &change, Some(attempts)).await.map(PyUpdatedData))
         })
     }
 

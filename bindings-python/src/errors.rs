@@ -95,6 +95,18 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
             attributes.set_item("look_for", look_for)?;
             attributes.set_item("sent_at", *sent_at)?;
         }
+        Error::UpdateConflict { profile_id, attempts } => {
+            attributes.set_item("status", 412)?;
+            attributes.set_item("profile_id", profile_id)?;
+            attributes.set_item("attempts", attempts)?;
+        }
+        Error::PatchFailed { profile_id, index, op, path, test_failed, .. } => {
+            attributes.set_item("profile_id", profile_id)?;
+            attributes.set_item("index", index)?;
+            attributes.set_item("op", op)?;
+            attributes.set_item("path", path)?;
+            attributes.set_item("test_failed", test_failed)?;
+        }
         Error::Webhook { kind, .. } => attributes.set_item("reason", kind.as_str())?,
         _ => {}
     }

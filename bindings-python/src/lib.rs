@@ -35,6 +35,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<models::PyErrorDetail>()?;
     module.add_class::<models::PyVerifyOutcome>()?;
     module.add_class::<models::PyApplicationDecision>()?;
+    module.add_class::<models::PyUpdatedData>()?;
     module.add_class::<models::PyWebhookEvent>()?;
     module.add_function(wrap_pyfunction!(client::verify_webhook, module)?)?;
     Ok(())

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use passfort_core::models::Resource;
 use passfort_core::webhooks::WebhookEvent;
-use passfort_core::{ApplicationDecision, Check, ErrorDetail, Profile, Task, Variant, VerifyOutcome};
+use passfort_core::{ApplicationDecision, Check, ErrorDetail, Profile, Task, UpdatedData, Variant, VerifyOutcome};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -571,5 +571,32 @@ impl PyWebhookEvent {
     }
     fn __repr__(&self) -> String {
         format!("WebhookEvent(id={}, event={})", quote(&self.0.id), quote(&self.0.event))
+    }
+}
+
+/// What `update_collected_data` wrote.
+#[pyclass(module = "passfort", name = "UpdatedCollectedData", frozen)]
+pub struct PyUpdatedData(pub UpdatedData);
+
+#[pymethods]
+impl PyUpdatedData {
+    /// The collected data as PassFort answered the write.
+    #[getter]
+    fn data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        crate::convert::json_to_py(py, &self.0.data)
+    }
+    /// Its ETag, for a later conditional write.
+    #[getter]
+    fn etag(&self) -> Option<&str> {
+        self.0.etag.as_deref()
+    }
+    /// Writes sent: 1 unless another writer came between a read and a write.
+    #[getter]
+    fn attempts(&self) -> u32 {
+        self.0.attempts
+    }
+    /// No data: it is personal.
+    fn __repr__(&self) -> String {
+        format!("UpdatedCollectedData(etag={}, attempts={})", repr_opt(self.0.etag.as_deref()), self.0.attempts)
     }
 }

@@ -78,6 +78,17 @@ pub enum Error {
         message: String,
     },
 
+    /// A safe update of collected data met another writer's change before
+    /// each of its `attempts` writes (a 412 every time); nothing of it was written.
+    #[error("the collected data of profile {profile_id} was changed by another writer before each of {attempts} attempts to update it; nothing of this update was written")]
+    UpdateConflict { profile_id: String, attempts: u32 },
+
+    /// A change to collected data did not apply to the data as it is: a
+    /// JSON Patch `test` did not hold (`test_failed`), or an operation
+    /// names a path the data does not allow. Nothing was written.
+    #[error("the change to the collected data of profile {profile_id} was not applied: operation {index} ({op} {path}) {}: {reason}; nothing was written", if *test_failed { "failed its test" } else { "does not apply" })]
+    PatchFailed { profile_id: String, index: usize, op: String, path: String, test_failed: bool, reason: String },
+
     /// A webhook delivery was refused; nothing in it was dispatched.
     #[error("webhook refused ({kind}): {message}")]
     Webhook { kind: WebhookErrorKind, message: String },
@@ -328,6 +339,8 @@ impl Error {
             | Error::Config(_)
             | Error::WaitTimeout { .. }
             | Error::Webhook { .. }
+            | Error::UpdateConflict { .. }
+            | Error::PatchFailed { .. }
             | Error::Redirect { .. }
             | Error::Closed => false,
         }
@@ -356,6 +369,8 @@ impl Error {
             Error::WaitTimeout { .. } => "wait_timeout",
             Error::AmbiguousCheckCreation { .. } => "ambiguous_check_creation",
             Error::AmbiguousCreation { .. } => "ambiguous_creation",
+            Error::UpdateConflict { .. } => "update_conflict",
+            Error::PatchFailed { .. } => "patch_failed",
             Error::Webhook { .. } => "webhook",
             Error::Closed => "closed",
         }
@@ -379,6 +394,8 @@ impl Error {
         "wait_timeout",
         "ambiguous_check_creation",
         "ambiguous_creation",
+        "update_conflict",
+        "patch_failed",
         "webhook",
         "closed",
     ];

@@ -1,5 +1,7 @@
-//! Two flows over the operation table: an application decision taken once,
-//! and a document check end to end (upload, add the document, run and wait).
+//! Flows over the operation table: an application decision taken once, a
+//! document check end to end (upload, add the document, run and wait), and a
+//! safe update of collected data (read with its ETag, change, write with
+//! If-Match, re-apply on 412).
 
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use crate::args::{limits, Dialect};
 use crate::call::{CallArgs, RequestOptions};
 use crate::client::{validate_id, CheckMode, CheckRequest, Client};
 use crate::error::{Error, Result};
+use crate::patch::DataChange;
 use crate::waiting::{FinishedCheck, WaitOptions};
 
 /// How [`Client::decide_application`] ended.
@@ -313,6 +316,143 @@ impl Client {
             .task_ids(args.task_ids.clone().unwrap_or_default())
             .field("document_id", json!(document_id));
         self.run_check_and_wait(profile_id, &check, mode, wait).await
+    }
+}
+
+/// Writes of one collected-data update when none is given, and the most allowed.
+pub const DEFAULT_UPDATE_ATTEMPTS: u32 = 5;
+pub const MAX_UPDATE_ATTEMPTS: u32 = 50;
+
+/// The collected data as [`Client::update_collected_data`] wrote it.
+#[derive(Clone, Debug)]
+pub struct UpdatedData {
+    /// The data as PassFort answered the write.
+    pub data: Value,
+    /// Its `ETag`: a later conditional write can name it.
+    pub etag: Option<String>,
+    /// Writes sent: 1 unless another writer came between a read and a write.
+    pub attempts: u32,
+}
+
+/// The attempts an update may make, as a binding received them (`None`: the default).
+pub fn update_attempts(dialect: Dialect, attempts: Option<f64>) -> Result<u32> {
+    let count = dialect.count("max_attempts", attempts, 1, u64::from(MAX_UPDATE_ATTEMPTS))?;
+    Ok(count.map_or(DEFAULT_UPDATE_ATTEMPTS, |n| n as u32))
+}
+
+impl Client {
+    /// Changes a profile's collected data without losing another writer's
+    /// change: reads the data with its `ETag`, applies `change` (a JSON
+    /// Merge Patch or a JSON Patch), writes it with `If-Match`, and when the
+    /// write meets a 412 (someone wrote in between) applies `change` again
+    /// to the data the 412 answered, up to `max_attempts` writes
+    /// ([`DEFAULT_UPDATE_ATTEMPTS`] when `None`), then
+    /// [`Error::UpdateConflict`]. A JSON Patch `test` that does not hold is
+    /// [`Error::PatchFailed`]; nothing is written then.
+    ///
+    /// A write whose answer is lost is not resent blindly: the data is read
+    /// again; if it is what was written, that is the result; if it is
+    /// unchanged, the write is made again; if a third writer changed it, a
+    /// change that is safe to apply twice is applied again, any other is
+    /// [`Error::AmbiguousCreation`].
+    pub async fn update_collected_data(&self, profile_id: &str, change: &DataChange, max_attempts: Option<u32>) -> Result<UpdatedData> {
+        validate_id("profile id", profile_id)?;
+        if let DataChange::Merge(patch) = change {
+            crate::args::check_json("change", patch)?;
+        }
+        let idempotent = change.is_idempotent();
+        self.update_collected_data_by(profile_id, max_attempts, idempotent, |data| {
+            change.apply(data).map_err(|failure| Error::PatchFailed {
+                profile_id: profile_id.to_owned(),
+                index: failure.index,
+                op: failure.op.to_owned(),
+                path: failure.path,
+                test_failed: failure.test_failed,
+                reason: failure.reason,
+            })
+        })
+        .await
+    }
+
+    /// [`Client::update_collected_data`] with the change as a closure, called
+    /// with the data as read (again after each 412); an error it returns
+    /// ends the update with nothing written. The closure may run more than
+    /// once, so it must only compute. A lost write answer is handled as for
+    /// a change that is not safe to apply twice.
+    pub async fn update_collected_data_with<F>(&self, profile_id: &str, max_attempts: Option<u32>, mut change: F) -> Result<UpdatedData>
+    where
+        F: FnMut(&mut Value) -> Result<()>,
+    {
+        validate_id("profile id", profile_id)?;
+        self.update_collected_data_by(profile_id, max_attempts, false, |data| {
+            let mut changed = data.clone();
+            change(&mut changed)?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    async fn update_collected_data_by(
+        &self,
+        profile_id: &str,
+        max_attempts: Option<u32>,
+        idempotent: bool,
+        mut change: impl FnMut(&Value) -> Result<Value>,
+    ) -> Result<UpdatedData> {
+        let max_attempts = max_attempts.unwrap_or(DEFAULT_UPDATE_ATTEMPTS);
+        if !(1..=MAX_UPDATE_ATTEMPTS).contains(&max_attempts) {
+            return Err(Error::InvalidArgument(format!("max_attempts must be 1 to {MAX_UPDATE_ATTEMPTS}, not {max_attempts}")));
+        }
+        let ids = [("profile_id", profile_id)];
+        let options = RequestOptions::default();
+        let read = || async {
+            let answer = self.call("get_collected_data", path_args(&ids), &options).await?;
+            let etag = answer.meta.etag.clone().ok_or_else(|| Error::Decode {
+                method: "GET".into(),
+                path: "/profiles/{profile_id}/collected_data".into(),
+                status: answer.status,
+                message: "the collected data came without an ETag, so it cannot be updated safely".into(),
+                body_bytes: 0,
+                snippet: None,
+            })?;
+            Ok::<_, Error>((answer.body, etag))
+        };
+        let (mut base, mut etag) = read().await?;
+        let mut attempts = 0;
+        loop {
+            let wanted = change(&base)?;
+            crate::args::check_json("the changed collected data", &wanted)?;
+            attempts += 1;
+            let write = CallArgs { body: Some(wanted.clone()), if_match: Some(etag.clone()), ..path_args(&ids) };
+            let error = match self.call("update_collected_data", write, &options).await {
+                Ok(answer) => return Ok(UpdatedData { data: answer.body, etag: answer.meta.etag, attempts }),
+                Err(error) => error,
+            };
+            let latest = error.api().filter(|api| api.status == 412).and_then(|api| api.latest.as_deref().cloned());
+            let (now, now_etag) = match latest {
+                Some(crate::error::LatestData { body, etag: Some(etag) }) => (body, etag),
+                // A 412 without the data, or a write that may have landed: read again.
+                _ if error.status() == Some(412) || error.may_have_reached_server() => read().await?,
+                _ => return Err(error),
+            };
+            if now == wanted && error.status() != Some(412) {
+                // The lost write landed.
+                return Ok(UpdatedData { data: now, etag: Some(now_etag), attempts });
+            }
+            if error.status() != Some(412) && now != base && !idempotent {
+                return Err(Error::AmbiguousCreation {
+                    operation: "update_collected_data".into(),
+                    profile_id: Some(profile_id.to_owned()),
+                    look_for: "read the collected data and check whether the change is in it before applying it again".into(),
+                    sent_at: chrono::Utc::now(),
+                    message: error.to_string(),
+                });
+            }
+            if attempts >= max_attempts {
+                return Err(Error::UpdateConflict { profile_id: profile_id.to_owned(), attempts });
+            }
+            (base, etag) = (now, now_etag);
+        }
     }
 }
 

@@ -32,6 +32,7 @@ mod open_enum;
 pub mod operations;
 mod operations_typed;
 mod pacing;
+pub mod patch;
 mod reconcile;
 mod retry;
 pub mod timestamp;
@@ -51,7 +52,10 @@ pub use call::{flatten_query, ApiResponse, CallArgs, QueryValue, RequestOptions,
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
 pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
 pub use error::{ApiError, ApiErrorKind, Cause, Error, LatestData, Result};
-pub use flows::{image_format, ApplicationDecision, DecisionOutcome, DocumentCheckArgs, DEFAULT_DOCUMENT_CATEGORY};
+pub use flows::{
+    image_format, update_attempts, ApplicationDecision, DecisionOutcome, DocumentCheckArgs, UpdatedData, DEFAULT_DOCUMENT_CATEGORY,
+    DEFAULT_UPDATE_ATTEMPTS, MAX_UPDATE_ATTEMPTS,
+};
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{
@@ -59,6 +63,7 @@ pub use models::{
     ErrorDetail, ErrorSource, EventResolution, EventType, Note, Page, Profile, ProfileEvent, Role, Tag, Task, TaskState, TaskType, Variant,
     WhoAmI,
 };
+pub use patch::{DataChange, PatchOp};
 pub use retry::RetryClass;
 pub use waiting::{FinishedCheck, PollSchedule, ResolvedBy, WaitArgs, WaitOptions};
 pub use webhooks::{CheckSubscription, WebhookErrorKind, WebhookEvent, WebhookEventKind, WebhookHub, WebhookVerifier};

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use passfort_core::{
-    check_mode, BatchArgs, Check, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions, Dialect, Error, FinishedCheck,
-    Profile, Secret, Task, TaskOutcome, VerifyArgs, VerifyOutcome, VerifyStop, WaitArgs, WebhookListener,
+    check_mode, BatchArgs, CallArgs, Check, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions, DataChange, Dialect,
+    DocumentCheckArgs, Error, FinishedCheck, Profile, RequestOptions, Secret, Task, TaskOutcome, VerifyArgs, VerifyOutcome, VerifyStop,
+    WaitArgs, WebhookListener,
 };
 use passfort_emulator::{Emulator, EmulatorConfig};
 use serde_json::{json, Map, Value};
@@ -114,6 +115,20 @@ fn individual_data(family_name: &str) -> Value {
     })
 }
 
+/// A 1×1 PNG (base64 iVBORw0KGgo... in the other runners): `run_document_check`'s image.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63,
+    0x64, 0x60, 0xf8, 0x5f, 0x0f, 0x00, 0x02, 0x87, 0x01, 0x80, 0xeb, 0x47, 0xba, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
+    0xae, 0x42, 0x60, 0x82,
+];
+
+/// A table operation on one profile, by name, answering its body.
+async fn operation(client: &Client, name: &str, profile_id: String, body: Option<Value>) -> passfort_core::Result<Value> {
+    let args = CallArgs { path: vec![("profile_id".into(), profile_id)], body, ..CallArgs::default() };
+    Ok(client.call(name, args, &RequestOptions::default()).await?.body)
+}
+
 fn check_args(args: &Value) -> CheckArgs {
     CheckArgs { check_type: required(args, "check_type"), task_ids: strings(args, "task_ids"), ..CheckArgs::default() }
 }
@@ -192,6 +207,39 @@ async fn call(client: Client, name: String, args: Value) -> passfort_core::Resul
                     })
                     .collect(),
             )
+        }
+        "create_application" => {
+            let application =
+                operation(&client, "create_application", profile(), Some(json!({ "product": { "alias": "individual-account" } }))).await?;
+            json!({ "id": application["id"], "status": application["status"] })
+        }
+        "list_applications" => operation(&client, "list_applications", profile(), None).await?,
+        "list_document_images" => operation(&client, "list_document_images", profile(), None).await?,
+        "get_collected_data" => operation(&client, "get_collected_data", profile(), None).await?,
+        "decide_application" => {
+            let decision = client.decide_application(&profile(), &required(&args, "application")).await?;
+            json!({
+                "outcome": decision.outcome.as_str(),
+                "written": decision.written,
+                "status": decision.application["status"],
+                "blockers": decision.blockers.iter().map(|b| b["blocker_type"].clone()).collect::<Vec<_>>(),
+            })
+        }
+        "run_document_check" => {
+            let document = DocumentCheckArgs {
+                image: PNG.to_vec(),
+                image_type: text(&args, "image_type").unwrap_or_else(|| "FRONT".into()),
+                document_type: text(&args, "document_type").unwrap_or_else(|| "PASSPORT".into()),
+                ..DocumentCheckArgs::default()
+            };
+            let wait = WaitArgs { wait_timeout: number(&args, "wait_timeout"), poll_interval: None }.resolve(RUST)?;
+            finished_view(&client.run_document_check(&profile(), &document, CheckMode::Sync, &wait).await?)
+        }
+        "update_collected_data" => {
+            let change = DataChange::from_value(RUST, args["change"].clone())?;
+            let attempts = passfort_core::update_attempts(RUST, number(&args, "max_attempts"))?;
+            let updated = client.update_collected_data(&profile(), &change, Some(attempts)).await?;
+            json!({ "data": updated.data, "attempts": updated.attempts })
         }
         other => panic!("no such call in the step language: {other}"),
     })
@@ -382,6 +430,11 @@ impl Run {
         if let Some(config) = step.get("configure") {
             let body = json!({ "sync_timeout_ms": config.get("sync_timeout").and_then(ms), "provider_latency_ms": config.get("provider_latency").and_then(ms) });
             self.admin(reqwest::Method::PUT, "/config", Some(body)).await?;
+        } else if let Some(seconds) = step.get("gateway_timeout") {
+            self.admin(reqwest::Method::PUT, "/config", Some(json!({ "gateway_timeout_ms": ms(seconds) }))).await?;
+        } else if let Some(next) = step.get("after_next_read") {
+            let path = format!("/profiles/{}/collected_data/after_next_read", required(next, "profile"));
+            self.admin(reqwest::Method::POST, &path, Some(next["change"].clone())).await?;
         } else if let Some(script) = step.get("script") {
             let body = json!({ "profile_id": script["profile"], "check_type": script["check_type"], "results": script["results"] });
             self.admin(reqwest::Method::POST, "/script", Some(body)).await?;

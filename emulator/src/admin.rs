@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/products", put(set_products).get(get_products))
         .route("/profiles/{profile_id}/risk", post(trigger_risk))
         .route("/profiles/{profile_id}/manual_action", post(trigger_manual_action))
+        .route("/profiles/{profile_id}/collected_data/after_next_read", post(change_after_next_read))
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -538,4 +539,20 @@ async fn trigger_manual_action(State(state): State<AppState>, Path(profile_id): 
         Ok(data) => Json(json!({ "event": "MANUAL_ACTION_REQUIRED", "data": data })).into_response(),
         Err(failure) => failed(failure),
     }
+}
+
+/// Queues a change (a JSON Merge Patch object) to the profile's collected
+/// data, made right after its next read: as if another writer wrote between
+/// that reader's read and its write. 204, or 404 for an unknown profile.
+async fn change_after_next_read(State(state): State<AppState>, Path(profile_id): Path<String>, body: Bytes) -> Response {
+    let change = match parse(&body) {
+        Ok(change @ Value::Object(_)) => change,
+        Ok(_) => return bad_request("the change must be a JSON Merge Patch object"),
+        Err(response) => return response,
+    };
+    if let Err(failure) = customer_ref(&state, &profile_id) {
+        return failed(failure);
+    }
+    lock(&state.after_next_read).insert(profile_id, change);
+    StatusCode::NO_CONTENT.into_response()
 }

@@ -39,6 +39,10 @@ pub struct Shared {
     /// Risk set by `POST /_emulator/profiles/{pid}/risk`, by profile id (`crate::admin`).
     pub risks: Mutex<std::collections::HashMap<String, crate::admin::Risk>>,
     pub webhooks: Webhooks,
+    /// A change (a JSON Merge Patch) to make to a profile's collected data
+    /// right after its next read, by profile id: another writer coming
+    /// between a client's read and its write (`crate::admin`).
+    pub after_next_read: Mutex<std::collections::HashMap<String, Value>>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -53,6 +57,7 @@ impl Shared {
             rate_limits: RateLimits::new(config.rate_limit, config.collected_data_rate_limit()),
             risks: Mutex::default(),
             webhooks: Webhooks::new(config.webhook.clone(), config.webhook_batch_window),
+            after_next_read: Mutex::default(),
             initial: config,
         });
         shared.webhooks.start_delivery();
@@ -69,6 +74,7 @@ impl Shared {
         self.rate_limits.set(LimitedEndpoint::Profiles, self.initial.rate_limit);
         self.rate_limits.set(LimitedEndpoint::CollectedData, self.initial.collected_data_rate_limit());
         lock(&self.risks).clear();
+        lock(&self.after_next_read).clear();
         self.webhooks.reset(self.initial.webhook.clone(), self.initial.webhook_batch_window);
     }
 

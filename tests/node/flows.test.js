@@ -1,7 +1,10 @@
 'use strict'
 
 // The flows from Node: an application decision (blocked, approved, rejected),
-// a document check end to end, and bad image input refused before any request.
+// a document check end to end, and bad image input refused before any request;
+// the safe collected-data update (a race keeps both changes, typed conflicts, a
+// lost write read back); lost answers on an upload and an application create;
+// a sync run meeting the gateway timeout.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -96,4 +99,111 @@ test('bad image input is refused before any request', () =>
     const imageTypeError = await client.runDocumentCheck(profile.id, { image: PNG, imageType: 'front', documentType: 'PASSPORT' }).catch((e) => e)
     assert.match(imageTypeError.message, /imageType/)
     assert.equal(emulator.requests().length, before)
+  }))
+
+/** Another writer changes the data right after the next read of it (the emulator's control). */
+async function afterNextRead(emulator, profileId, change) {
+  const answer = await fetch(`${emulator.url}/_emulator/profiles/${profileId}/collected_data/after_next_read`, { method: 'POST', body: JSON.stringify(change) })
+  assert.ok(answer.ok, `after_next_read: ${answer.status}`)
+}
+
+const collectedWrites = (emulator) => requestsTo(emulator, 'POST', '/collected_data').map((r) => r.status)
+
+test('a collected-data race keeps both changes', () =>
+  withClient(async (client, emulator) => {
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+    await afterNextRead(emulator, profile.id, { contact_details: { email: 'other@example.com' } })
+
+    const updated = await client.updateCollectedData(profile.id, [{ op: 'add', path: '/personal_details/name/given_names/-', value: 'Grace' }])
+
+    assert.equal(updated.attempts, 2)
+    assert.deepEqual(collectedWrites(emulator), [412, 200], 'met the other writer\'s change once, then wrote')
+    const data = await client.collectedData.get(profile.id)
+    assert.deepEqual(data.personal_details.name.given_names, ['Ada', 'Grace'])
+    assert.deepEqual(data.contact_details, { email: 'other@example.com' })
+    assert.deepEqual(updated.data, data)
+    assert.equal(typeof updated.etag, 'string')
+  }))
+
+test('a collected-data conflict and a failed test are typed, and write nothing', () =>
+  withClient(async (client, emulator) => {
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+    await afterNextRead(emulator, profile.id, { contact_details: { email: 'other@example.com' } })
+    await assert.rejects(client.updateCollectedData(profile.id, { personal_details: { nationality: 'FRA' } }, { maxAttempts: 1 }), (error) => {
+      assert.ok(error instanceof passfort.UpdateConflictError && error instanceof passfort.ConflictError, String(error))
+      assert.deepEqual([error.code, error.status, error.attempts, error.profileId, error.mayHaveReachedServer], ['update_conflict', 412, 1, profile.id, false])
+      return true
+    })
+    await assert.rejects(client.updateCollectedData(profile.id, [{ op: 'test', path: '/personal_details/name/family_name', value: 'Jones' }]), (error) => {
+      assert.ok(error instanceof passfort.PatchFailedError, String(error))
+      assert.deepEqual([error.code, error.index, error.op, error.path, error.testFailed], ['patch_failed', 0, 'test', '/personal_details/name/family_name', true])
+      return true
+    })
+    assert.deepEqual(collectedWrites(emulator), [412], 'neither wrote the change')
+  }))
+
+test('a lost collected-data write is read back, not doubled', () =>
+  withClient(async (client, emulator) => {
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+    emulator.fault({ method: 'POST', path: `/4.0/profiles/${profile.id}/collected_data`, action: 'drop_after_commit' })
+    const updated = await client.updateCollectedData(profile.id, [{ op: 'add', path: '/personal_details/name/given_names/-', value: 'Grace' }])
+    assert.equal(updated.attempts, 1)
+    assert.equal(collectedWrites(emulator).length, 1, 'not resent')
+    assert.deepEqual((await client.collectedData.get(profile.id)).personal_details.name.given_names, ['Ada', 'Grace'])
+  }))
+
+test('bad changes are refused before any request', () =>
+  withClient(async (client, emulator) => {
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+    const before = emulator.requests().length
+    const refusals = [
+      () => client.updateCollectedData(profile.id, 'text'),
+      () => client.updateCollectedData(profile.id, undefined),
+      () => client.updateCollectedData(profile.id, [{ op: 'jump', path: '/a' }]),
+      () => client.updateCollectedData(profile.id, [{ op: 'add', path: 'no-slash', value: 1 }]),
+      () => client.updateCollectedData(profile.id, { a: Number.NaN }),
+      () => client.updateCollectedData(profile.id, {}, { maxAttempts: 0 }),
+      () => client.updateCollectedData(profile.id, {}, { maxAttempts: 1.5 }),
+      () => client.updateCollectedData('not an id!', {}),
+    ]
+    for (const refuse of refusals) await assert.rejects(refuse(), TypeError)
+    assert.equal(emulator.requests().length, before)
+  }))
+
+test('lost answers on an upload and an application create are ambiguous, never doubled', () =>
+  withClient(async (client, emulator) => {
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+    emulator.fault({ method: 'POST', path: '/4.0/profiles/*/document_images', action: 'drop_after_commit' })
+    await assert.rejects(client.runDocumentCheck(profile.id, { image: PNG, imageType: 'FRONT', documentType: 'PASSPORT' }), (error) => {
+      assert.ok(error instanceof passfort.AmbiguousCreationError, String(error))
+      assert.equal(error.profileId, profile.id)
+      assert.ok(error.lookFor)
+      return true
+    })
+    assert.equal(requestsTo(emulator, 'POST', '/document_images').length, 1)
+    assert.equal((await client.documents.listImages(profile.id)).length, 1)
+    assert.deepEqual(emulator.checks(), [])
+
+    emulator.fault({ method: 'POST', path: '/4.0/profiles/*/applications', action: 'drop_after_commit' })
+    await assert.rejects(client.applications.create(profile.id, { product: { alias: 'individual-account' } }), (error) => {
+      assert.ok(error instanceof passfort.AmbiguousCreationError, String(error))
+      assert.equal(error.operation, 'create_application')
+      return true
+    })
+    assert.equal(requestsTo(emulator, 'POST', '/applications').length, 1)
+    assert.equal((await client.applications.list(profile.id)).length, 1)
+  }))
+
+test('a sync run meeting the gateway timeout is one check, resolved', () =>
+  withClient(async (client, emulator) => {
+    const answer = await fetch(`${emulator.url}/_emulator/config`, {
+      method: 'PUT',
+      body: JSON.stringify({ gateway_timeout_ms: 300, provider_latency_ms: 1000, sync_timeout_ms: 5000 }),
+    })
+    assert.ok(answer.ok)
+    const profile = await client.createProfile('INDIVIDUAL_CUSTOMER', person())
+    const check = await client.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'sync', waitTimeoutMs: 30000 })
+    assert.equal(check.state, 'COMPLETE')
+    assert.deepEqual(requestsTo(emulator, 'POST', '/checks').map((r) => r.status), [504])
+    assert.deepEqual(emulator.checks().map((c) => c.id), [check.id])
   }))

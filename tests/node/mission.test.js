@@ -12,6 +12,9 @@ const { PassFort, AbortError } = require('passfort')
 const { Emulator } = require('passfort/testing')
 const { person } = require('./helpers.js')
 
+/** `run_document_check`'s image: a 1×1 PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64')
+
 const table = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'scenarios', 'mission.json'), 'utf8'))
 const durations = new Set(table.durations)
 const API_KEY = 'sk_mission_node_94d2'
@@ -173,6 +176,28 @@ class Runner {
         const items = await client.runChecks(requests, { ...nodeArgs(args, ['concurrency']), signal })
         return items.map((item) => ({ ok: item.ok, check: item.ok ? checkView(item.check) : null, error: item.ok ? null : item.error.code }))
       }
+      case 'create_application': {
+        const application = await client.applications.create(args.profile, { product: { alias: 'individual-account' } })
+        return { id: application.id, status: application.status }
+      }
+      case 'list_applications':
+        return client.applications.list(args.profile)
+      case 'list_document_images':
+        return client.documents.listImages(args.profile)
+      case 'get_collected_data':
+        return client.collectedData.get(args.profile)
+      case 'decide_application': {
+        const decision = await client.decideApplication(args.profile, args.application, { signal })
+        return { outcome: decision.outcome, written: decision.written, status: decision.application.status, blockers: decision.blockers.map((b) => b.blocker_type) }
+      }
+      case 'run_document_check': {
+        const document = { image: PNG, imageType: args.image_type ?? 'FRONT', documentType: args.document_type ?? 'PASSPORT', mode: 'sync' }
+        return checkView(await client.runDocumentCheck(args.profile, document, { ...nodeArgs(args, ['wait_timeout']), signal }))
+      }
+      case 'update_collected_data': {
+        const updated = await client.updateCollectedData(args.profile, args.change, { ...nodeArgs(args, ['max_attempts']), signal })
+        return { data: updated.data, attempts: updated.attempts }
+      }
     }
     throw new Error(`no such call in the step language: ${name}`)
   }
@@ -205,6 +230,12 @@ class Runner {
     this.emulator.setWebhook(url, { secret: WEBHOOK_SECRET })
   }
 
+  /** The emulator's admin API, for the steps its library has no method for. */
+  async admin(method, path, body) {
+    const answer = await fetch(`${this.emulator.url}/_emulator${path}`, { method, body: JSON.stringify(body) })
+    assert.ok(answer.ok, `admin ${path} answered ${answer.status}: ${await answer.text()}`)
+  }
+
   read(read) {
     if ('requests' in read) return this.emulator.requests().filter((r) => requestMatches(read.requests, r))
     if ('checks' in read) return this.emulator.checks().filter((c) => !('profile' in read.checks) || c.profile_id === read.checks.profile)
@@ -226,6 +257,10 @@ class Runner {
     const argsOf = (...reserved) => Object.fromEntries(Object.entries(step).filter(([k]) => !reserved.includes(k)))
     if ('configure' in step) {
       this.emulator.configure(nodeArgs(step.configure, ['sync_timeout', 'provider_latency']))
+    } else if ('gateway_timeout' in step) {
+      await this.admin('PUT', '/config', { gateway_timeout_ms: Math.round(step.gateway_timeout * 1000) })
+    } else if ('after_next_read' in step) {
+      await this.admin('POST', `/profiles/${step.after_next_read.profile}/collected_data/after_next_read`, step.after_next_read.change)
     } else if ('script' in step) {
       this.emulator.script(step.script.profile, step.script.check_type, step.script.results)
     } else if ('fault' in step) {

@@ -11,11 +11,13 @@ flavour every call is the ``Client`` method, called on this thread."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import math
 import pathlib
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Tuple
 
@@ -28,6 +30,8 @@ from conftest import person
 
 TABLE = json.loads((pathlib.Path(__file__).parents[1] / "scenarios" / "mission.json").read_text())
 API_KEY = "sk_mission_py_51c7"
+#: ``run_document_check``'s image: a 1×1 PNG.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 WEBHOOK_SECRET = "whsec_mission_py_2e90"
 
 #: How often the runner reads the emulator's log while it waits for something.
@@ -40,6 +44,11 @@ LOG_POLL = 0.02
 def plain(value: Any) -> Any:
     """An enum member as its value (``str()`` of the package's str enums)."""
     return None if value is None else str(value)
+
+
+def as_read(value: Any) -> Any:
+    """The API's JSON, bound as it is."""
+    return value
 
 
 def check_view(check: passfort.Check) -> Dict[str, Any]:
@@ -239,6 +248,37 @@ class Runner:
                     for item in batch
                 ],
             ),
+            "create_application": (
+                lambda: client.applications.create(args["profile"], {"product": {"alias": "individual-account"}}),
+                lambda application: {"id": application["id"], "status": application["status"]},
+            ),
+            "list_applications": (lambda: client.applications.list(args["profile"]), as_read),
+            "list_document_images": (lambda: client.documents.list_images(args["profile"]), as_read),
+            "get_collected_data": (lambda: client.collected_data.get(args["profile"]), as_read),
+            "decide_application": (
+                lambda: client.decide_application(args["profile"], args["application"]),
+                lambda decision: {
+                    "outcome": decision.outcome,
+                    "written": decision.written,
+                    "status": decision.application["status"],
+                    "blockers": [blocker["blocker_type"] for blocker in decision.blockers],
+                },
+            ),
+            "run_document_check": (
+                lambda: client.run_document_check(
+                    args["profile"],
+                    image=PNG,
+                    image_type=args.get("image_type", "FRONT"),
+                    document_type=args.get("document_type", "PASSPORT"),
+                    mode="sync",
+                    **given("wait_timeout"),
+                ),
+                check_view,
+            ),
+            "update_collected_data": (
+                lambda: client.update_collected_data(args["profile"], args["change"], **given("max_attempts")),
+                lambda updated: {"data": updated.data, "attempts": updated.attempts},
+            ),
         }
         if name not in calls:
             raise AssertionError(f"no such call in the step language: {name}")
@@ -283,6 +323,12 @@ class Runner:
             raise AssertionError(f"webhooks: {how}?")
         self.emulator.set_webhook(url, secret=WEBHOOK_SECRET)
 
+    def admin(self, method: str, path: str, body: Any) -> None:
+        """The emulator's admin API, for the steps its library has no method for (never through a proxy)."""
+        request = urllib.request.Request(f"{self.emulator.url}/_emulator{path}", data=json.dumps(body).encode(), method=method)
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10) as answer:
+            assert 200 <= answer.status < 300, f"admin {path} answered {answer.status}"
+
     def read(self, read: Dict[str, Any]) -> List[Dict[str, Any]]:
         if "requests" in read:
             return [r for r in self.emulator.requests() if request_matches(read["requests"], r)]
@@ -307,6 +353,11 @@ class Runner:
         bind = lambda value: self.bound.__setitem__(step["as"], value) if "as" in step else None  # noqa: E731
         if "configure" in step:
             self.emulator.configure(**step["configure"])
+        elif "gateway_timeout" in step:
+            self.admin("PUT", "/config", {"gateway_timeout_ms": round(step["gateway_timeout"] * 1000)})
+        elif "after_next_read" in step:
+            following = step["after_next_read"]
+            self.admin("POST", f"/profiles/{following['profile']}/collected_data/after_next_read", following["change"])
         elif "script" in step:
             script = step["script"]
             self.emulator.script(script["profile"], script["check_type"], script["results"])

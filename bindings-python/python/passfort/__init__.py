@@ -20,13 +20,28 @@ from ._errors import (
     ConflictError,
     NotFoundError,
     PassFortError,
+    PatchFailedError,
     RateLimitError,
     RedirectError,
     ResponseDecodeError,
     ServerError,
+    UpdateConflictError,
     WebhookVerificationError,
 )
-from ._native import ApplicationDecision, Check, ErrorDetail, Profile, Response, Task, Variant, VerifyOutcome, WaitInfo, WebhookEvent, __version__
+from ._native import (
+    ApplicationDecision,
+    Check,
+    ErrorDetail,
+    Profile,
+    Response,
+    Task,
+    UpdatedCollectedData,
+    Variant,
+    VerifyOutcome,
+    WaitInfo,
+    WebhookEvent,
+    __version__,
+)
 from ._types import CheckMode, CheckState, CheckType, Decision, Role, TaskOutcome, TaskState, TaskType, WhoAmI
 from ._logging import configure as _configure_logging
 
@@ -101,6 +116,7 @@ __all__ = [
     "InvalidArgumentError",
     "NotFoundError",
     "PassFortError",
+    "PatchFailedError",
     "Profile",
     "Progress",
     "RateLimitError",
@@ -109,6 +125,8 @@ __all__ = [
     "ResponseDecodeError",
     "Role",
     "ServerError",
+    "UpdateConflictError",
+    "UpdatedCollectedData",
     "Task",
     "TaskRequest",
     "TaskOutcome",

@@ -21,7 +21,7 @@ from ._batch import (
     task_requests,
 )
 
-from ._native import ApplicationDecision, Check, NativeClient, NativeListener, Profile, Response, Task, VerifyOutcome, WebhookEvent
+from ._native import ApplicationDecision, Check, NativeClient, NativeListener, Profile, Response, Task, UpdatedCollectedData, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
 from ._operations import AsyncOperations, Operations, QueryArg
 from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
@@ -29,6 +29,8 @@ from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
 Body = Union[bytes, bytearray, memoryview, str]
 ImageBytes = Union[bytes, bytearray, memoryview]
 Headers = Union[Mapping[str, str], Sequence[Tuple[str, str]]]
+#: A JSON Merge Patch (a dict) or a JSON Patch (a list of operations).
+ChangeArg = Union[Mapping[str, Any], Sequence[Mapping[str, Any]]]
 
 _BINDING = f"python/{platform.python_version()}"
 
@@ -292,6 +294,19 @@ class AsyncClient(AsyncOperations, _ClientBase):
         reports the blockers. Taken once, even when two workers try."""
         return await self._native.decide_application(profile_id, application_id, False)
 
+    async def update_collected_data(
+        self, profile_id: str, change: ChangeArg, *, max_attempts: Optional[int] = None
+    ) -> UpdatedCollectedData:
+        """Changes the profile's collected data without losing another writer's
+        change: reads it with its ETag, applies ``change``, writes it with
+        If-Match, and on a 412 applies ``change`` again to the data as it is
+        now (at most ``max_attempts`` writes, default 5; then
+        ``UpdateConflictError``). ``change`` is a JSON Merge Patch (a dict:
+        its fields replace the data's, ``None`` removes one) or a JSON Patch
+        (a list of operations; a ``test`` that does not hold raises
+        ``PatchFailedError``, writing nothing)."""
+        return await self._native.update_collected_data(profile_id, change, max_attempts, blocking=False)
+
     async def run_document_check(
         self,
         profile_id: str,
@@ -478,6 +493,17 @@ class Client(Operations, _ClientBase):
         rejects it when one is COMPLETED_FAIL, otherwise writes nothing and
         reports the blockers. Taken once, even when two workers try."""
         return self._native.decide_application(profile_id, application_id, True)
+
+    def update_collected_data(self, profile_id: str, change: ChangeArg, *, max_attempts: Optional[int] = None) -> UpdatedCollectedData:
+        """Changes the profile's collected data without losing another writer's
+        change: reads it with its ETag, applies ``change``, writes it with
+        If-Match, and on a 412 applies ``change`` again to the data as it is
+        now (at most ``max_attempts`` writes, default 5; then
+        ``UpdateConflictError``). ``change`` is a JSON Merge Patch (a dict:
+        its fields replace the data's, ``None`` removes one) or a JSON Patch
+        (a list of operations; a ``test`` that does not hold raises
+        ``PatchFailedError``, writing nothing)."""
+        return self._native.update_collected_data(profile_id, change, max_attempts, blocking=True)
 
     def run_document_check(
         self,

@@ -132,6 +132,27 @@ class AmbiguousCreationError(PassFortError):
     sent_at: Optional[datetime.datetime] = None
 
 
+class UpdateConflictError(ConflictError):
+    """A safe collected-data update met another writer's change (a 412)
+    before each of its ``attempts`` writes; nothing of it was written."""
+
+    status = 412
+    profile_id: str = ""
+    attempts: int = 0
+
+
+class PatchFailedError(PassFortError):
+    """A collected-data change did not apply to the data as it is: the JSON
+    Patch operation at ``index`` (``op`` at ``path``) failed its test
+    (``test_failed``) or names a path the data does not allow. Nothing was written."""
+
+    profile_id: str = ""
+    index: int = 0
+    op: str = ""
+    path: str = ""
+    test_failed: bool = False
+
+
 class WebhookVerificationError(PassFortError):
     """A webhook delivery was refused (``reason``: unauthorized, malformed,
     too_large or expired); nothing in it was dispatched."""
@@ -161,6 +182,8 @@ CLASS_BY_CODE: Dict[str, Type[PassFortError]] = {
     "wait_timeout": CheckWaitTimeoutError,
     "ambiguous_check_creation": AmbiguousCheckError,
     "ambiguous_creation": AmbiguousCreationError,
+    "update_conflict": UpdateConflictError,
+    "patch_failed": PatchFailedError,
     "webhook": WebhookVerificationError,
     "closed": ClientClosedError,
 }

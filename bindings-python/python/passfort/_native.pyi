@@ -33,6 +33,7 @@ __all__ = [
     "ErrorDetail",
     "VerifyOutcome",
     "ApplicationDecision",
+    "UpdatedCollectedData",
     "WebhookEvent",
     "verify_webhook",
 ]
@@ -217,6 +218,15 @@ class ApplicationDecision:
     def written(self) -> bool: ...
 
 @final
+class UpdatedCollectedData:
+    @property
+    def data(self) -> Dict[str, Any]: ...
+    @property
+    def etag(self) -> Optional[str]: ...
+    @property
+    def attempts(self) -> int: ...
+
+@final
 class WebhookEvent:
     @property
     def id(self) -> str: ...
@@ -375,6 +385,10 @@ class NativeClient:
     def decide_application(self, profile_id: str, application_id: str, blocking: Literal[True]) -> ApplicationDecision: ...
     @overload
     def decide_application(self, profile_id: str, application_id: str, blocking: Literal[False]) -> Awaitable[ApplicationDecision]: ...
+    @overload
+    def update_collected_data(self, profile_id: str, change: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]], max_attempts: Optional[int] = ..., *, blocking: Literal[True]) -> UpdatedCollectedData: ...
+    @overload
+    def update_collected_data(self, profile_id: str, change: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]], max_attempts: Optional[int] = ..., *, blocking: Literal[False]) -> Awaitable[UpdatedCollectedData]: ...
     @overload
     def run_document_check(self, profile_id: str, image: Union[bytes, bytearray, memoryview], image_type: str, document_type: str, document_category: Optional[str] = ..., task_ids: Optional[Sequence[str]] = ..., mode: Optional[str] = ..., wait_timeout: Optional[float] = ..., poll_interval: Optional[float] = ..., *, blocking: Literal[True]) -> Check: ...
     @overload

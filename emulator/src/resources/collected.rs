@@ -64,8 +64,36 @@ fn if_match_holds(header: &str, current: &str) -> bool {
         .any(|tag| tag == "*" || tag == current || tag.trim_matches('"') == current.trim_matches('"'))
 }
 
+/// Answers the collected data; then makes the change an admin call queued
+/// for right after this read, if any, so the reader's next write meets a 412.
 pub async fn get_data(State(state): State<AppState>, Path(profile_id): Path<String>) -> ApiResult {
-    with_profile_mut(&state, &profile_id, |profile| Ok(with_etag(StatusCode::OK, profile.collected_data.clone())))
+    with_profile_mut(&state, &profile_id, |profile| {
+        let answer = with_etag(StatusCode::OK, profile.collected_data.clone());
+        if let Some(change) = crate::state::lock(&state.after_next_read).remove(&profile_id) {
+            merge(&mut profile.collected_data, &change);
+            profile.audit("replace-collected-data", "Another writer changed the collected data", json!({}));
+        }
+        Ok(answer)
+    })
+}
+
+/// RFC 7386's JSON Merge Patch.
+pub fn merge(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    let map = target.as_object_mut().expect("made an object above");
+    for (name, value) in patch {
+        if value.is_null() {
+            map.remove(name);
+        } else {
+            merge(map.entry(name.clone()).or_insert(Value::Null), value);
+        }
+    }
 }
 
 /// Replaces the collected data (no merge). With an `If-Match` that no longer
