@@ -249,7 +249,7 @@ async fn every_event_the_emulator_sends_arrives_typed_once_while_waiters_wait() 
         if let Some(check_types) = step.get("start_waiters") {
             let profile_id = saved["profile"]["id"].as_str().unwrap().to_owned();
             for check_type in check_types.as_array().unwrap() {
-                let (client, options, profile_id) = (client.clone(), options.clone(), profile_id.clone());
+                let (client, profile_id) = (client.clone(), profile_id.clone());
                 let request = CheckRequest::new(CheckType::from(check_type.as_str().unwrap()));
                 waiters
                     .push(tokio::spawn(async move { client.run_check_and_wait(&profile_id, &request, CheckMode::Async, &options).await }));
