@@ -115,6 +115,20 @@ fn every_decode_case_of_the_scenario_decodes_as_it_says() {
 }
 
 #[test]
+fn every_event_type_of_the_emulators_table_has_a_variant() {
+    let names: Vec<&str> = passfort_emulator::WEBHOOK_EVENTS.iter().map(|event| event.name).collect();
+    assert_eq!(names, passfort_core::webhooks::KNOWN_EVENTS, "the same event types, in PassFort's order");
+    let data = json!({ "profile_id": "p-1", "check": { "id": "c-1" }, "task": { "id": "t-1" } });
+    let mut variants = HashSet::new();
+    for name in names {
+        let kind = WebhookEventKind::decode(name, &data);
+        assert!(kind.is_known() && kind.profile_id() == Some("p-1"), "{name}: {kind:?}");
+        assert!(variants.insert(kind.name()), "{name} shares a variant");
+    }
+    assert!(!WebhookEventKind::decode("CHECK_COMPLETED_V2", &data).is_known());
+}
+
+#[test]
 fn the_envelopes_the_emulator_sends_decode_into_their_variants() {
     let client = offline_client();
     let data = json!({
