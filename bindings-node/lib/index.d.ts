@@ -187,12 +187,56 @@ export interface DocumentCheckWaitOptions {
   signal?: AbortSignal
 }
 
-export interface WebhookEvent {
+export type RiskLevel = Open<'LOW' | 'MEDIUM' | 'HIGH' | 'UNDETERMINED'>
+/** An application's status in PRODUCT_STATUS_CHANGED. */
+export type WebhookProductStatus = Open<'APPLIED' | 'APPROVED' | 'IN_REVIEW' | 'REJECTED' | 'CANCELLED'>
+export type WebhookProfileStatus = Open<'NORMAL' | 'SUSPENDED' | 'BANNED'>
+export type WebhookProfileEventType = Open<
+  'PEP_FLAG' | 'SANCTION_FLAG' | 'DOCUMENT_EXPIRY' | 'TRANSACTION_ALERT' | 'REVIEW_NEEDED' | 'ADVERSE_MEDIA_FLAG' | 'REFER_FLAG'
+>
+export type WebhookEventResolution = Open<'UNRESOLVED' | 'MISMATCH' | 'MATCH' | 'IGNORE' | 'CREATED_TASK'>
+
+/** The shapes nested in typed events; null where the event does not give a value. */
+export interface WebhookProduct {
+  id: string
+  alias: string | null
+  name: string | null
+}
+export interface WebhookUser {
+  id: string | null
+  email: string | null
+  name: string | null
+}
+export interface WebhookApiKey {
+  name: string | null
+}
+export interface WebhookCheck {
+  id: string
+  checkType: CheckType | null
+  result: CheckResult | null
+  decision: Decision | null
+}
+export interface WebhookTask {
+  id: string
+  type: TaskType | null
+  state: TaskState | null
+  isComplete: boolean | null
+}
+export interface WebhookProfileEvent {
+  id: string
+  eventType: WebhookProfileEventType | null
+  resolution: WebhookEventResolution | null
+}
+
+/** What every webhook event has. `data` is the event's data, whole, as sent. */
+export interface WebhookEventBase {
   id: string
   /** As sent, e.g. 'CHECK_COMPLETED'. */
   event: string
   timestamp?: number
   data: Json
+  /** False for an event passed through (see `UnknownWebhookEvent`): narrow on it before `event`. */
+  known: boolean
   profileId?: string
   checkId?: string
   taskId?: string
@@ -201,8 +245,99 @@ export interface WebhookEvent {
   decision?: Decision
   taskType?: TaskType
   taskState?: TaskState
-  customerRef?: string
+  customerRef?: string | null
 }
+
+/** An event type in PassFort's list, with its typed fields. */
+export interface KnownWebhookEventOf<E extends string> extends WebhookEventBase {
+  known: true
+  event: E
+  profileId: string
+  customerRef: string | null
+}
+
+export interface ProductStatusChangedEvent extends KnownWebhookEventOf<'PRODUCT_STATUS_CHANGED'> {
+  applicationId: string | null
+  newStatus: WebhookProductStatus | null
+  product: WebhookProduct | null
+  /** null when the smart policy made the change. */
+  user: WebhookUser | null
+  apikey: WebhookApiKey | null
+}
+export interface TaskCreatedEvent extends KnownWebhookEventOf<'TASK_CREATED'> {
+  task: WebhookTask
+}
+export interface CheckCompletedEvent extends KnownWebhookEventOf<'CHECK_COMPLETED'> {
+  check: WebhookCheck
+  checkId: string
+}
+/** No data beyond the profile is published. */
+export interface ProductBadgeChangedEvent extends KnownWebhookEventOf<'PRODUCT_BADGE_CHANGED'> {}
+export interface RiskLevelChangedEvent extends KnownWebhookEventOf<'RISK_LEVEL_CHANGED'> {
+  newRiskLevel: RiskLevel | null
+  oldRiskLevel: RiskLevel | null
+}
+export interface RiskScoreChangedEvent extends KnownWebhookEventOf<'RISK_SCORE_CHANGED'> {
+  newRiskScore: number | null
+  oldRiskScore: number | null
+}
+export interface TaskStateChangedEvent extends KnownWebhookEventOf<'TASK_STATE_CHANGED'> {
+  task: WebhookTask
+}
+/** Deprecated by PassFort: COLLECTED_DATA_CHANGED replaces it. */
+export interface CollectedDataUpdatedEvent extends KnownWebhookEventOf<'COLLECTED_DATA_UPDATED'> {}
+export interface CollectedDataChangedEvent extends KnownWebhookEventOf<'COLLECTED_DATA_CHANGED'> {}
+export interface FormStateChangedEvent extends KnownWebhookEventOf<'FORM_STATE_CHANGED'> {}
+export interface ManualActionRequiredEvent extends KnownWebhookEventOf<'MANUAL_ACTION_REQUIRED'> {
+  applicationId: string | null
+  product: WebhookProduct | null
+  /** The check that made it so, when a check did. */
+  check: WebhookCheck | null
+}
+export interface CustomerRequestChangedEvent extends KnownWebhookEventOf<'CUSTOMER_REQUEST_CHANGED'> {}
+export interface EventsCreatedEvent extends KnownWebhookEventOf<'EVENTS_CREATED'> {
+  events: WebhookProfileEvent[]
+}
+export interface EventsUpdatedEvent extends KnownWebhookEventOf<'EVENTS_UPDATED'> {
+  events: WebhookProfileEvent[]
+}
+/** Deprecated by PassFort. */
+export interface ProfileStatusChangedEvent extends KnownWebhookEventOf<'PROFILE_STATUS_CHANGED'> {
+  newStatus: WebhookProfileStatus | null
+}
+/** Deprecated by PassFort. */
+export interface TaskIsCompleteChangedEvent extends KnownWebhookEventOf<'TASK_IS_COMPLETE_CHANGED'> {
+  task: WebhookTask
+}
+/** Deprecated by PassFort. */
+export interface CollectionStepsCompletedEvent extends KnownWebhookEventOf<'COLLECTION_STEPS_COMPLETED'> {}
+
+/** An event name this version does not know, or a known one whose data lacks what identifies it. */
+export interface UnknownWebhookEvent extends WebhookEventBase {
+  known: false
+}
+
+export type KnownWebhookEvent =
+  | ProductStatusChangedEvent
+  | TaskCreatedEvent
+  | CheckCompletedEvent
+  | ProductBadgeChangedEvent
+  | RiskLevelChangedEvent
+  | RiskScoreChangedEvent
+  | TaskStateChangedEvent
+  | CollectedDataUpdatedEvent
+  | CollectedDataChangedEvent
+  | FormStateChangedEvent
+  | ManualActionRequiredEvent
+  | CustomerRequestChangedEvent
+  | EventsCreatedEvent
+  | EventsUpdatedEvent
+  | ProfileStatusChangedEvent
+  | TaskIsCompleteChangedEvent
+  | CollectionStepsCompletedEvent
+
+/** A verified webhook event: narrow on `known`, then on `event`. */
+export type WebhookEvent = KnownWebhookEvent | UnknownWebhookEvent
 
 export interface WhoAmI {
   auditeeName?: string

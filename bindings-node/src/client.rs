@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::cancel::cancellable;
 use crate::errors::{error_reason, js_error};
-use crate::models::{ApplicationDecision, Check, Profile, Task, UpdatedCollectedData, VerifyOutcome, WebhookEvent, WhoAmI};
+use crate::models::{webhook_event, ApplicationDecision, Check, Profile, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI};
 
 type Result<T> = napi::Result<T>;
 
@@ -600,10 +600,10 @@ impl NativeClient {
 
     /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
     #[napi]
-    pub fn handle_webhook(&self, body: Buffer, headers: HashMap<String, String>, acknowledge: Option<bool>) -> Result<Vec<WebhookEvent>> {
+    pub fn handle_webhook(&self, body: Buffer, headers: HashMap<String, String>, acknowledge: Option<bool>) -> Result<Vec<Value>> {
         let hub = self.client.webhooks();
         let events = if acknowledge.unwrap_or(true) { hub.handle(&body, headers) } else { hub.handle_unacknowledged(&body, headers) };
-        Ok(events.map_err(js_error)?.into_iter().map(WebhookEvent::from).collect())
+        Ok(events.map_err(js_error)?.into_iter().map(webhook_event).collect())
     }
 
     /// Marks events handled: a redelivery of them is then a duplicate.
@@ -622,10 +622,10 @@ impl NativeClient {
 
 /// Verifies and parses a delivery for `secret`, dispatching nothing.
 #[napi]
-pub fn verify_webhook(body: Buffer, headers: HashMap<String, String>, secret: String) -> Result<Vec<WebhookEvent>> {
+pub fn verify_webhook(body: Buffer, headers: HashMap<String, String>, secret: String) -> Result<Vec<Value>> {
     let verifier = WebhookVerifier::new(secret).map_err(js_error)?;
     let events = verifier.verify(&body, headers).map_err(js_error)?;
-    Ok(events.into_iter().map(WebhookEvent::from).collect())
+    Ok(events.into_iter().map(webhook_event).collect())
 }
 
 #[napi]

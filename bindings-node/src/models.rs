@@ -236,45 +236,63 @@ impl From<passfort_core::UpdatedData> for UpdatedCollectedData {
     }
 }
 
-#[napi(object)]
-pub struct WebhookEvent {
-    pub id: String,
-    pub event: String,
-    pub timestamp: Option<i64>,
-    pub data: Value,
-    pub profile_id: Option<String>,
-    pub check_id: Option<String>,
-    pub task_id: Option<String>,
-    pub check_type: Option<String>,
-    pub result: Option<String>,
-    pub decision: Option<String>,
-    pub task_type: Option<String>,
-    pub task_state: Option<String>,
-    pub customer_ref: Option<String>,
+/// A webhook event as a plain JS object: `id`, `event`, `timestamp`, `data`
+/// (whole, as sent), `known`, the flat fields of `WebhookEvent::fields` when
+/// present, and the event type's typed fields (the core's `typed_fields`,
+/// camelCase, null where absent). `known` is false for pass-through events.
+pub fn webhook_event(event: CoreEvent) -> Value {
+    let mut object = serde_json::Map::new();
+    let flat = event.fields();
+    let flat = [
+        ("profileId", flat.profile_id),
+        ("checkId", flat.check_id),
+        ("taskId", flat.task_id),
+        ("checkType", flat.check_type),
+        ("result", flat.result),
+        ("decision", flat.decision),
+        ("taskType", flat.task_type),
+        ("taskState", flat.task_state),
+        ("customerRef", flat.customer_ref),
+    ];
+    for (name, value) in flat {
+        if let Some(value) = value {
+            object.insert(name.to_owned(), Value::from(value));
+        }
+    }
+    for (name, value) in event.kind.typed_fields() {
+        object.insert(camel_case(&name), camel_case_keys(value));
+    }
+    object.insert("known".into(), Value::Bool(event.kind.is_known()));
+    object.insert("id".into(), Value::String(event.id));
+    object.insert("event".into(), Value::String(event.event));
+    if let Some(timestamp) = event.timestamp {
+        object.insert("timestamp".into(), Value::from(timestamp));
+    }
+    object.insert("data".into(), event.data);
+    Value::Object(object)
 }
 
-impl From<CoreEvent> for WebhookEvent {
-    fn from(event: CoreEvent) -> Self {
-        let owned = |field: Option<&str>| field.map(str::to_owned);
-        let fields = event.fields();
-        let (profile_id, check_id, task_id) = (owned(fields.profile_id), owned(fields.check_id), owned(fields.task_id));
-        let (check_type, result, decision) = (owned(fields.check_type), owned(fields.result), owned(fields.decision));
-        let (task_type, task_state, customer_ref) = (owned(fields.task_type), owned(fields.task_state), owned(fields.customer_ref));
-        Self {
-            id: event.id,
-            event: event.event,
-            timestamp: event.timestamp,
-            data: event.data,
-            profile_id,
-            check_id,
-            task_id,
-            check_type,
-            result,
-            decision,
-            task_type,
-            task_state,
-            customer_ref,
+fn camel_case(name: &str) -> String {
+    let mut parts = name.split('_');
+    let mut camel = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            camel.extend(first.to_uppercase());
+            camel.push_str(chars.as_str());
         }
+    }
+    camel
+}
+
+/// The typed fields' nested objects (product, check, task, ...) camelCased too.
+fn camel_case_keys(value: Value) -> Value {
+    match value {
+        Value::Object(object) => {
+            Value::Object(object.into_iter().map(|(name, value)| (camel_case(&name), camel_case_keys(value))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(camel_case_keys).collect()),
+        other => other,
     }
 }
 

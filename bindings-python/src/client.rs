@@ -17,9 +17,10 @@ use pyo3::IntoPyObjectExt;
 
 use crate::convert::{py_headers, py_number, py_query, py_str_list, py_to_json, JsonValue};
 use crate::errors::{to_py_err, CoreResult, Outcomes};
-use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyUpdatedData, PyVerifyOutcome, PyWebhookEvent};
+use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyUpdatedData, PyVerifyOutcome};
 use crate::response::ResponseOut;
 use crate::runtime::{block_on, fork_generation, run};
+use crate::webhook_events::event_to_py;
 
 type Headers = Vec<(String, Vec<u8>)>;
 
@@ -496,10 +497,10 @@ impl NativeClient {
     /// Verifies a delivery and returns the new events; marks them seen at
     /// once (`acknowledge`), or only when `acknowledge_webhooks` names them.
     #[pyo3(signature = (body, headers, acknowledge=true))]
-    fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers, acknowledge: bool) -> PyResult<Vec<PyWebhookEvent>> {
+    fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers, acknowledge: bool) -> PyResult<Vec<Py<PyAny>>> {
         let hub = self.client()?.webhooks().clone();
         let events = if acknowledge { hub.handle(body.as_bytes(), headers) } else { hub.handle_unacknowledged(body.as_bytes(), headers) };
-        Ok(events.map_err(to_py_err)?.into_iter().map(PyWebhookEvent).collect())
+        events.map_err(to_py_err)?.into_iter().map(|event| event_to_py(body.py(), event)).collect()
     }
 
     /// Marks events handled: a redelivery of them is then a duplicate.
@@ -525,10 +526,10 @@ impl NativeClient {
 
 /// Verifies and parses a delivery for `secret`, dispatching nothing.
 #[pyfunction]
-pub fn verify_webhook(body: &Bound<'_, PyBytes>, headers: Headers, secret: String) -> PyResult<Vec<PyWebhookEvent>> {
+pub fn verify_webhook(body: &Bound<'_, PyBytes>, headers: Headers, secret: String) -> PyResult<Vec<Py<PyAny>>> {
     let verifier = WebhookVerifier::new(secret).map_err(to_py_err)?;
     let events = verifier.verify(body.as_bytes(), headers).map_err(to_py_err)?;
-    Ok(events.into_iter().map(PyWebhookEvent).collect())
+    events.into_iter().map(|event| event_to_py(body.py(), event)).collect()
 }
 
 #[pyclass(module = "passfort._native", frozen)]

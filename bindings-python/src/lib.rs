@@ -9,6 +9,7 @@ mod logging;
 mod models;
 mod response;
 mod runtime;
+mod webhook_events;
 
 use pyo3::prelude::*;
 
@@ -37,6 +38,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<models::PyApplicationDecision>()?;
     module.add_class::<models::PyUpdatedData>()?;
     module.add_class::<models::PyWebhookEvent>()?;
+    webhook_events::add_classes(module)?;
     module.add_function(wrap_pyfunction!(client::verify_webhook, module)?)?;
     Ok(())
 }

@@ -511,7 +511,7 @@ impl PyApplicationDecision {
     }
 }
 
-#[pyclass(module = "passfort", name = "WebhookEvent", frozen)]
+#[pyclass(module = "passfort", name = "WebhookEvent", frozen, subclass)]
 pub struct PyWebhookEvent(pub WebhookEvent);
 
 #[pymethods]
@@ -569,8 +569,11 @@ impl PyWebhookEvent {
     fn customer_ref(&self) -> Option<&str> {
         self.0.fields().customer_ref
     }
-    fn __repr__(&self) -> String {
-        format!("WebhookEvent(id={}, event={})", quote(&self.0.id), quote(&self.0.event))
+    /// Ids and the event name only: the data holds names and references of the profile.
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let class = slf.get_type().name()?;
+        let event = &slf.get().0;
+        Ok(format!("{class}(id={}, event={})", quote(&event.id), quote(&event.event)))
     }
 }
 

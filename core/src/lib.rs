@@ -43,6 +43,7 @@ pub mod fuzzing {
     pub use crate::retry::server_requested_wait;
 }
 mod waiting;
+mod webhook_events;
 pub mod webhooks;
 
 pub use api::Api;

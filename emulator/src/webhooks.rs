@@ -118,7 +118,7 @@ pub const EVENTS: &[EventType] = &[
     event(
         "COLLECTION_STEPS_COMPLETED",
         true,
-        "collection steps are all completed (POST .../collection_steps), when enabled",
+        "collection steps are all completed (POST .../collection_steps with an empty list, when there were some), when enabled",
         "[A] nothing more",
     ),
 ];

@@ -153,3 +153,31 @@ async fn the_old_events_filter_still_selects_events() {
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0]["data"]["new_risk_score"], 90.0);
 }
+
+#[tokio::test]
+async fn profile_status_and_completed_collection_steps_are_sent_when_listed() {
+    let events = vec!["PROFILE_STATUS_CHANGED", "COLLECTION_STEPS_COMPLETED", "RISK_LEVEL_CHANGED"];
+    let edge = Edge::start(fast(), Some(Some(events)), false).await;
+    let profile = edge.individual("Smith").await;
+    let pid = profile["id"].as_str().unwrap();
+    let steps = format!("/profiles/{pid}/collection_steps");
+    edge.ok(Method::POST, &steps, Some(json!([]))).await; // none before: nothing completed
+    edge.ok(Method::POST, &steps, Some(json!([{ "collection_type": "FULL_NAME" }]))).await;
+    edge.ok(Method::POST, &steps, Some(json!([]))).await;
+    for status in ["SUSPENDED", "SUSPENDED", "NORMAL"] {
+        edge.ok(Method::POST, &format!("/profiles/{pid}/status"), Some(json!(status))).await;
+    }
+    edge.admin(Method::POST, &format!("/profiles/{pid}/risk"), Some(json!({ "level": "LOW" }))).await;
+    let hooks = edge.hooks_settled_after("RISK_LEVEL_CHANGED").await;
+    let sent: Vec<(&str, &Value)> = hooks.iter().map(|e| (e["event"].as_str().unwrap(), &e["data"]["new_status"])).collect();
+    assert_eq!(
+        sent,
+        [
+            ("COLLECTION_STEPS_COMPLETED", &Value::Null),
+            ("PROFILE_STATUS_CHANGED", &json!("SUSPENDED")),
+            ("PROFILE_STATUS_CHANGED", &json!("NORMAL")),
+            ("RISK_LEVEL_CHANGED", &Value::Null),
+        ]
+    );
+    assert!(hooks.iter().all(|e| e["data"]["profile_id"] == pid), "{hooks:?}");
+}

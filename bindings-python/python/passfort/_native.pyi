@@ -11,9 +11,10 @@ import datetime
 import os
 from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterator, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
-from typing_extensions import final
+from typing_extensions import disjoint_base, final
 
 from ._types import CheckState, CheckType, Decision, Role, TaskState, TaskType, WhoAmI
+from ._webhooks import WebhookApiKey, WebhookCheck, WebhookProduct, WebhookProfileEvent, WebhookTask, WebhookUser
 
 __all__ = [
     "_sync_log_level",
@@ -35,6 +36,24 @@ __all__ = [
     "ApplicationDecision",
     "UpdatedCollectedData",
     "WebhookEvent",
+    "ProductStatusChangedEvent",
+    "TaskCreatedEvent",
+    "CheckCompletedEvent",
+    "ProductBadgeChangedEvent",
+    "RiskLevelChangedEvent",
+    "RiskScoreChangedEvent",
+    "TaskStateChangedEvent",
+    "CollectedDataUpdatedEvent",
+    "CollectedDataChangedEvent",
+    "FormStateChangedEvent",
+    "ManualActionRequiredEvent",
+    "CustomerRequestChangedEvent",
+    "EventsCreatedEvent",
+    "EventsUpdatedEvent",
+    "ProfileStatusChangedEvent",
+    "TaskIsCompleteChangedEvent",
+    "CollectionStepsCompletedEvent",
+    "UnknownWebhookEvent",
     "verify_webhook",
 ]
 
@@ -226,8 +245,10 @@ class UpdatedCollectedData:
     @property
     def attempts(self) -> int: ...
 
-@final
+@disjoint_base
 class WebhookEvent:
+    """A verified webhook event; each event type is a subclass (``UnknownWebhookEvent`` passes
+    any other through). ``data`` is always the event's data, whole."""
     @property
     def id(self) -> str: ...
     @property
@@ -254,6 +275,146 @@ class WebhookEvent:
     def task_state(self) -> Optional[str]: ...
     @property
     def customer_ref(self) -> Optional[str]: ...
+
+@final
+class ProductStatusChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def application_id(self) -> Optional[str]: ...
+    @property
+    def new_status(self) -> Optional[str]: ...
+    @property
+    def product(self) -> Optional[WebhookProduct]: ...
+    @property
+    def user(self) -> Optional[WebhookUser]: ...
+    @property
+    def apikey(self) -> Optional[WebhookApiKey]: ...
+
+@final
+class TaskCreatedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def task(self) -> WebhookTask: ...
+
+@final
+class CheckCompletedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def check(self) -> WebhookCheck: ...
+    @property
+    def check_id(self) -> str: ...
+
+@final
+class ProductBadgeChangedEvent(WebhookEvent):
+    """No data beyond the profile is published."""
+
+    @property
+    def profile_id(self) -> str: ...
+
+@final
+class RiskLevelChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def new_risk_level(self) -> Optional[str]: ...
+    @property
+    def old_risk_level(self) -> Optional[str]: ...
+
+@final
+class RiskScoreChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def new_risk_score(self) -> Optional[float]: ...
+    @property
+    def old_risk_score(self) -> Optional[float]: ...
+
+@final
+class TaskStateChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def task(self) -> WebhookTask: ...
+
+@final
+class CollectedDataUpdatedEvent(WebhookEvent):
+    """Deprecated by PassFort: COLLECTED_DATA_CHANGED replaces it."""
+
+    @property
+    def profile_id(self) -> str: ...
+
+@final
+class CollectedDataChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+
+@final
+class FormStateChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+
+@final
+class ManualActionRequiredEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def application_id(self) -> Optional[str]: ...
+    @property
+    def product(self) -> Optional[WebhookProduct]: ...
+    @property
+    def check(self) -> Optional[WebhookCheck]: ...
+
+@final
+class CustomerRequestChangedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+
+@final
+class EventsCreatedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def events(self) -> List[WebhookProfileEvent]: ...
+
+@final
+class EventsUpdatedEvent(WebhookEvent):
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def events(self) -> List[WebhookProfileEvent]: ...
+
+@final
+class ProfileStatusChangedEvent(WebhookEvent):
+    """Deprecated by PassFort."""
+
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def new_status(self) -> Optional[str]: ...
+
+@final
+class TaskIsCompleteChangedEvent(WebhookEvent):
+    """Deprecated by PassFort."""
+
+    @property
+    def profile_id(self) -> str: ...
+    @property
+    def task(self) -> WebhookTask: ...
+
+@final
+class CollectionStepsCompletedEvent(WebhookEvent):
+    """Deprecated by PassFort."""
+
+    @property
+    def profile_id(self) -> str: ...
+
+@final
+class UnknownWebhookEvent(WebhookEvent):
+    """An event name this version does not know, or a known one whose data lacks what identifies it: see ``event`` and ``data``."""
+
 
 def verify_webhook(body: bytes, headers: _Headers, secret: str) -> List[WebhookEvent]: ...
 

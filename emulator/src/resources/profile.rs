@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{field_invalid, parse_any, with_profile_mut};
+use super::{emit, field_invalid, parse_any, with_profile_mut};
 use crate::api_error::{parse_body, ApiFailure};
 use crate::catalog;
 use crate::state::{lock, AppState};
@@ -24,8 +24,8 @@ pub async fn get_status(State(state): State<AppState>, Path(profile_id): Path<St
 
 /// Sets the status: the body is a `ProfileStatus` string, as the schema
 /// says, or `{"status": ...}` [A]. SUSPENDED and BANNED block approvals
-/// (`SUSPENDED_PROFILE`). No current webhook event announces it (Profile
-/// status changed is deprecated).
+/// (`SUSPENDED_PROFILE`). A change sends PROFILE_STATUS_CHANGED, which is
+/// deprecated, so only when the webhook config lists it.
 pub async fn set_status(State(state): State<AppState>, Path(profile_id): Path<String>, body: Bytes) -> ApiResult {
     let body = parse_any(&body)?;
     let status = match &body {
@@ -37,14 +37,19 @@ pub async fn set_status(State(state): State<AppState>, Path(profile_id): Path<St
     }
     validate::check("ProfileStatus", &status, "status")?;
     let status = status.as_str().unwrap_or_default().to_owned();
-    with_profile_mut(&state, &profile_id, |profile| {
-        if profile.status != status {
+    let (answer, changed, customer_ref) = with_profile_mut(&state, &profile_id, |profile| {
+        let changed = profile.status != status;
+        if changed {
             let message = format!("Changed the profile status from {} to {status}", profile.status);
             profile.status = status.clone();
             profile.audit("profile-status-changed", message, json!({ "status": status }));
         }
-        Ok(Json(&profile.status).into_response())
-    })
+        Ok((Json(&profile.status).into_response(), changed, profile.customer_ref.clone()))
+    })?;
+    if changed {
+        emit(&state, "PROFILE_STATUS_CHANGED", &profile_id, &customer_ref, json!({ "new_status": status }));
+    }
+    Ok(answer)
 }
 
 /// Adds a tag by `name` (required [A]); a tag's id is the same on every
@@ -80,7 +85,9 @@ pub async fn get_steps(State(state): State<AppState>, Path(profile_id): Path<Str
     with_profile_mut(&state, &profile_id, |profile| Ok(Json(&profile.collection_steps).into_response()))
 }
 
-/// Replaces the collection steps with a list of `CollectionStep`s.
+/// Replaces the collection steps with a list of `CollectionStep`s. Emptying
+/// them completes them all: COLLECTION_STEPS_COMPLETED, deprecated, so only
+/// when the webhook config lists it.
 pub async fn set_steps(State(state): State<AppState>, Path(profile_id): Path<String>, body: Bytes) -> ApiResult {
     let body = parse_any(&body)?;
     let Some(steps) = body.as_array() else {
@@ -89,11 +96,16 @@ pub async fn set_steps(State(state): State<AppState>, Path(profile_id): Path<Str
     for (index, step) in steps.iter().enumerate() {
         validate::check("CollectionStep", step, &format!("[{index}]"))?;
     }
-    with_profile_mut(&state, &profile_id, |profile| {
+    let (answer, completed, customer_ref) = with_profile_mut(&state, &profile_id, |profile| {
+        let completed = !profile.collection_steps.is_empty() && steps.is_empty();
         profile.collection_steps = steps.clone();
         profile.audit("requested-data", format!("Set {} collection steps", steps.len()), json!({}));
-        Ok(Json(&profile.collection_steps).into_response())
-    })
+        Ok((Json(&profile.collection_steps).into_response(), completed, profile.customer_ref.clone()))
+    })?;
+    if completed {
+        emit(&state, "COLLECTION_STEPS_COMPLETED", &profile_id, &customer_ref, json!({}));
+    }
+    Ok(answer)
 }
 
 /// Every audit item of the profile, oldest first [A].
