@@ -272,6 +272,7 @@ impl NativeClient {
             proxy: options.proxy.map(Secret::new),
             ca_bundle: options.ca_bundle.map(Into::into),
             binding: Some(options.binding.unwrap_or_else(|| "node".into())),
+            redis_url: None,
         };
         let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;
         Ok(Self { client })

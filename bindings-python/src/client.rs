@@ -147,6 +147,7 @@ impl NativeClient {
             proxy: proxy.map(Secret::new),
             ca_bundle,
             binding,
+            redis_url: None,
         };
         let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;
         let client = Client::from_config(config.clone()).map_err(to_py_err)?;

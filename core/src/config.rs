@@ -14,6 +14,10 @@ pub const DEFAULT_BASE_URL: &str = "https://api.passfort.com/4.0";
 pub const ENV_API_KEY: &str = "PASSFORT_API_KEY";
 /// Environment variable read when no base URL is given.
 pub const ENV_BASE_URL: &str = "PASSFORT_BASE_URL";
+/// Environment variable read when no Redis URL is given: set, the client
+/// joins a fleet of workers sharing webhooks, de-duplication, the rate
+/// budget and the ledger of started checks (see [`crate::fleet`]).
+pub const ENV_REDIS_URL: &str = "PASSFORT_REDIS_URL";
 
 /// An API key, shared secret or password. Its `Debug` and `Display` never
 /// show it, and its memory is overwritten when it is dropped. Not comparable:
@@ -99,6 +103,16 @@ pub struct ClientConfig {
     pub(crate) proxy: Option<Secret>,
     /// Extra root certificates, trusted on top of the system's trust store.
     pub(crate) ca_bundle: Option<CaBundle>,
+    /// `redis://`, `rediss://` or `unix://`: the fleet's shared state. It may
+    /// carry a password (hence a [`Secret`]); `None`: this process alone.
+    pub(crate) redis_url: Option<Secret>,
+    /// How long a worker's claim on a check it waits for lasts without
+    /// renewal; past it, another worker may recover the check. Default 30 s.
+    pub fleet_lease: Duration,
+    /// The budget of PassFort's rate-limited creations, shared by the fleet
+    /// through Redis. `None`: no pacing, unless Redis is on, which paces to
+    /// PassFort's documented limit ([`crate::fleet::RateBudget::PASSFORT`]).
+    pub rate_budget: Option<crate::fleet::RateBudget>,
 }
 
 /// The root certificates of a PEM file, read and checked once when the
@@ -223,6 +237,16 @@ impl ClientConfig {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be at least 1".into()));
         }
+        if let Some(url) = &self.redis_url {
+            crate::fleet::check_redis_url(url.expose())?;
+        }
+        let (min, max) = crate::fleet::LEASE_RANGE;
+        if !(min..=max).contains(&self.fleet_lease) {
+            return Err(Error::Config(format!("fleet_lease must be {min:?} to {max:?}, not {:?}", self.fleet_lease)));
+        }
+        if let Some(budget) = &self.rate_budget {
+            budget.validate()?;
+        }
         if let Some(proxy) = &self.proxy {
             check_proxy_url(proxy.expose())?;
         }
@@ -232,6 +256,11 @@ impl ClientConfig {
     /// The CA bundle's path, if one was given.
     pub fn ca_bundle(&self) -> Option<&Path> {
         self.ca_bundle.as_ref().map(CaBundle::path)
+    }
+
+    /// Whether a Redis URL was given (its URL is a secret: it may carry a password).
+    pub fn has_redis(&self) -> bool {
+        self.redis_url.is_some()
     }
 
     /// Whether an explicit proxy was given (its URL is a secret: it may carry a password).
@@ -308,6 +337,9 @@ pub struct ClientBuilder {
     proxy: Option<Secret>,
     ca_bundle: Option<PathBuf>,
     binding: Option<String>,
+    redis_url: Option<Secret>,
+    fleet_lease: Option<Duration>,
+    rate_budget: Option<crate::fleet::RateBudget>,
 }
 
 /// A client's settings as a binding received them: `None` is "not given".
@@ -333,6 +365,8 @@ pub struct ClientOptions {
     pub ca_bundle: Option<PathBuf>,
     /// e.g. `python/3.11`, for the user agent.
     pub binding: Option<String>,
+    /// The fleet's Redis (`redis_url` / `redisUrl`); it may carry a password.
+    pub redis_url: Option<Secret>,
 }
 
 impl ClientBuilder {
@@ -356,6 +390,7 @@ impl ClientBuilder {
             proxy: options.proxy,
             ca_bundle: options.ca_bundle,
             binding: options.binding,
+            redis_url: options.redis_url,
             ..Self::default()
         })
     }
@@ -487,6 +522,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Joins a fleet of workers through Redis (`redis://[:password@]host:port[/db]`,
+    /// `rediss://` or `unix:///path`); falls back to `PASSFORT_REDIS_URL`.
+    /// See [`crate::fleet`].
+    pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.redis_url = Some(Secret::new(url));
+        self
+    }
+
+    /// How long a claim on a waited-for check lasts without renewal (default 30 s).
+    pub fn fleet_lease(mut self, lease: Duration) -> Self {
+        self.fleet_lease = Some(lease);
+        self
+    }
+
+    /// The budget of `POST /profiles` and `POST .../collected_data` (each its
+    /// own bucket), shared by the fleet when Redis is on, per process otherwise.
+    pub fn rate_budget(mut self, budget: crate::fleet::RateBudget) -> Self {
+        self.rate_budget = Some(budget);
+        self
+    }
+
     /// Resolves defaults and the environment, and checks the result.
     pub fn config(self) -> Result<ClientConfig> {
         let api_key = match self.api_key {
@@ -523,6 +579,9 @@ impl ClientBuilder {
             webhook_tolerance: self.webhook_tolerance.unwrap_or(Some(crate::webhooks::DEFAULT_WEBHOOK_TOLERANCE)),
             proxy: self.proxy,
             ca_bundle,
+            redis_url: self.redis_url.or_else(|| std::env::var(ENV_REDIS_URL).ok().filter(|url| !url.trim().is_empty()).map(Secret::new)),
+            fleet_lease: self.fleet_lease.unwrap_or(crate::fleet::DEFAULT_LEASE),
+            rate_budget: self.rate_budget,
         };
         config.validate()?;
         Ok(config)
