@@ -631,6 +631,52 @@ mod tests {
     }
 
     #[test]
+    fn redis_urls_are_checked_without_repeating_them() {
+        let redis = |url: &str| crate::Client::builder().api_key("key").redis_url(url).config();
+        for good in ["redis://127.0.0.1:6379", "redis://:hunter2@redis.internal:6379/2", "redis://user:hunter2@redis.internal", "unix:///run/redis.sock"] {
+            let config = redis(good).unwrap();
+            assert!(config.has_redis());
+            assert!(!format!("{config:?}").contains("hunter2"));
+        }
+        for bad in [
+            "http://:hunter2@127.0.0.1:6379",
+            "rediss://:hunter2@redis.internal:6380",
+            "redis://:hunter2@",
+            ":hunter2@127.0.0.1:6379",
+            "unix://:hunter2@",
+            "hunter2",
+            "",
+        ] {
+            let error = redis(bad).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, Error::Config(_)), "{bad}: {message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        let lease = |lease| crate::Client::builder().api_key("key").fleet_lease(lease).config();
+        assert!(lease(Duration::from_millis(100)).is_err() && lease(Duration::from_secs(7200)).is_err());
+        assert_eq!(lease(Duration::from_secs(5)).unwrap().fleet_lease, Duration::from_secs(5));
+        let budget = |per_hour, burst| crate::Client::builder().api_key("key").rate_budget(crate::fleet::RateBudget { per_hour, burst }).config();
+        assert!(budget(0, 1).is_err() && budget(1, 0).is_err() && budget(10_000, 50).is_ok());
+    }
+
+    #[test]
+    fn the_redis_url_comes_from_the_environment_when_not_given() {
+        // Only this test sets the variable; every other test of this binary that
+        // builds a config gives no Redis URL, and a fleet joined here and there is harmless.
+        std::env::set_var(ENV_REDIS_URL, "redis://:hunter2@127.0.0.1:6379");
+        let from_env = crate::Client::builder().api_key("key").config();
+        let given = crate::Client::builder().api_key("key").redis_url("redis://127.0.0.1:7000").config();
+        std::env::set_var(ENV_REDIS_URL, "ftp://:hunter2@x");
+        let bad = crate::Client::builder().api_key("key").config();
+        std::env::remove_var(ENV_REDIS_URL);
+        assert!(from_env.unwrap().has_redis());
+        assert_eq!(given.unwrap().redis_url.unwrap().expose(), "redis://127.0.0.1:7000");
+        let message = bad.unwrap_err().to_string();
+        assert!(message.contains("redis://") && !message.contains("hunter2"), "{message}");
+        assert!(!crate::Client::builder().api_key("key").config().unwrap().has_redis());
+    }
+
+    #[test]
     fn ca_bundles_that_cannot_be_used_are_refused_naming_the_path() {
         let dir = std::env::temp_dir().join(format!("passfort-ca-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -550,23 +550,22 @@ impl Pacer {
     }
 }
 
-/// Record a started check. KEYS[1]: its hash; KEYS[2]: the leases. ARGV[1]:
-/// check id; ARGV[2]: lease in ms; then the hash's field/value pairs.
-const RECORD: &str = r"
+/// Records a check in the ledger, or renews its lease. KEYS[1]: its hash;
+/// KEYS[2]: the leases. ARGV: check id, lease in ms, owner, then the hash's
+/// field/value pairs. A missing hash (a new check, or Redis restarted empty)
+/// is recorded (2); the owner's lease is renewed (1); a check another
+/// worker took over is left alone (0).
+const RECORD_OR_RENEW: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if not owner then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+  return 2
+end
+if owner ~= ARGV[3] then return 0 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
-return 1
-";
-
-/// Renews a lease if the caller still owns the check. KEYS as RECORD;
-/// ARGV: check id, lease in ms, owner.
-const RENEW: &str = r"
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[3] then return 0 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[1])
 return 1
 ";
 
@@ -635,42 +634,69 @@ pub struct RecoveredCheck {
 }
 
 /// A worker's lease on a check it waits for: renewed in the background until
-/// dropped; [`Lease::finished`] removes the check from the ledger.
+/// dropped (re-recording the check if Redis lost it); [`Lease::finished`]
+/// removes the check from the ledger.
 pub(crate) struct Lease {
     shared: Arc<Shared>,
     check_id: String,
-    renewing: tokio::task::JoinHandle<()>,
+    renewing: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Lease {
     fn drop(&mut self) {
-        self.renewing.abort();
+        if let Some(renewing) = self.renewing.take() {
+            renewing.abort();
+        }
     }
 }
 
 impl Lease {
-    fn start(shared: Arc<Shared>, check_id: &str) -> Lease {
-        let renewer = shared.clone();
-        let id = check_id.to_owned();
+    /// Records the check (now, if Redis answers) and keeps renewing its lease.
+    async fn start(shared: Arc<Shared>, entry: &LedgerEntry) -> Lease {
+        let keys = [key(&["check", &entry.check_id]), key(&["leases"])];
+        let mut args = vec![entry.check_id.clone(), shared.lease.as_millis().to_string(), shared.worker_id.clone()];
+        for (name, value) in [
+            ("profile_id", entry.profile_id.clone()),
+            ("check_id", entry.check_id.clone()),
+            ("check_type", entry.check_type.as_str().to_owned()),
+            ("task_ids", serde_json::to_string(&entry.task_ids).unwrap_or_else(|_| "[]".into())),
+            ("tag", entry.tag.clone().unwrap_or_default()),
+            ("owner", shared.worker_id.clone()),
+            ("previous_owner", entry.previous_owner.clone()),
+        ] {
+            args.push(name.to_owned());
+            args.push(value);
+        }
+        let renew = {
+            let shared = shared.clone();
+            move || {
+                let (shared, keys, args) = (shared.clone(), keys.clone(), args.clone());
+                async move {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    shared.script::<i64>("recording a check's lease", RECORD_OR_RENEW, &[&keys[0], &keys[1]], &args).await
+                }
+            }
+        };
+        renew().await;
+        let every = shared.lease / 3;
+        let check_id = entry.check_id.clone();
         let renewing = tokio::spawn(async move {
-            let keys = [key(&["check", &id]), key(&["leases"])];
-            let lease_ms = renewer.lease.as_millis().to_string();
             loop {
-                tokio::time::sleep(renewer.lease / 3).await;
-                let renewed: Option<i64> =
-                    renewer.script("renewing a lease", RENEW, &[&keys[0], &keys[1]], &[&id, &lease_ms, &renewer.worker_id]).await;
-                if renewed == Some(0) {
-                    tracing::warn!(check_id = %id, "another worker of the fleet took this check over");
+                tokio::time::sleep(every).await;
+                if renew().await == Some(0) {
+                    tracing::warn!(check_id = %check_id, "another worker of the fleet took this check over (this worker's lease had expired)");
                     return;
                 }
             }
         });
-        Lease { shared, check_id: check_id.to_owned(), renewing }
+        Lease { shared, check_id: entry.check_id.clone(), renewing: Some(renewing) }
     }
 
     /// The check was seen finished: it leaves the ledger.
-    pub(crate) async fn finished(self) {
-        self.renewing.abort();
+    pub(crate) async fn finished(mut self) {
+        if let Some(renewing) = self.renewing.take() {
+            renewing.abort();
+        }
         let mut command = redis::cmd("EVAL");
         command
             .arg("redis.call('DEL', KEYS[1]); redis.call('ZREM', KEYS[2], ARGV[1]); return 1")
@@ -704,32 +730,20 @@ impl Client {
     }
 
     /// Puts a check just started into the ledger, with a lease renewed while
-    /// the caller waits. `None` without a fleet or while Redis is unreachable.
+    /// the caller waits (recorded as soon as Redis answers, if it is down now).
+    /// `None` without a fleet.
     pub(crate) async fn record_started_check(&self, profile_id: &str, check: &Check, request: &CheckRequest) -> Option<Lease> {
         let fleet = self.fleet.as_ref()?;
         fleet.start_subscriber();
-        let shared = &fleet.shared;
-        let keys = [key(&["check", &check.id]), key(&["leases"])];
-        let task_ids = serde_json::to_string(&request.task_ids).unwrap_or_else(|_| "[]".into());
-        let lease_ms = shared.lease.as_millis().to_string();
-        let args = [
-            check.id.as_str(),
-            &lease_ms,
-            "profile_id",
-            profile_id,
-            "check_id",
-            &check.id,
-            "check_type",
-            request.check_type.as_str(),
-            "task_ids",
-            &task_ids,
-            "tag",
-            request.tag.as_deref().unwrap_or(""),
-            "owner",
-            &shared.worker_id,
-        ];
-        let recorded: Option<i64> = shared.script("recording a started check", RECORD, &[&keys[0], &keys[1]], &args).await;
-        recorded.map(|_| Lease::start(shared.clone(), &check.id))
+        let entry = LedgerEntry {
+            profile_id: profile_id.to_owned(),
+            check_id: check.id.clone(),
+            check_type: request.check_type.clone(),
+            task_ids: request.task_ids.clone(),
+            tag: request.tag.clone(),
+            previous_owner: String::new(),
+        };
+        Some(Lease::start(fleet.shared.clone(), &entry).await)
     }
 
     /// Takes over the checks of dead workers: every check in the fleet's
@@ -771,7 +785,7 @@ impl Client {
         }
         let recovered = futures_util::stream::iter(entries)
             .map(|entry| async move {
-                let lease = Lease::start(shared.clone(), &entry.check_id);
+                let lease = Lease::start(shared.clone(), &entry).await;
                 let outcome = self.wait_for_check(&entry.profile_id, &entry.check_id, options).await;
                 if outcome.is_ok() {
                     lease.finished().await;
