@@ -633,7 +633,12 @@ mod tests {
     #[test]
     fn redis_urls_are_checked_without_repeating_them() {
         let redis = |url: &str| crate::Client::builder().api_key("key").redis_url(url).config();
-        for good in ["redis://127.0.0.1:6379", "redis://:hunter2@redis.internal:6379/2", "redis://user:hunter2@redis.internal", "unix:///run/redis.sock"] {
+        for good in [
+            "redis://127.0.0.1:6379",
+            "redis://:hunter2@redis.internal:6379/2",
+            "redis://user:hunter2@redis.internal",
+            "unix:///run/redis.sock",
+        ] {
             let config = redis(good).unwrap();
             assert!(config.has_redis());
             assert!(!format!("{config:?}").contains("hunter2"));
@@ -655,7 +660,8 @@ mod tests {
         let lease = |lease| crate::Client::builder().api_key("key").fleet_lease(lease).config();
         assert!(lease(Duration::from_millis(100)).is_err() && lease(Duration::from_secs(7200)).is_err());
         assert_eq!(lease(Duration::from_secs(5)).unwrap().fleet_lease, Duration::from_secs(5));
-        let budget = |per_hour, burst| crate::Client::builder().api_key("key").rate_budget(crate::fleet::RateBudget { per_hour, burst }).config();
+        let budget =
+            |per_hour, burst| crate::Client::builder().api_key("key").rate_budget(crate::fleet::RateBudget { per_hour, burst }).config();
         assert!(budget(0, 1).is_err() && budget(1, 0).is_err() && budget(10_000, 50).is_ok());
     }
 

@@ -199,6 +199,9 @@ pub(crate) struct Shared {
     health: Health,
     subscribed: AtomicBool,
     hub: Weak<WebhookHub>,
+    /// Closed when the [`Fleet`] is dropped: the subscriber stops.
+    stopped: watch::Receiver<()>,
+    subscriber_started: AtomicBool,
 }
 
 impl fmt::Debug for Shared {
@@ -211,8 +214,7 @@ impl fmt::Debug for Shared {
 pub(crate) struct Fleet {
     shared: Arc<Shared>,
     /// Dropped with the fleet: the subscriber sees its channel close and stops.
-    stop: watch::Sender<()>,
-    subscriber_started: AtomicBool,
+    _stop: watch::Sender<()>,
 }
 
 impl fmt::Debug for Fleet {
@@ -239,6 +241,7 @@ impl Fleet {
             redis::Client::open(url.expose()).map_err(|_| Error::Config("the Redis URL is not usable by the Redis client".into()))?;
         let password = client.get_connection_info().redis.password.clone();
         let worker_id = format!("{}-{}-{:08x}", hostname(), std::process::id(), fastrand::u32(..));
+        let (stop, stopped) = watch::channel(());
         let shared = Arc::new(Shared {
             client,
             worker_id,
@@ -247,21 +250,16 @@ impl Fleet {
             health: Health { up: AtomicBool::new(true), retry_at: Mutex::new(None), shown_url: redacted(url.expose()), password },
             subscribed: AtomicBool::new(false),
             hub: Arc::downgrade(hub),
+            stopped,
+            subscriber_started: AtomicBool::new(false),
         });
         let _ = hub.fleet.set(Arc::downgrade(&shared));
-        let fleet = Arc::new(Fleet { shared, stop: watch::channel(()).0, subscriber_started: AtomicBool::new(false) });
-        fleet.start_subscriber();
-        Ok(Some(fleet))
+        shared.start_subscriber();
+        Ok(Some(Arc::new(Fleet { shared, _stop: stop })))
     }
 
-    /// Starts the subscriber once, when a tokio runtime is there to run it
-    /// (a client built outside one starts it on its first fleet call).
     pub(crate) fn start_subscriber(&self) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        if self.subscriber_started.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        runtime.spawn(subscribe(self.shared.clone(), self.stop.subscribe()));
+        self.shared.start_subscriber();
     }
 }
 
@@ -274,6 +272,19 @@ fn hostname() -> String {
 }
 
 impl Shared {
+    /// Starts the subscriber once, when a tokio runtime is there to run it
+    /// (a client built outside one starts it on its first wait or fleet call).
+    fn start_subscriber(self: &Arc<Self>) {
+        if self.subscriber_started.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        if self.subscriber_started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        runtime.spawn(subscribe(self.clone(), self.stopped.clone()));
+    }
+
     /// The shared connection, connecting if needed; `None` while Redis is unreachable.
     async fn connection(&self) -> Option<redis::aio::MultiplexedConnection> {
         if !self.health.may_try() {
@@ -391,6 +402,10 @@ async fn subscribe(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
         };
         match tokio::time::timeout(CALL_TIMEOUT, attempt).await {
             Ok(Ok(pubsub)) => {
+                // Redis may have restarted since the command connection was made: the next command connects afresh.
+                if let Ok(mut connection) = shared.connection.try_lock() {
+                    connection.take();
+                }
                 shared.subscribed.store(true, Ordering::SeqCst);
                 shared.health.succeeded();
                 let mut messages = pubsub.into_on_message();
@@ -419,7 +434,11 @@ async fn subscribe(shared: Arc<Shared>, mut stop: watch::Receiver<()>) {
 /// True while this hub's fleet subscription is live and webhooks are
 /// configured: webhooks heard by any worker wake this one's waiters.
 pub(crate) fn hears_webhooks(hub: &WebhookHub) -> bool {
-    hub.verifier().is_some() && hub.fleet.get().and_then(Weak::upgrade).is_some_and(|shared| shared.subscribed.load(Ordering::SeqCst))
+    hub.verifier().is_some()
+        && hub.fleet.get().and_then(Weak::upgrade).is_some_and(|shared| {
+            shared.start_subscriber();
+            shared.subscribed.load(Ordering::SeqCst)
+        })
 }
 
 /// Announces events to the fleet from a caller that cannot wait (`handle`).
@@ -453,6 +472,7 @@ impl WebhookHub {
         V: AsRef<[u8]>,
     {
         let Some(shared) = self.fleet.get().and_then(Weak::upgrade) else { return self.receive(headers, body, true, true) };
+        shared.start_subscriber();
         let events = self.receive(headers, body, true, false)?;
         let mut claimed = Vec::with_capacity(events.len());
         for event in events {

@@ -65,8 +65,13 @@ async fn a_webhook_handed_to_one_worker_wakes_the_waiters_in_another_without_pol
     }
     let mut handled_at = HashMap::new();
     for (n, check_id) in checks.iter().enumerate() {
-        let events =
-            receiver.webhooks().handle_async(&check_completed(&format!("evt-fan-{n}"), &profile.id, check_id), bearer()).await.unwrap();
+        let body = check_completed(&format!("evt-fan-{n}"), &profile.id, check_id);
+        // `handle`, which cannot wait, announces in the background; `handle_async` before it returns.
+        let events = if n % 2 == 0 {
+            receiver.webhooks().handle_async(&body, bearer()).await.unwrap()
+        } else {
+            receiver.webhooks().handle(&body, bearer()).unwrap()
+        };
         assert_eq!(events.len(), 1);
         handled_at.insert(check_id.clone(), Instant::now());
     }
@@ -240,4 +245,35 @@ async fn the_redis_password_appears_in_no_log_debug_output_or_error() {
     let outages: Vec<&str> = logs.lines().filter(|line| line.contains("Redis is unreachable")).collect();
     assert_eq!(outages.len(), 2, "one line per transition, not per request:\n{logs}");
     assert!(logs.contains(&format!("redis://127.0.0.1:{port}/")), "the URL is shown, redacted:\n{logs}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_started_while_redis_is_down_works_alone_then_joins_the_fleet() {
+    let mut redis = redis_or_skip!();
+    redis.stop();
+    let h = Harness::start().await;
+    let lonely = h
+        .builder()
+        .webhook_secret(WEBHOOK_SECRET)
+        .redis_url(redis.url())
+        .rate_budget(RateBudget { per_hour: 36_000, burst: 5 })
+        .build()
+        .unwrap();
+    // Everything works without Redis: creations (paced per process), checks, webhooks (de-duplicated per process).
+    let profile = lonely.create_profile(Role::IndividualCustomer, individual_data("Lonely")).await.unwrap();
+    let options = WaitOptions { timeout: Duration::from_secs(30), poll: PollSchedule::Fixed(Duration::from_millis(100)) };
+    let finished =
+        lonely.run_check_and_wait(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Async, &options).await.unwrap();
+    assert!(finished.check.is_complete());
+    let body = check_completed("evt-lonely", &profile.id, &finished.check.id);
+    assert_eq!(lonely.webhooks().handle_async(&body, bearer()).await.unwrap().len(), 1);
+    assert!(lonely.webhooks().handle_async(&body, bearer()).await.unwrap().is_empty());
+    assert!(!lonely.fleet_subscribed());
+    // Redis comes up: the worker joins.
+    redis.restart();
+    until("subscribed once Redis is up", Duration::from_secs(15), || lonely.fleet_subscribed()).await;
+    let other = worker(&h, &redis);
+    let body = check_completed("evt-joined", &profile.id, &finished.check.id);
+    assert_eq!(lonely.webhooks().handle_async(&body, bearer()).await.unwrap().len(), 1);
+    assert!(other.webhooks().handle_async(&body, bearer()).await.unwrap().is_empty(), "de-duplicated across the fleet");
 }
