@@ -35,8 +35,16 @@
 //!   polling, renewing its own lease) and gives back each finished check,
 //!   once; it then deletes the record. A taker that dies in turn lets the
 //!   lease expire again, so the check is recovered again, until someone has
-//!   seen it finished. A check whose creation answer is lost when the worker
-//!   dies is not in the ledger (it never got its id).
+//!   seen it finished. A wait that ends without seeing its check finished (a
+//!   wait timeout, an error, a cancelled future) leaves the check in the
+//!   ledger in the same way. A check whose creation answer is lost when the
+//!   worker dies is not in the ledger (it never got its id). A lease renewal
+//!   that finds the record gone (Redis restarted empty, or was down when the
+//!   check started) records it again. Redis keeps the ledger only as well as
+//!   its persistence does (`appendonly yes` in production).
+//! - **Limits.** If Redis is unreachable for longer than the lease while a
+//!   worker still waits, another worker may take the check over meanwhile:
+//!   both then see it finish (at least once, not exactly once, in that case).
 //!
 //! **Redis down or restarted.** Every Redis call has a short timeout
 //! ([`CALL_TIMEOUT`]); after a failure Redis is not asked again for a second,
@@ -157,7 +165,7 @@ struct Health {
     retry_at: Mutex<Option<Instant>>,
     shown_url: String,
     /// Scrubbed from every message of the Redis client before it is logged.
-    password: Option<String>,
+    password: Option<crate::config::Secret>,
 }
 
 impl Health {
@@ -184,7 +192,7 @@ impl Health {
 
     fn scrub(&self, message: &str) -> String {
         match &self.password {
-            Some(password) if !password.is_empty() => message.replace(password.as_str(), "***"),
+            Some(password) if !password.expose().is_empty() => message.replace(password.expose(), "***"),
             _ => message.to_owned(),
         }
     }
@@ -239,7 +247,7 @@ impl Fleet {
         let Some(url) = &config.redis_url else { return Ok(None) };
         let client =
             redis::Client::open(url.expose()).map_err(|_| Error::Config("the Redis URL is not usable by the Redis client".into()))?;
-        let password = client.get_connection_info().redis.password.clone();
+        let password = client.get_connection_info().redis.password.clone().map(crate::config::Secret::new);
         let worker_id = format!("{}-{}-{:08x}", hostname(), std::process::id(), fastrand::u32(..));
         let (stop, stopped) = watch::channel(());
         let shared = Arc::new(Shared {
