@@ -210,6 +210,9 @@ pub(crate) struct Shared {
     /// Closed when the [`Fleet`] is dropped: the subscriber stops.
     stopped: watch::Receiver<()>,
     subscriber_started: AtomicBool,
+    /// The runtime the subscriber runs on: announcements from a caller
+    /// outside any runtime (a binding's thread calling `handle`) go there.
+    runtime: std::sync::OnceLock<tokio::runtime::Handle>,
 }
 
 impl fmt::Debug for Shared {
@@ -260,6 +263,7 @@ impl Fleet {
             hub: Arc::downgrade(hub),
             stopped,
             subscriber_started: AtomicBool::new(false),
+            runtime: std::sync::OnceLock::new(),
         });
         let _ = hub.fleet.set(Arc::downgrade(&shared));
         shared.start_subscriber();
@@ -290,6 +294,7 @@ impl Shared {
         if self.subscriber_started.swap(true, Ordering::SeqCst) {
             return;
         }
+        let _ = self.runtime.set(runtime.clone());
         runtime.spawn(subscribe(self.clone(), self.stopped.clone()));
     }
 
@@ -456,8 +461,9 @@ pub(crate) fn publish_in_background(hub: &WebhookHub, events: &[WebhookEvent]) {
     if notices.is_empty() {
         return;
     }
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(async move { shared.publish(&notices).await });
+    match tokio::runtime::Handle::try_current().ok().or_else(|| shared.runtime.get().cloned()) {
+        Some(runtime) => drop(runtime.spawn(async move { shared.publish(&notices).await })),
+        None => tracing::debug!("webhook events not announced to the fleet: no runtime yet (use handle_async)"),
     }
 }
 

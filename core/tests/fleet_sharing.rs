@@ -23,10 +23,12 @@ async fn subscribed(workers: &[&Client]) {
     until("every worker subscribed to the fleet", Duration::from_secs(10), || workers.iter().all(|w| w.fleet_subscribed())).await;
 }
 
+const FAN_OUT_WAITS: usize = 100;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_webhook_handed_to_one_worker_wakes_the_waiters_in_another_without_polling() {
     let redis = redis_or_skip!();
-    let h = Harness::start_with(EmulatorConfig { provider_latency: Duration::from_millis(1500), ..support::config() }).await;
+    let h = Harness::start_with(EmulatorConfig { provider_latency: Duration::from_millis(3000), ..support::config() }).await;
     let receiver = worker(&h, &redis);
     let waiter = worker(&h, &redis);
     subscribed(&[&receiver, &waiter]).await;
@@ -34,7 +36,7 @@ async fn a_webhook_handed_to_one_worker_wakes_the_waiters_in_another_without_pol
     // A scheduled read would come only after 50 s: a wait that resolves sooner was woken.
     let options = WaitOptions { timeout: Duration::from_secs(60), poll: PollSchedule::Fixed(Duration::from_secs(50)) };
     let mut checks = Vec::new();
-    for _ in 0..10 {
+    for _ in 0..FAN_OUT_WAITS {
         let check = receiver.run_check(&profile.id, &CheckRequest::new(CheckType::IdentityCheck), CheckMode::Async).await.unwrap();
         assert!(!check.is_complete());
         checks.push(check.id.clone());
@@ -67,10 +69,14 @@ async fn a_webhook_handed_to_one_worker_wakes_the_waiters_in_another_without_pol
     for (n, check_id) in checks.iter().enumerate() {
         let body = check_completed(&format!("evt-fan-{n}"), &profile.id, check_id);
         // `handle`, which cannot wait, announces in the background; `handle_async` before it returns.
-        let events = if n % 2 == 0 {
-            receiver.webhooks().handle_async(&body, bearer()).await.unwrap()
-        } else {
-            receiver.webhooks().handle(&body, bearer()).unwrap()
+        // ... from a thread outside any runtime too, as a binding's thread calls it.
+        let events = match n % 3 {
+            0 => receiver.webhooks().handle_async(&body, bearer()).await.unwrap(),
+            1 => receiver.webhooks().handle(&body, bearer()).unwrap(),
+            _ => {
+                let hub = receiver.webhooks().clone();
+                std::thread::spawn(move || hub.handle(&body, bearer()).unwrap()).join().unwrap()
+            }
         };
         assert_eq!(events.len(), 1);
         handled_at.insert(check_id.clone(), Instant::now());
@@ -91,7 +97,15 @@ async fn a_webhook_handed_to_one_worker_wakes_the_waiters_in_another_without_pol
     let mut latencies: Vec<Duration> =
         checks.iter().map(|id| resolved_at.lock().unwrap()[id].saturating_duration_since(handled_at[id])).collect();
     latencies.sort();
-    eprintln!("fan-out, handle_async returned -> waiter resolved (one GET included): max of 10 {:?}", latencies.last().unwrap());
+    // Reported, not asserted (no upper-bound timing assertions): the goal is a p99 under 50 ms.
+    let percentile = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
+    eprintln!(
+        "fan-out over Redis, the receiver's handle returned -> the other worker's waiter resolved (one GET of the check included), {} waits: p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        percentile(50),
+        percentile(99),
+        latencies.last().unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
