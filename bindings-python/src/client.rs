@@ -62,6 +62,7 @@ fn check_args(
         variant_alias,
         variant_id,
         fields: fields.map(|fields| py_to_json("fields", fields)).transpose()?,
+        tag: None,
     })
 }
 
@@ -148,6 +149,9 @@ impl NativeClient {
             ca_bundle,
             binding,
             redis_url: None,
+            fleet_lease: None,
+            rate_budget_per_hour: None,
+            rate_budget_burst: None,
         };
         let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;
         let client = Client::from_config(config.clone()).map_err(to_py_err)?;

@@ -206,11 +206,14 @@ pub struct CheckArgs {
     pub variant_id: Option<String>,
     /// Type-specific fields, e.g. `document_id`; a JSON object.
     pub fields: Option<serde_json::Value>,
+    /// The caller's reference kept in the fleet's ledger ([`CheckRequest::tag`]).
+    pub tag: Option<String>,
 }
 
 impl CheckArgs {
     pub fn into_request(self, dialect: Dialect) -> Result<CheckRequest> {
         let mut request = CheckRequest::new(self.check_type.as_str()).task_ids(self.task_ids.unwrap_or_default());
+        request.tag = self.tag;
         request = match (self.variant_alias, self.variant_id) {
             (Some(_), Some(_)) => {
                 return Err(Error::InvalidArgument(format!(

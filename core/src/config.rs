@@ -367,6 +367,13 @@ pub struct ClientOptions {
     pub binding: Option<String>,
     /// The fleet's Redis (`redis_url` / `redisUrl`); it may carry a password.
     pub redis_url: Option<Secret>,
+    /// A fleet worker's lease on a check it waits for (`fleet_lease`).
+    pub fleet_lease: Option<f64>,
+    /// The rate budget's requests an hour (`rate_budget_per_hour`); the
+    /// other half, when only one is given, is PassFort's documented value.
+    pub rate_budget_per_hour: Option<f64>,
+    /// The rate budget's burst (`rate_budget_burst`).
+    pub rate_budget_burst: Option<f64>,
 }
 
 impl ClientBuilder {
@@ -391,6 +398,16 @@ impl ClientBuilder {
             ca_bundle: options.ca_bundle,
             binding: options.binding,
             redis_url: options.redis_url,
+            fleet_lease: dialect.duration("fleet_lease", options.fleet_lease, limits::FLEET_LEASE)?,
+            rate_budget: {
+                let per_hour = count("rate_budget_per_hour", options.rate_budget_per_hour, limits::RATE_BUDGET_PER_HOUR)?;
+                let burst = count("rate_budget_burst", options.rate_budget_burst, limits::RATE_BUDGET_BURST)?;
+                let default = crate::fleet::RateBudget::PASSFORT;
+                (per_hour.is_some() || burst.is_some()).then(|| crate::fleet::RateBudget {
+                    per_hour: per_hour.map_or(default.per_hour, |n| n as u32),
+                    burst: burst.map_or(default.burst, |n| n as u32),
+                })
+            },
             ..Self::default()
         })
     }
@@ -663,6 +680,31 @@ mod tests {
         let budget =
             |per_hour, burst| crate::Client::builder().api_key("key").rate_budget(crate::fleet::RateBudget { per_hour, burst }).config();
         assert!(budget(0, 1).is_err() && budget(1, 0).is_err() && budget(10_000, 50).is_ok());
+    }
+
+    #[test]
+    fn fleet_options_from_a_binding_are_checked_in_its_dialect() {
+        let options = |lease, per_hour, burst| ClientOptions {
+            api_key: Some(Secret::new("key")),
+            redis_url: Some(Secret::new("redis://:hunter2@127.0.0.1:6379")),
+            fleet_lease: lease,
+            rate_budget_per_hour: per_hour,
+            rate_budget_burst: burst,
+            ..ClientOptions::default()
+        };
+        let node = ClientBuilder::from_options(Dialect::NODE, options(Some(5000.0), Some(9000.0), None)).unwrap().config().unwrap();
+        assert_eq!(node.fleet_lease, Duration::from_secs(5));
+        assert_eq!(node.rate_budget, Some(crate::fleet::RateBudget { per_hour: 9000, burst: crate::fleet::RateBudget::PASSFORT.burst }));
+        let python = ClientBuilder::from_options(Dialect::PYTHON, options(None, None, None)).unwrap().config().unwrap();
+        assert_eq!((python.fleet_lease, python.rate_budget), (crate::fleet::DEFAULT_LEASE, None));
+        for (lease, per_hour, burst, name) in [
+            (Some(0.1), None, None, "fleet_lease"),
+            (None, Some(0.0), None, "rate_budget_per_hour"),
+            (None, None, Some(1.5), "rate_budget_burst"),
+        ] {
+            let message = ClientBuilder::from_options(Dialect::PYTHON, options(lease, per_hour, burst)).unwrap_err().to_string();
+            assert!(message.contains(name) && !message.contains("hunter2"), "{message}");
+        }
     }
 
     #[test]

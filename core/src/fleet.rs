@@ -88,7 +88,7 @@ const EVENT_CLAIM_SECONDS: u64 = 3 * 24 * 3600;
 /// The default lease of a waited-for check.
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
 /// The leases accepted.
-pub const LEASE_RANGE: (Duration, Duration) = (Duration::from_millis(200), Duration::from_secs(3600));
+pub const LEASE_RANGE: (Duration, Duration) = (crate::args::limits::FLEET_LEASE.min, crate::args::limits::FLEET_LEASE.max);
 /// A check's tag, at most.
 pub const MAX_TAG_BYTES: usize = 256;
 /// Checks taken over by one [`Client::recover`] call, at most.
@@ -144,7 +144,9 @@ impl RateBudget {
     pub const PASSFORT: RateBudget = RateBudget { per_hour: 10_000, burst: 50 };
 
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.per_hour == 0 || self.burst == 0 || self.per_hour > 36_000_000 || self.burst > 1_000_000 {
+        use crate::args::limits::{RATE_BUDGET_BURST, RATE_BUDGET_PER_HOUR};
+        let in_range = |value: u32, (min, max): (u64, u64)| (min..=max).contains(&u64::from(value));
+        if !(in_range(self.per_hour, RATE_BUDGET_PER_HOUR) && in_range(self.burst, RATE_BUDGET_BURST)) {
             return Err(Error::Config(format!(
                 "the rate budget must allow 1 to 36,000,000 requests an hour with a burst of 1 to 1,000,000, not {} with {}",
                 self.per_hour, self.burst

@@ -291,3 +291,24 @@ async fn a_worker_started_while_redis_is_down_works_alone_then_joins_the_fleet()
     assert_eq!(lonely.webhooks().handle_async(&body, bearer()).await.unwrap().len(), 1);
     assert!(other.webhooks().handle_async(&body, bearer()).await.unwrap().is_empty(), "de-duplicated across the fleet");
 }
+
+#[tokio::test]
+async fn a_bad_tag_is_refused_before_any_request() {
+    let h = Harness::start().await;
+    let profile = h.individual("Tagged").await;
+    let options = WaitOptions::default();
+    for tag in ["x".repeat(257), "line\nbreak".to_owned()] {
+        let request = CheckRequest::new(CheckType::IdentityCheck).tag(tag);
+        let error = h.client.run_check_and_wait(&profile.id, &request, CheckMode::Async, &options).await.unwrap_err();
+        assert!(matches!(&error, Error::InvalidArgument(message) if message.contains("tag")), "{error:?}");
+    }
+    assert!(h.requests_to("POST", "/checks").await.is_empty());
+    // A good tag is not sent to PassFort.
+    let request = CheckRequest::new(CheckType::IdentityCheck).tag("order-17");
+    h.client.run_check_and_wait(&profile.id, &request, CheckMode::Sync, &options).await.unwrap();
+    assert_eq!(h.requests_to("POST", "/checks").await.len(), 1);
+    // The emulator keeps every field of the body it does not know: the tag is not among them.
+    let checks = h.checks().await;
+    assert_eq!(checks.len(), 1);
+    assert!(!checks[0].to_string().contains("order-17") && !checks[0].as_object().unwrap().contains_key("tag"), "{}", checks[0]);
+}
