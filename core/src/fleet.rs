@@ -14,8 +14,12 @@
 //! - **De-duplication.** [`WebhookHub::handle_async`] claims each event id
 //!   with `SET passfort:fleet:event:<id> 1 NX EX 3 days`: an event is given
 //!   back to one caller in the fleet, however often PassFort retries it and
-//!   whichever worker receives it. (`handle` and `handle_unacknowledged`,
-//!   which are not async, de-duplicate per process and still fan out.)
+//!   whichever worker receives it; the built-in listener uses it.
+//!   [`WebhookHub::handle_unacknowledged_async`] and
+//!   [`WebhookHub::acknowledge_async`] do the same for handling that may fail:
+//!   an event comes back on any worker until one acknowledges it. (`handle`,
+//!   `handle_unacknowledged` and `acknowledge`, which are not async,
+//!   de-duplicate per process and still fan out.)
 //! - **One rate budget.** Before each `POST /profiles` and
 //!   `POST /profiles/{id}/collected_data`, the worker asks a Lua GCRA script
 //!   for a slot in the bucket's shared schedule (`passfort:fleet:gcra:<bucket>`,
@@ -503,6 +507,53 @@ impl WebhookHub {
         let notices: Vec<Notice> = claimed.iter().filter(|event| announced(event)).map(Notice::of).collect();
         shared.publish(&notices).await;
         Ok(claimed)
+    }
+}
+
+impl WebhookHub {
+    /// As [`WebhookHub::handle_unacknowledged`], across the fleet: an event
+    /// some worker [acknowledged](Self::acknowledge_async) is a duplicate on
+    /// every worker; until then every delivery of it returns it (so handling
+    /// must be idempotent, or serialised by event id, as in one process).
+    /// Waiters of its check are woken on every worker.
+    pub async fn handle_unacknowledged_async<I, K, V>(&self, body: &[u8], headers: I) -> Result<Vec<WebhookEvent>>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<[u8]>,
+    {
+        let Some(shared) = self.fleet.get().and_then(Weak::upgrade) else { return self.receive(headers, body, false, true) };
+        shared.start_subscriber();
+        let events = self.receive(headers, body, false, false)?;
+        let mut fresh = Vec::with_capacity(events.len());
+        for event in events {
+            let command = redis::cmd("EXISTS").arg(key(&["event", &event.id])).clone();
+            match shared.query::<bool>("looking up an event", &command).await {
+                Some(true) => self.acknowledge([&event.id]),
+                // Not acknowledged yet, or Redis unreachable: given back.
+                _ => fresh.push(event),
+            }
+        }
+        let notices: Vec<Notice> = fresh.iter().filter(|event| announced(event)).map(Notice::of).collect();
+        shared.publish(&notices).await;
+        Ok(fresh)
+    }
+
+    /// As [`WebhookHub::acknowledge`], across the fleet: later deliveries of
+    /// these ids return nothing on any worker (for 3 days). Per process only
+    /// while Redis is unreachable.
+    pub async fn acknowledge_async<I, S>(&self, event_ids: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let ids: Vec<String> = event_ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
+        self.acknowledge(&ids);
+        let Some(shared) = self.fleet.get().and_then(Weak::upgrade) else { return };
+        for id in &ids {
+            let command = redis::cmd("SET").arg(key(&["event", id])).arg(1).arg("EX").arg(EVENT_CLAIM_SECONDS).clone();
+            let _: Option<String> = shared.query("acknowledging an event", &command).await;
+        }
     }
 }
 

@@ -139,6 +139,29 @@ async fn each_event_is_acted_on_once_in_the_fleet_however_often_it_is_delivered(
     assert_eq!(keys.len(), 5, "{keys:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_comes_back_on_every_worker_until_one_acknowledges_it() {
+    let redis = redis_or_skip!();
+    let h = Harness::start().await;
+    let workers: Vec<Client> = (0..3).map(|_| worker(&h, &redis)).collect();
+    let body = check_completed("evt-ack", "profile-1", "check-1");
+    // The first worker's handling failed: PassFort delivers again, to another worker, which still gets it.
+    for worker in &workers[..2] {
+        let events = worker.webhooks().handle_unacknowledged_async(&body, bearer()).await.unwrap();
+        assert_eq!(events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["evt-ack"]);
+    }
+    workers[1].webhooks().acknowledge_async(["evt-ack"]).await;
+    // Acknowledged by one: a duplicate on every worker, both ways of handling.
+    for worker in &workers {
+        assert!(worker.webhooks().handle_unacknowledged_async(&body, bearer()).await.unwrap().is_empty());
+        assert!(worker.webhooks().handle_async(&body, bearer()).await.unwrap().is_empty());
+    }
+    // And an event claimed by handle_async is a duplicate for handle_unacknowledged_async.
+    let claimed = check_completed("evt-claimed", "profile-1", "check-2");
+    assert_eq!(workers[0].webhooks().handle_async(&claimed, bearer()).await.unwrap().len(), 1);
+    assert!(workers[2].webhooks().handle_unacknowledged_async(&claimed, bearer()).await.unwrap().is_empty());
+}
+
 async fn create_profiles(clients: &[Client], each: usize) -> Vec<passfort_core::Result<passfort_core::Profile>> {
     let tasks: Vec<_> = clients
         .iter()
