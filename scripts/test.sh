@@ -9,6 +9,16 @@ echo "== Rust: formatting and lints (rustfmt.toml; clippy with the MSRV in Cargo
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== Redis for the fleet tests (core/tests/fleet_*.rs start their own redis-server on a free port)"
+if ! command -v redis-server > /dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server > /dev/null || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server > /dev/null; }
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server > /dev/null
+  fi
+fi
+redis-server --version
+
 echo "== Rust: core and emulator (unit, integration, doc tests, examples build)"
 cargo test --workspace --locked --all-targets
 cargo test --workspace --locked --doc

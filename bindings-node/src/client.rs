@@ -168,7 +168,7 @@ fn check_args(
     fields_json: Option<String>,
 ) -> Result<passfort_core::CheckRequest> {
     let fields = parse_json("fields", fields_json)?;
-    CheckArgs { check_type, task_ids, variant_alias, variant_id, fields }.into_request(NODE).map_err(js_error)
+    CheckArgs { check_type, task_ids, variant_alias, variant_id, fields, tag: None }.into_request(NODE).map_err(js_error)
 }
 
 fn mode(mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
@@ -297,6 +297,10 @@ impl NativeClient {
             proxy: options.proxy.map(Secret::new),
             ca_bundle: options.ca_bundle.map(Into::into),
             binding: Some(options.binding.unwrap_or_else(|| "node".into())),
+            redis_url: None,
+            fleet_lease: None,
+            rate_budget_per_hour: None,
+            rate_budget_burst: None,
         };
         let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;
         Ok(Self { client })

@@ -63,6 +63,7 @@ fn check_args(
         variant_alias,
         variant_id,
         fields: fields.map(|fields| py_to_json("fields", fields)).transpose()?,
+        tag: None,
     })
 }
 
@@ -143,6 +144,10 @@ impl NativeClient {
             proxy: proxy.map(Secret::new),
             ca_bundle,
             binding,
+            redis_url: None,
+            fleet_lease: None,
+            rate_budget_per_hour: None,
+            rate_budget_burst: None,
         };
         let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;
         let client = Client::from_config(config.clone()).map_err(to_py_err)?;

@@ -147,6 +147,11 @@ pub mod limits {
     /// Webhook timestamp tolerance.
     /// Webhook timestamps have whole seconds: so does the window.
     pub const WEBHOOK_TOLERANCE: DurationRange = DurationRange { min: secs(1), max: secs(24 * 3600) };
+    /// A fleet worker's lease on a check it waits for (`fleet_lease`).
+    pub const FLEET_LEASE: DurationRange = DurationRange { min: Duration::from_millis(200), max: secs(3600) };
+    /// A rate budget's requests an hour, and its burst.
+    pub const RATE_BUDGET_PER_HOUR: (u64, u64) = (1, 36_000_000);
+    pub const RATE_BUDGET_BURST: (u64, u64) = (1, 1_000_000);
     pub const MAX_RETRIES: (u64, u64) = (0, 10);
     pub const MAX_CONNECTIONS: (u64, u64) = (1, 10_000);
     pub const CONCURRENCY: (u64, u64) = (1, 1_000);

@@ -84,11 +84,15 @@ pub struct CheckRequest {
     pub variant: Option<VariantSelector>,
     /// Type-specific fields, e.g. `document_id` for DOCUMENT_VERIFICATION.
     pub fields: Vec<(String, Value)>,
+    /// The caller's own reference for the check (an order number, say): not
+    /// sent to PassFort; kept in the fleet's ledger so that a worker that
+    /// recovers the check knows what it was for. At most 256 bytes.
+    pub tag: Option<String>,
 }
 
 impl CheckRequest {
     pub fn new(check_type: impl Into<CheckType>) -> Self {
-        Self { check_type: check_type.into(), task_ids: Vec::new(), variant: None, fields: Vec::new() }
+        Self { check_type: check_type.into(), task_ids: Vec::new(), variant: None, fields: Vec::new(), tag: None }
     }
 
     pub fn task_ids<I, S>(mut self, ids: I) -> Self
@@ -110,6 +114,12 @@ impl CheckRequest {
         self
     }
 
+    /// The caller's reference kept with the check in the fleet's ledger (see [`Self::tag`]).
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+
     /// Adds a type-specific field, e.g. `document_id` for DOCUMENT_VERIFICATION.
     pub fn field(mut self, name: impl Into<String>, value: Value) -> Self {
         self.fields.push((name.into(), value));
@@ -122,6 +132,15 @@ impl CheckRequest {
             return Err(Error::InvalidArgument(format!("{name} is set by its own argument, not as a field")));
         }
         validate_enum_value("check_type", self.check_type.as_str())?;
+        if let Some(tag) = &self.tag {
+            if tag.len() > crate::fleet::MAX_TAG_BYTES || tag.chars().any(char::is_control) {
+                return Err(Error::InvalidArgument(format!(
+                    "a check's tag must be at most {} bytes without control characters (it is {} bytes)",
+                    crate::fleet::MAX_TAG_BYTES,
+                    tag.len()
+                )));
+            }
+        }
         if self.task_ids.len() > crate::args::limits::MAX_TASK_IDS {
             return Err(Error::InvalidArgument(format!(
                 "a check serves at most {} tasks, not {}",
@@ -187,11 +206,14 @@ pub struct CheckArgs {
     pub variant_id: Option<String>,
     /// Type-specific fields, e.g. `document_id`; a JSON object.
     pub fields: Option<serde_json::Value>,
+    /// The caller's reference kept in the fleet's ledger ([`CheckRequest::tag`]).
+    pub tag: Option<String>,
 }
 
 impl CheckArgs {
     pub fn into_request(self, dialect: Dialect) -> Result<CheckRequest> {
         let mut request = CheckRequest::new(self.check_type.as_str()).task_ids(self.task_ids.unwrap_or_default());
+        request.tag = self.tag;
         request = match (self.variant_alias, self.variant_id) {
             (Some(_), Some(_)) => {
                 return Err(Error::InvalidArgument(format!(
@@ -307,6 +329,8 @@ pub struct Client {
     /// application on this client (or its clones) waits for the first and
     /// then reads its decision, so that only one status write is sent.
     pub(crate) deciding: crate::flows::Deciding,
+    /// The fleet this client is a worker of, when Redis is on (`fleet.rs`).
+    pub(crate) fleet: Option<Arc<crate::fleet::Fleet>>,
 }
 
 /// Check ids remembered as claimed.
@@ -335,11 +359,19 @@ impl Client {
             Some(secret) => Some(WebhookVerifier::new(secret.expose())?.with_tolerance(config.webhook_tolerance)),
             None => None,
         };
+        let hub = WebhookHub::new(verifier);
+        let fleet = crate::fleet::Fleet::join(&config, &hub)?;
+        let pacer = crate::fleet::Pacer::for_config(&config, fleet.as_ref());
+        let transport = Transport::new(config)?;
+        if let Some(pacer) = pacer {
+            let _ = transport.pacer.set(pacer);
+        }
         Ok(Self {
-            transport: Arc::new(Transport::new(config)?),
-            hub: WebhookHub::new(verifier),
+            transport: Arc::new(transport),
+            hub,
             claimed_checks: Arc::new(Mutex::new(BoundedSet::new(REMEMBERED_CLAIMS))),
             deciding: Arc::default(),
+            fleet,
         })
     }
 

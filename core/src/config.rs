@@ -14,6 +14,10 @@ pub const DEFAULT_BASE_URL: &str = "https://api.passfort.com/4.0";
 pub const ENV_API_KEY: &str = "PASSFORT_API_KEY";
 /// Environment variable read when no base URL is given.
 pub const ENV_BASE_URL: &str = "PASSFORT_BASE_URL";
+/// Environment variable read when no Redis URL is given: set, the client
+/// joins a fleet of workers sharing webhooks, de-duplication, the rate
+/// budget and the ledger of started checks (see [`crate::fleet`]).
+pub const ENV_REDIS_URL: &str = "PASSFORT_REDIS_URL";
 
 /// An API key, shared secret or password. Its `Debug` and `Display` never
 /// show it, and its memory is overwritten when it is dropped. Not comparable:
@@ -99,6 +103,16 @@ pub struct ClientConfig {
     pub(crate) proxy: Option<Secret>,
     /// Extra root certificates, trusted on top of the system's trust store.
     pub(crate) ca_bundle: Option<CaBundle>,
+    /// `redis://`, `rediss://` or `unix://`: the fleet's shared state. It may
+    /// carry a password (hence a [`Secret`]); `None`: this process alone.
+    pub(crate) redis_url: Option<Secret>,
+    /// How long a worker's claim on a check it waits for lasts without
+    /// renewal; past it, another worker may recover the check. Default 30 s.
+    pub fleet_lease: Duration,
+    /// The budget of PassFort's rate-limited creations, shared by the fleet
+    /// through Redis. `None`: no pacing, unless Redis is on, which paces to
+    /// PassFort's documented limit ([`crate::fleet::RateBudget::PASSFORT`]).
+    pub rate_budget: Option<crate::fleet::RateBudget>,
 }
 
 /// The root certificates of a PEM file, read and checked once when the
@@ -223,6 +237,16 @@ impl ClientConfig {
         if self.max_response_bytes == 0 {
             return Err(Error::Config("max_response_bytes must be at least 1".into()));
         }
+        if let Some(url) = &self.redis_url {
+            crate::fleet::check_redis_url(url.expose())?;
+        }
+        let (min, max) = crate::fleet::LEASE_RANGE;
+        if !(min..=max).contains(&self.fleet_lease) {
+            return Err(Error::Config(format!("fleet_lease must be {min:?} to {max:?}, not {:?}", self.fleet_lease)));
+        }
+        if let Some(budget) = &self.rate_budget {
+            budget.validate()?;
+        }
         if let Some(proxy) = &self.proxy {
             check_proxy_url(proxy.expose())?;
         }
@@ -232,6 +256,11 @@ impl ClientConfig {
     /// The CA bundle's path, if one was given.
     pub fn ca_bundle(&self) -> Option<&Path> {
         self.ca_bundle.as_ref().map(CaBundle::path)
+    }
+
+    /// Whether a Redis URL was given (its URL is a secret: it may carry a password).
+    pub fn has_redis(&self) -> bool {
+        self.redis_url.is_some()
     }
 
     /// Whether an explicit proxy was given (its URL is a secret: it may carry a password).
@@ -308,6 +337,9 @@ pub struct ClientBuilder {
     proxy: Option<Secret>,
     ca_bundle: Option<PathBuf>,
     binding: Option<String>,
+    redis_url: Option<Secret>,
+    fleet_lease: Option<Duration>,
+    rate_budget: Option<crate::fleet::RateBudget>,
 }
 
 /// A client's settings as a binding received them: `None` is "not given".
@@ -333,6 +365,15 @@ pub struct ClientOptions {
     pub ca_bundle: Option<PathBuf>,
     /// e.g. `python/3.11`, for the user agent.
     pub binding: Option<String>,
+    /// The fleet's Redis (`redis_url` / `redisUrl`); it may carry a password.
+    pub redis_url: Option<Secret>,
+    /// A fleet worker's lease on a check it waits for (`fleet_lease`).
+    pub fleet_lease: Option<f64>,
+    /// The rate budget's requests an hour (`rate_budget_per_hour`); the
+    /// other half, when only one is given, is PassFort's documented value.
+    pub rate_budget_per_hour: Option<f64>,
+    /// The rate budget's burst (`rate_budget_burst`).
+    pub rate_budget_burst: Option<f64>,
 }
 
 impl ClientBuilder {
@@ -356,6 +397,17 @@ impl ClientBuilder {
             proxy: options.proxy,
             ca_bundle: options.ca_bundle,
             binding: options.binding,
+            redis_url: options.redis_url,
+            fleet_lease: dialect.duration("fleet_lease", options.fleet_lease, limits::FLEET_LEASE)?,
+            rate_budget: {
+                let per_hour = count("rate_budget_per_hour", options.rate_budget_per_hour, limits::RATE_BUDGET_PER_HOUR)?;
+                let burst = count("rate_budget_burst", options.rate_budget_burst, limits::RATE_BUDGET_BURST)?;
+                let default = crate::fleet::RateBudget::PASSFORT;
+                (per_hour.is_some() || burst.is_some()).then(|| crate::fleet::RateBudget {
+                    per_hour: per_hour.map_or(default.per_hour, |n| n as u32),
+                    burst: burst.map_or(default.burst, |n| n as u32),
+                })
+            },
             ..Self::default()
         })
     }
@@ -487,6 +539,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Joins a fleet of workers through Redis (`redis://[:password@]host:port[/db]`,
+    /// `rediss://` or `unix:///path`); falls back to `PASSFORT_REDIS_URL`.
+    /// See [`crate::fleet`].
+    pub fn redis_url(mut self, url: impl Into<String>) -> Self {
+        self.redis_url = Some(Secret::new(url));
+        self
+    }
+
+    /// How long a claim on a waited-for check lasts without renewal (default 30 s).
+    pub fn fleet_lease(mut self, lease: Duration) -> Self {
+        self.fleet_lease = Some(lease);
+        self
+    }
+
+    /// The budget of `POST /profiles` and `POST .../collected_data` (each its
+    /// own bucket), shared by the fleet when Redis is on, per process otherwise.
+    pub fn rate_budget(mut self, budget: crate::fleet::RateBudget) -> Self {
+        self.rate_budget = Some(budget);
+        self
+    }
+
     /// Resolves defaults and the environment, and checks the result.
     pub fn config(self) -> Result<ClientConfig> {
         let api_key = match self.api_key {
@@ -523,6 +596,9 @@ impl ClientBuilder {
             webhook_tolerance: self.webhook_tolerance.unwrap_or(Some(crate::webhooks::DEFAULT_WEBHOOK_TOLERANCE)),
             proxy: self.proxy,
             ca_bundle,
+            redis_url: self.redis_url.or_else(|| std::env::var(ENV_REDIS_URL).ok().filter(|url| !url.trim().is_empty()).map(Secret::new)),
+            fleet_lease: self.fleet_lease.unwrap_or(crate::fleet::DEFAULT_LEASE),
+            rate_budget: self.rate_budget,
         };
         config.validate()?;
         Ok(config)
@@ -569,6 +645,83 @@ mod tests {
         let config = proxy("http://user:hunter2@proxy.example:3128").unwrap();
         assert!(config.has_proxy());
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn redis_urls_are_checked_without_repeating_them() {
+        let redis = |url: &str| crate::Client::builder().api_key("key").redis_url(url).config();
+        for good in [
+            "redis://127.0.0.1:6379",
+            "redis://:hunter2@redis.internal:6379/2",
+            "redis://user:hunter2@redis.internal",
+            "unix:///run/redis.sock",
+        ] {
+            let config = redis(good).unwrap();
+            assert!(config.has_redis());
+            assert!(!format!("{config:?}").contains("hunter2"));
+        }
+        for bad in [
+            "http://:hunter2@127.0.0.1:6379",
+            "rediss://:hunter2@redis.internal:6380",
+            "redis://:hunter2@",
+            ":hunter2@127.0.0.1:6379",
+            "unix://:hunter2@",
+            "hunter2",
+            "",
+        ] {
+            let error = redis(bad).unwrap_err();
+            let message = error.to_string();
+            assert!(matches!(error, Error::Config(_)), "{bad}: {message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        let lease = |lease| crate::Client::builder().api_key("key").fleet_lease(lease).config();
+        assert!(lease(Duration::from_millis(100)).is_err() && lease(Duration::from_secs(7200)).is_err());
+        assert_eq!(lease(Duration::from_secs(5)).unwrap().fleet_lease, Duration::from_secs(5));
+        let budget =
+            |per_hour, burst| crate::Client::builder().api_key("key").rate_budget(crate::fleet::RateBudget { per_hour, burst }).config();
+        assert!(budget(0, 1).is_err() && budget(1, 0).is_err() && budget(10_000, 50).is_ok());
+    }
+
+    #[test]
+    fn fleet_options_from_a_binding_are_checked_in_its_dialect() {
+        let options = |lease, per_hour, burst| ClientOptions {
+            api_key: Some(Secret::new("key")),
+            redis_url: Some(Secret::new("redis://:hunter2@127.0.0.1:6379")),
+            fleet_lease: lease,
+            rate_budget_per_hour: per_hour,
+            rate_budget_burst: burst,
+            ..ClientOptions::default()
+        };
+        let node = ClientBuilder::from_options(Dialect::NODE, options(Some(5000.0), Some(9000.0), None)).unwrap().config().unwrap();
+        assert_eq!(node.fleet_lease, Duration::from_secs(5));
+        assert_eq!(node.rate_budget, Some(crate::fleet::RateBudget { per_hour: 9000, burst: crate::fleet::RateBudget::PASSFORT.burst }));
+        let python = ClientBuilder::from_options(Dialect::PYTHON, options(None, None, None)).unwrap().config().unwrap();
+        assert_eq!((python.fleet_lease, python.rate_budget), (crate::fleet::DEFAULT_LEASE, None));
+        for (lease, per_hour, burst, name) in [
+            (Some(0.1), None, None, "fleet_lease"),
+            (None, Some(0.0), None, "rate_budget_per_hour"),
+            (None, None, Some(1.5), "rate_budget_burst"),
+        ] {
+            let message = ClientBuilder::from_options(Dialect::PYTHON, options(lease, per_hour, burst)).unwrap_err().to_string();
+            assert!(message.contains(name) && !message.contains("hunter2"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_redis_url_comes_from_the_environment_when_not_given() {
+        // Only this test sets the variable; every other test of this binary that
+        // builds a config gives no Redis URL, and a fleet joined here and there is harmless.
+        std::env::set_var(ENV_REDIS_URL, "redis://:hunter2@127.0.0.1:6379");
+        let from_env = crate::Client::builder().api_key("key").config();
+        let given = crate::Client::builder().api_key("key").redis_url("redis://127.0.0.1:7000").config();
+        std::env::set_var(ENV_REDIS_URL, "ftp://:hunter2@x");
+        let bad = crate::Client::builder().api_key("key").config();
+        std::env::remove_var(ENV_REDIS_URL);
+        assert!(from_env.unwrap().has_redis());
+        assert_eq!(given.unwrap().redis_url.unwrap().expose(), "redis://127.0.0.1:7000");
+        let message = bad.unwrap_err().to_string();
+        assert!(message.contains("redis://") && !message.contains("hunter2"), "{message}");
+        assert!(!crate::Client::builder().api_key("key").config().unwrap().has_redis());
     }
 
     #[test]

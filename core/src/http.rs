@@ -66,6 +66,8 @@ pub(crate) struct Transport {
     base_url: reqwest::Url,
     /// One permit per request in flight: `max_connections`.
     in_flight: tokio::sync::Semaphore,
+    /// Paces PassFort's rate-limited creations, when a budget is set (`fleet.rs`).
+    pub(crate) pacer: std::sync::OnceLock<crate::fleet::Pacer>,
 }
 
 impl Transport {
@@ -108,7 +110,14 @@ impl Transport {
         let base_url =
             reqwest::Url::parse(&config.base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
-        Ok(Self { config, http: std::sync::RwLock::new(Some(http)), api_key_header, base_url, in_flight })
+        Ok(Self {
+            config,
+            http: std::sync::RwLock::new(Some(http)),
+            api_key_header,
+            base_url,
+            in_flight,
+            pacer: std::sync::OnceLock::new(),
+        })
     }
 
     /// Closes the connection pool; every later request fails with [`Error::Closed`].
@@ -146,6 +155,9 @@ impl Transport {
                 status = tracing::field::Empty,
                 latency_ms = tracing::field::Empty,
             );
+            if let Some(pacer) = self.pacer.get() {
+                pacer.pace(request).instrument(span.clone()).await;
+            }
             let started = Instant::now();
             let outcome = self.attempt(request).instrument(span.clone()).await;
             span.record("latency_ms", started.elapsed().as_millis() as u64);

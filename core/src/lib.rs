@@ -22,6 +22,7 @@ mod call;
 mod client;
 mod config;
 mod error;
+pub mod fleet;
 mod flows;
 mod http;
 mod lifecycle;
@@ -51,8 +52,9 @@ pub use args::Dialect;
 pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
 pub use call::{flatten_query, ApiResponse, CallArgs, QueryValue, RequestOptions, RequestOptionsArgs, ResponseMeta};
 pub use client::{check_mode, CheckArgs, CheckMode, CheckRequest, Client, ProfileQuery, TaskOutcome, VariantSelector};
-pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL};
+pub use config::{ClientBuilder, ClientConfig, ClientOptions, Secret, DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL, ENV_REDIS_URL};
 pub use error::{ApiError, ApiErrorKind, Cause, Error, LatestData, Result};
+pub use fleet::{LedgerEntry, RateBudget, RecoveredCheck};
 pub use flows::{
     image_format, update_attempts, ApplicationDecision, DecisionOutcome, DocumentCheckArgs, UpdatedData, DEFAULT_DOCUMENT_CATEGORY,
     DEFAULT_UPDATE_ATTEMPTS, MAX_UPDATE_ATTEMPTS,

@@ -140,14 +140,20 @@ impl Client {
             return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 0, waited: started.elapsed() });
         }
         let subscription = self.webhooks().subscribe(&check.id);
+        // In a fleet, the check goes into the shared ledger until it is seen finished.
+        let lease = self.record_started_check(profile_id, &check, request).await;
         let progress = WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 };
         // Only the id is needed from here: thousands of waits should not each hold a whole check.
         let check_id = check.id.clone();
         drop(check);
-        self.wait_until_complete(profile_id, &check_id, subscription, options, progress).await
+        let finished = self.wait_until_complete(profile_id, &check_id, subscription, options, progress).await;
+        if let (Ok(_), Some(lease)) = (&finished, lease) {
+            lease.finished().await;
+        }
+        finished
     }
 
-    async fn wait_until_complete(
+    pub(crate) async fn wait_until_complete(
         &self,
         profile_id: &str,
         check_id: &str,

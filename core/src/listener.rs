@@ -344,7 +344,7 @@ async fn respond(shared: &Shared, request: Request<Incoming>) -> Response<Full<B
         Ok(Err(_)) => return closing(answer(StatusCode::BAD_REQUEST, "the body broke off")),
         Err(_) => return closing(answer(StatusCode::REQUEST_TIMEOUT, "the body took too long to arrive")),
     };
-    match shared.hub.handle(&body, parts.headers.iter()) {
+    match shared.hub.handle_async(&body, parts.headers.iter()).await {
         Ok(events) => answer(StatusCode::OK, &format!("{{\"received\":{}}}", events.len())),
         Err(error @ Error::Webhook { .. }) => refused(shared, &error),
         Err(error) => answer(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),

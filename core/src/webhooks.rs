@@ -267,6 +267,8 @@ pub struct WebhookHub {
     state: Mutex<HubState>,
     /// Built-in listeners serving this hub now.
     listeners: AtomicUsize,
+    /// The fleet sharing this hub's webhooks through Redis, when one is on (`fleet.rs`).
+    pub(crate) fleet: std::sync::OnceLock<std::sync::Weak<crate::fleet::Shared>>,
 }
 
 /// A running listener, as [`WebhookHub::webhooks_expected`] counts it.
@@ -301,7 +303,7 @@ impl WebhookHub {
             completed_checks: BoundedSet::new(REMEMBERED_IDS),
             last_delivery: None,
         };
-        Arc::new(Self { verifier, state: Mutex::new(state), listeners: AtomicUsize::new(0) })
+        Arc::new(Self { verifier, state: Mutex::new(state), listeners: AtomicUsize::new(0), fleet: std::sync::OnceLock::new() })
     }
 
     pub fn verifier(&self) -> Option<&WebhookVerifier> {
@@ -319,7 +321,7 @@ impl WebhookHub {
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        self.receive(headers, body, true)
+        self.receive(headers, body, true, true)
     }
 
     /// As [`Self::handle`], but the events are not marked seen: they come
@@ -336,7 +338,7 @@ impl WebhookHub {
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
-        self.receive(headers, body, false)
+        self.receive(headers, body, false, true)
     }
 
     /// Marks events as handled: later deliveries of these ids return nothing
@@ -352,7 +354,8 @@ impl WebhookHub {
         }
     }
 
-    fn receive<I, K, V>(&self, headers: I, body: &[u8], acknowledge: bool) -> Result<Vec<WebhookEvent>>
+    /// `publish`: also announce the new events to the fleet, if there is one, in the background.
+    pub(crate) fn receive<I, K, V>(&self, headers: I, body: &[u8], acknowledge: bool, publish: bool) -> Result<Vec<WebhookEvent>>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -382,6 +385,10 @@ impl WebhookHub {
                 }
             }
         }
+        drop(state);
+        if publish {
+            crate::fleet::publish_in_background(self, &fresh);
+        }
         tracing::debug!(events = fresh.len(), "webhook delivery handled");
         Ok(fresh)
     }
@@ -400,6 +407,15 @@ impl WebhookHub {
         CheckSubscription { hub: self.clone(), check_id: check_id.to_owned(), wake }
     }
 
+    /// Wakes the waiters of a check another worker of the fleet heard of.
+    pub(crate) fn wake_check(&self, check_id: &str) {
+        let mut state = self.lock();
+        state.completed_checks.insert(check_id);
+        if let Some(waiters) = state.waiters.get(check_id) {
+            waiters.wake.send_modify(|wakes| *wakes += 1);
+        }
+    }
+
     /// How many waiters are subscribed now.
     pub fn waiting(&self) -> usize {
         self.lock().waiters.values().map(|w| w.count).sum()
@@ -409,7 +425,9 @@ impl WebhookHub {
     /// built-in listener of this client is running, or a delivery came in the
     /// last 5 minutes.
     pub fn webhooks_expected(&self) -> bool {
-        self.listeners.load(Ordering::SeqCst) > 0 || self.lock().last_delivery.is_some_and(|last| last.elapsed() < EXPECTED_FOR)
+        self.listeners.load(Ordering::SeqCst) > 0
+            || crate::fleet::hears_webhooks(self)
+            || self.lock().last_delivery.is_some_and(|last| last.elapsed() < EXPECTED_FOR)
     }
 
     /// Counts a running listener until the guard is dropped.

@@ -51,6 +51,7 @@ async fn attempt(client: &Client, call: &str, args: &Value) -> passfort_core::Re
         variant_alias: args.get("variant_alias").map(|_| text(args, "variant_alias", "")),
         variant_id: args.get("variant_id").map(|_| text(args, "variant_id", "")),
         fields: args.get("fields").map(value),
+        tag: args.get("tag").map(|_| text(args, "tag", "")),
     };
     let wait = || WaitArgs { wait_timeout: num(args, "wait_timeout"), poll_interval: num(args, "poll_interval") };
     let mode = || args.get("mode").map(|_| text(args, "mode", ""));
