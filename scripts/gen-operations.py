@@ -12,8 +12,8 @@ for the types of the bodies and answers. Written:
   AsyncClient and Client, and their `with_raw_response` twins, typed with them;
 - bindings-node/lib/operations.js and operations.d.ts: the same namespaces
   for the PassFort class, names in camelCase, with the models as interfaces;
-- core/src/operations_typed.rs: a typed method per operation on
-  `passfort_core::Api` (`client.api()`), answering the operation's model;
+- core/src/resources.rs: the same namespaces for the Rust `Client`
+  (`client.applications().create(...)`), answering the operation's model;
 - the endpoint table of README.md, between its operations markers.
 
 Names: the namespace is the operation's `resource`, the method the core's
@@ -39,7 +39,7 @@ PY_OUT = ROOT / "bindings-python/python/passfort/_operations.py"
 JS_OUT = ROOT / "bindings-node/lib/operations.js"
 TS_OUT = ROOT / "bindings-node/lib/operations.d.ts"
 PY_MODELS_OUT = ROOT / "bindings-python/python/passfort/_models.py"
-RS_OUT = ROOT / "core/src/operations_typed.rs"
+RS_OUT = ROOT / "core/src/resources.rs"
 README = ROOT / "README.md"
 SPEC = ROOT / "tests/fixtures/passfort-openapi-4.0-2019.json"
 START, END = "<!-- operations:start -->", "<!-- operations:end -->"
@@ -776,8 +776,8 @@ def rs_method(op: Op) -> List[str]:
     if op["query"]:
         lines.append(f"    /// Query parameters: {', '.join(f'`{name}`' for name in op['query'])}.")
     lines += [
-        f"    pub async fn {op['name']}({', '.join(params)}) -> Result<{rs_result(op)}> {{",
-        f'        self.send("{op["name"]}", {path}, {query}, {body}, options).await',
+        f"    pub async fn {op['method_name']}({', '.join(params)}) -> Result<{rs_result(op)}> {{",
+        f'        self.0.send("{op["name"]}", {path}, {query}, {body}, options).await',
         "    }",
     ]
     return lines
@@ -787,22 +787,44 @@ def gen_rust(table: List[Op]) -> str:
     out = [
         f"//! {HEADER}",
         "//!",
-        "//! One typed method per operation on [`Api`] (`client.api()`), named as the operation.",
+        "//! One typed method per operation, grouped by resource as in Python and Node:",
+        "//! `client.applications().create(profile_id, &body, &options)`.",
         "",
         "use serde::Serialize;",
         "use serde_json::Value;",
         "",
         "use crate::api::{body_json, Api};",
+        "use crate::client::Client;",
         "use crate::call::{QueryValue, RequestOptions};",
         "use crate::error::Result;",
         "use crate::models::{Application, Check, DocumentImage, Note, Page, Profile, ProfileEvent, Tag, Task};",
         "",
-        "impl Api<'_> {",
     ]
+    resources: Dict[str, List[Op]] = {}
     for op in table:
-        out += rs_method(op)
-        out.append("")
+        resources.setdefault(op["resource"], []).append(op)
+    out += ["impl Client {"]
+    for resource in resources:
+        out += [
+            f"    /// The `{resource}` operations.",
+            f"    pub fn {resource}(&self) -> {pascal(resource)}<'_> {{",
+            f"        {pascal(resource)}(Api::of(self))",
+            "    }",
+            "",
+        ]
     out[-1:] = ["}", ""]
+    for resource, ops in resources.items():
+        out += [
+            f"/// The `{resource}` operations of a [`Client`]: [`Client::{resource}`].",
+            "#[derive(Clone, Copy, Debug)]",
+            f"pub struct {pascal(resource)}<'a>(Api<'a>);",
+            "",
+            f"impl {pascal(resource)}<'_> {{",
+        ]
+        for op in ops:
+            out += rs_method(op)
+            out.append("")
+        out[-1:] = ["}", ""]
     text = "\n".join(out)
     formatted = subprocess.run(
         ["rustfmt", "--edition", "2021", "--config-path", str(ROOT / "rustfmt.toml")],
@@ -828,7 +850,7 @@ def gen_readme_block(table: List[Op]) -> str:
         node = f"`client.{camel(op['resource'])}.{camel(op['method_name'])}({', '.join(js_args)})`"
         retry = "retried" if op["retry"] == "idempotent" else "sent once"
         rust_args = op["path_params"] + [b.rstrip("?") for b in body] + (["query"] if op["query"] else []) + ["options"]
-        rust = f"`client.api().{op['name']}({', '.join(rust_args)})`"
+        rust = f"`client.{op['resource']}().{op['method_name']}({', '.join(rust_args)})`"
         rows.append(f"| `{op['http_method']} {op['path']}` | {rust} | {py} | {node} | {retry} |")
     rows.append(END)
     return "\n".join(rows)

@@ -1,9 +1,11 @@
-//! Every table operation as a typed method, `client.api().create_application(...)`.
+//! Every table operation as a typed method under its resource, as in Python
+//! and Node: `client.applications().create(profile_id, &body, &options)`.
 //!
-//! The methods are generated from [`crate::operations::OPERATIONS`] by
-//! `scripts/gen-operations.py` into `operations_typed.rs`: each one is a
-//! [`Client::call`] whose answer is decoded as the operation's model, so
-//! adding an operation to the table adds its typed method.
+//! The resource namespaces and their methods are generated from
+//! [`crate::operations::OPERATIONS`] by `scripts/gen-operations.py` into
+//! the public module [`crate::resources`]: each method is a [`Client::call`] whose answer is
+//! decoded as the operation's model, so adding an operation to the table adds
+//! its typed method.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -13,19 +15,18 @@ use crate::call::{CallArgs, QueryValue, RequestOptions};
 use crate::client::Client;
 use crate::error::{Error, Result};
 
-/// The typed operations of a [`Client`]; see [`Client::api`].
+/// What every resource namespace sends through: path values, the body
+/// (anything that serialises to the operation's JSON), query values, and the
+/// answer decoded as the operation's model (`Application`, `Vec<Tag>`, JSON
+/// for the rest), unknown fields kept.
 #[derive(Clone, Copy, Debug)]
-pub struct Api<'a> {
+pub(crate) struct Api<'a> {
     client: &'a Client,
 }
 
-impl Client {
-    /// Every operation of the table as a typed method: path values, the body
-    /// (anything that serialises to the operation's JSON), query values, and
-    /// the answer decoded as the operation's model (`Application`, `Vec<Tag>`,
-    /// JSON for the rest), unknown fields kept.
-    pub fn api(&self) -> Api<'_> {
-        Api { client: self }
+impl<'a> Api<'a> {
+    pub(crate) fn of(client: &'a Client) -> Self {
+        Api { client }
     }
 }
 

@@ -31,10 +31,10 @@ pub mod log_level;
 pub mod models;
 mod open_enum;
 pub mod operations;
-mod operations_typed;
 mod pacing;
 pub mod patch;
 mod reconcile;
+pub mod resources;
 mod retry;
 pub mod timestamp;
 
@@ -47,7 +47,6 @@ mod waiting;
 mod webhook_events;
 pub mod webhooks;
 
-pub use api::Api;
 pub use args::Dialect;
 pub use batch::{BatchArgs, BatchOptions, BatchProgress, CheckJob, TaskJob};
 pub use call::{flatten_query, ApiResponse, CallArgs, QueryValue, RequestOptions, RequestOptionsArgs, ResponseMeta};
