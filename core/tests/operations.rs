@@ -357,3 +357,80 @@ async fn a_lost_run_check_answer_is_adopted_by_reading_back() {
     assert_eq!(h.requests_to("POST", "/checks").await.len(), 1, "never resent");
     assert_eq!(h.checks().await.len(), 1, "exactly one check");
 }
+
+/// The shared scenario file (tests/scenarios/operations.json), also run by the
+/// Python and Node suites: every operation, in order, through `Client::call`.
+#[tokio::test]
+async fn the_shared_scenarios_run_through_call() {
+    let scenarios: Value = serde_json::from_str(include_str!("../../tests/scenarios/operations.json")).expect("operations.json is JSON");
+    let steps = scenarios["steps"].as_array().expect("steps");
+    let named: BTreeSet<&str> = steps.iter().map(|step| step["operation"].as_str().expect("an operation name")).collect();
+    assert_eq!(named, OPERATIONS.iter().map(|operation| operation.name).collect(), "one step or more per operation");
+
+    let h = Harness::start().await;
+    let mut saved = serde_json::Map::new();
+    for step in steps {
+        let name = step["operation"].as_str().unwrap();
+        let pairs = |key: &str| -> Vec<(String, String)> {
+            let object = resolve(&step[key], &saved);
+            object
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().expect("text values").to_owned())).collect())
+                .unwrap_or_default()
+        };
+        let query = pairs("query").into_iter().map(|(name, value)| (name, QueryValue::from(value))).collect();
+        let body = step.get("body").map(|body| resolve(body, &saved));
+        let args = CallArgs { path: pairs("path"), query, body, if_match: None };
+        let response = h.client.call(name, args, &RequestOptions::default()).await.unwrap_or_else(|error| panic!("{name}: {error}"));
+
+        let expect = &step["expect"];
+        assert_eq!(u64::from(response.status), expect["status"].as_u64().unwrap(), "{name}");
+        assert!(response.meta.request_id.is_some(), "{name}: the emulator stamps a request id");
+        for key in expect["keys"].as_array().into_iter().flatten() {
+            assert!(response.body.get(key.as_str().unwrap()).is_some(), "{name}: no {key}");
+        }
+        for (dotted, value) in expect["equals"].as_object().into_iter().flatten() {
+            assert_eq!(lookup(&response.body, dotted), &resolve(value, &saved), "{name}: {dotted}");
+        }
+        if let Some(length) = expect.get("length") {
+            assert_eq!(response.body.as_array().map(Vec::len), length.as_u64().map(|n| n as usize), "{name}");
+        }
+        if let Some(least) = expect.get("min_length") {
+            assert!(response.body.as_array().map_or(0, Vec::len) as u64 >= least.as_u64().unwrap(), "{name}");
+        }
+        if let Some(body) = expect.get("body") {
+            assert_eq!(&response.body, body, "{name}");
+        }
+        if expect.get("etag") == Some(&json!(true)) {
+            assert!(response.meta.etag.is_some(), "{name}: an Etag");
+        }
+        assert_eq!(serde_json::from_slice::<Value>(&response.raw).unwrap_or(Value::Null), response.body, "{name}: raw is the body");
+        if let Some(save) = step["save"].as_str() {
+            saved.insert(save.to_owned(), response.body.clone());
+        }
+    }
+}
+
+fn lookup<'a>(mut value: &'a Value, dotted: &str) -> &'a Value {
+    for part in dotted.split('.') {
+        value = match value {
+            Value::Array(items) => &items[part.parse::<usize>().expect("an index")],
+            other => &other[part],
+        };
+    }
+    value
+}
+
+/// `"$name.a.b"` is the value at `a.b` of the body saved as `name`.
+fn resolve(value: &Value, saved: &serde_json::Map<String, Value>) -> Value {
+    match value {
+        Value::String(text) if text.starts_with('$') => {
+            let (name, rest) = text[1..].split_once('.').map_or((&text[1..], None), |(name, rest)| (name, Some(rest)));
+            let body = &saved[name];
+            rest.map_or_else(|| body.clone(), |rest| lookup(body, rest).clone())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|item| resolve(item, saved)).collect()),
+        Value::Object(object) => Value::Object(object.iter().map(|(k, v)| (k.clone(), resolve(v, saved))).collect()),
+        other => other.clone(),
+    }
+}
