@@ -26,7 +26,7 @@ import pytest
 import passfort
 from passfort.testing import Emulator
 
-from conftest import person, wait_until
+from conftest import debug_logging_on, person, wait_until
 
 redis = pytest.importorskip("redis")
 
@@ -451,3 +451,81 @@ def test_celery_recipe_runs_verify_task_once_woken_by_a_webhook(redis_server: Re
         assert reads_of(emulator, verified_check) <= 2
         assert screening["resolved_by"] == "webhook"
         assert reads_of(emulator, screening["check_id"]) <= 2
+
+
+# ---------------------------------------------------------------- one process: settings, secrets, fork
+
+
+def test_fleet_settings_are_checked_and_a_client_without_redis_is_a_fleet_of_one(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PASSFORT_REDIS_URL", raising=False)
+    alone = emulator.client()
+    assert (alone.in_fleet, alone.worker_id, alone.fleet_subscribed) == (False, None, False)
+    with pytest.raises(passfort.ConfigurationError, match="recover needs a fleet"):
+        alone.recover()
+    profile = alone.create_profile("INDIVIDUAL_CUSTOMER", person())
+    made = len(emulator.requests())
+    with pytest.raises(passfort.PassFortError, match="tag"):
+        alone.run_check_and_wait(profile.id, "IDENTITY_CHECK", tag="x" * 257)
+    assert len(emulator.requests()) == made, "refused before any request"
+    for bad_number in ({"fleet_lease": 0.01}, {"rate_budget_per_hour": 0}, {"rate_budget_burst": -1}):
+        with pytest.raises(passfort.InvalidArgumentError, match=next(iter(bad_number))):
+            emulator.client(redis_url="redis://127.0.0.1:1/0", **bad_number)
+    with pytest.raises(passfort.ConfigurationError, match="redis://"):
+        emulator.client(redis_url="http://redis:6379")
+    monkeypatch.setenv("PASSFORT_REDIS_URL", "redis://127.0.0.1:1/0")
+    assert emulator.client().in_fleet, "PASSFORT_REDIS_URL turns the fleet on"
+
+
+def test_the_redis_password_appears_in_no_repr_error_or_log(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    password = "hunter2-fleet-py"
+    shown: List[str] = []
+    with pytest.raises(passfort.ConfigurationError) as refused:
+        emulator.client(redis_url=f"rediss://:{password}@redis.internal:6380/0")
+    shown += [str(refused.value), repr(refused.value)]
+    # Nothing listens on port 1: Redis is unreachable.
+    client = emulator.client(redis_url=f"redis://:{password}@127.0.0.1:1/0", webhook_secret=SECRET)
+    debug_logging_on(client, caplog)
+    shown += [repr(client), repr(client.webhooks), str(client.worker_id)]
+    with pytest.raises(passfort.APIConnectionError) as unreachable:
+        client.recover()
+    shown += [str(unreachable.value), repr(unreachable.value), repr(unreachable.value.__dict__)]
+    events = client.webhooks.handle(completed_event("evt-secret-1", "prof-1", "chk-1"), {"Authorization": f"Bearer {SECRET}"})
+    assert [event.id for event in events] == ["evt-secret-1"], "acted on per process while Redis is down"
+    lines = [record.getMessage() + repr(record.__dict__) for record in caplog.records]
+    assert any("Redis is unreachable" in line for line in lines), lines
+    for text in shown + lines:
+        assert password not in text, text
+
+
+FORK_SCRIPT = """
+import os, sys, time
+import passfort
+
+client = passfort.Client(api_key="sk_fork", webhook_secret="whsec_fork_0123456789", redis_url=sys.argv[1])
+parent = client.worker_id
+
+def subscribed():
+    deadline = time.monotonic() + 20
+    while not client.fleet_subscribed:
+        assert time.monotonic() < deadline, "no fleet subscription"
+        time.sleep(0.01)
+
+subscribed()
+pid = os.fork()  # as gunicorn --preload and Celery's prefork pool do, after import
+if pid == 0:
+    try:
+        subscribed()
+        assert client.worker_id not in (None, parent), (client.worker_id, parent)
+        assert str(os.getpid()) in client.worker_id
+    except BaseException as error:
+        print("child:", repr(error), flush=True)
+        os._exit(1)
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_client_made_before_fork_joins_the_fleet_anew_in_the_child(redis_server: RedisServer) -> None:
+    done = subprocess.run([sys.executable, "-c", FORK_SCRIPT, redis_server.url()], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
