@@ -550,3 +550,32 @@ def test_an_unacknowledged_event_comes_back_on_any_worker_until_one_acknowledges
             assert second.webhooks.handle(other, headers) == [], "acknowledged across the fleet"
 
     asyncio.run(in_asyncio())
+
+
+def test_recover_answers_the_ledger_entry_with_the_finished_check(emulator: Emulator, redis_server: RedisServer) -> None:
+    first = emulator.client(webhook_secret=SECRET, redis_url=redis_server.url(), fleet_lease=0.5)
+    taker = emulator.async_client(webhook_secret=SECRET, redis_url=redis_server.url(), fleet_lease=0.5)
+    profile = first.create_profile("INDIVIDUAL_CUSTOMER", person())
+    emulator.script(profile.id, "IDENTITY_CHECK", ["Pass"], latency=3.0)
+    task_ids = [profile.tasks[0].id]
+    # A wait that ends without seeing its check finished leaves it in the ledger; its lease then expires.
+    with pytest.raises(passfort.CheckWaitTimeoutError):
+        first.run_check_and_wait(profile.id, "IDENTITY_CHECK", task_ids=task_ids, mode="async", tag="order-42", wait_timeout=0.5)
+
+    async def recovered() -> List[passfort.RecoveredCheck]:
+        deadline = time.monotonic() + 20
+        while True:
+            items = await taker.recover()
+            if items or time.monotonic() > deadline:
+                return items
+            await asyncio.sleep(0.05)
+
+    items = asyncio.run(recovered())
+    assert len(items) == 1
+    item = items[0]
+    assert (item.profile_id, item.check_type, item.task_ids, item.tag, item.previous_owner) == (
+        profile.id, "IDENTITY_CHECK", task_ids, "order-42", first.worker_id)
+    assert item.error is None and item.check is not None
+    assert (item.check.id, item.check.state, item.check.result) == (item.check_id, "COMPLETE", "Pass")
+    assert "order-42" in repr(item) and item.check_id in repr(item)
+    assert first.recover() == [] and asyncio.run(taker.recover()) == [], "handed over once"
