@@ -34,7 +34,8 @@ MYPYPATH=bindings-python/python:emulator-python/python "$python" -m mypy.stubtes
 
 echo "== Python: mypy --strict (the packages, the examples and the typing test of the generated operations)"
 MYPYPATH=emulator-python/python "$python" -m mypy --strict --config-file pyproject.toml \
-  bindings-python/python/passfort emulator-python/python/passfort_emulator examples/*.py tests/python/typing_operations.py
+  bindings-python/python/passfort emulator-python/python/passfort_emulator examples/*.py tests/python/typing_operations.py \
+  examples/fleet/python
 
 echo "== Python: ruff check"
 "$python" -m ruff check bindings-python/python emulator-python/python tests/python examples

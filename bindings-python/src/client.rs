@@ -16,8 +16,8 @@ use pyo3::types::PyBytes;
 use pyo3::IntoPyObjectExt;
 
 use crate::convert::{py_headers, py_number, py_query, py_str_list, py_to_json, JsonValue};
-use crate::errors::{to_py_err, CoreResult, Outcomes};
-use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyTask, PyUpdatedData, PyVerifyOutcome};
+use crate::errors::{error_object, to_py_err, CoreResult, Outcomes};
+use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyRecoveredCheck, PyTask, PyUpdatedData, PyVerifyOutcome};
 use crate::response::ResponseOut;
 use crate::runtime::{block_on, fork_generation, run};
 use crate::webhook_events::event_to_py;
@@ -40,13 +40,21 @@ impl NativeClient {
         let generation = fork_generation();
         if slot.0 != generation {
             let closed = slot.1.is_closed();
-            *slot = (generation, Client::from_config(self.config.clone()).map_err(to_py_err)?);
+            *slot = (generation, new_client(&self.config)?);
             if closed {
                 slot.1.close();
             }
         }
         Ok(slot.1.clone())
     }
+}
+
+/// A core client made inside the current runtime: a fleet worker's
+/// subscriber starts now, on the runtime of this fork generation (a client
+/// re-made after fork() gets one of its own in the child).
+fn new_client(config: &ClientConfig) -> PyResult<Client> {
+    let _entered = crate::runtime::runtime().enter();
+    Client::from_config(config.clone()).map_err(to_py_err)
 }
 
 /// A check as the Python layer passes it: check type, task ids, variant alias, variant id, fields.
@@ -56,6 +64,7 @@ fn check_args(
     variant_alias: Option<String>,
     variant_id: Option<String>,
     fields: Option<&Bound<'_, PyAny>>,
+    tag: Option<String>,
 ) -> PyResult<CheckArgs> {
     Ok(CheckArgs {
         check_type,
@@ -63,13 +72,14 @@ fn check_args(
         variant_alias,
         variant_id,
         fields: fields.map(|fields| py_to_json("fields", fields)).transpose()?,
-        tag: None,
+        tag,
     })
 }
 
 /// A batch's check as `CheckRequest._native()` passes it: profile id, check
-/// type, task ids, variant alias, variant id, fields.
-type CheckJobTuple<'py> = (String, String, Option<Bound<'py, PyAny>>, Option<String>, Option<String>, Option<Bound<'py, PyAny>>);
+/// type, task ids, variant alias, variant id, fields, tag.
+type CheckJobTuple<'py> =
+    (String, String, Option<Bound<'py, PyAny>>, Option<String>, Option<String>, Option<Bound<'py, PyAny>>, Option<String>);
 /// `TaskRequest._native()`: profile id, task id, check type, variant alias, variant id, fields.
 type TaskJobTuple<'py> = (String, String, String, Option<String>, Option<String>, Option<Bound<'py, PyAny>>);
 
@@ -109,7 +119,7 @@ impl NativeClient {
     /// Every argument as the caller gave it (`None`: not given); the core
     /// checks them and supplies the defaults.
     #[new]
-    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, webhook_tolerance=None, proxy=None, ca_bundle=None, binding=None))]
+    #[pyo3(signature = (*, api_key=None, base_url=None, timeout=None, connect_timeout=None, sync_timeout=None, max_retries=None, max_retry_wait=None, max_connections=None, webhook_secret=None, allow_insecure_http=None, include_body_snippets=None, webhook_tolerance=None, proxy=None, ca_bundle=None, redis_url=None, fleet_lease=None, rate_budget_per_hour=None, rate_budget_burst=None, binding=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         api_key: Option<String>,
@@ -126,6 +136,10 @@ impl NativeClient {
         webhook_tolerance: Option<&Bound<'_, PyAny>>,
         proxy: Option<String>,
         ca_bundle: Option<std::path::PathBuf>,
+        redis_url: Option<String>,
+        fleet_lease: Option<&Bound<'_, PyAny>>,
+        rate_budget_per_hour: Option<&Bound<'_, PyAny>>,
+        rate_budget_burst: Option<&Bound<'_, PyAny>>,
         binding: Option<String>,
     ) -> PyResult<Self> {
         let options = ClientOptions {
@@ -144,13 +158,13 @@ impl NativeClient {
             proxy: proxy.map(Secret::new),
             ca_bundle,
             binding,
-            redis_url: None,
-            fleet_lease: None,
-            rate_budget_per_hour: None,
-            rate_budget_burst: None,
+            redis_url: redis_url.map(Secret::new),
+            fleet_lease: py_number("fleet_lease", fleet_lease)?,
+            rate_budget_per_hour: py_number("rate_budget_per_hour", rate_budget_per_hour)?,
+            rate_budget_burst: py_number("rate_budget_burst", rate_budget_burst)?,
         };
         let config = ClientBuilder::from_options(PY, options).and_then(ClientBuilder::config).map_err(to_py_err)?;
-        let client = Client::from_config(config.clone()).map_err(to_py_err)?;
+        let client = new_client(&config)?;
         Ok(Self { config, client: Mutex::new((fork_generation(), client)) })
     }
 
@@ -241,7 +255,7 @@ impl NativeClient {
         Ok(ProfilePager { stream: Arc::new(tokio::sync::Mutex::new(Box::pin(stream))) })
     }
 
-    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, *, blocking))]
+    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, tag=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_check(
         &self,
@@ -253,9 +267,10 @@ impl NativeClient {
         variant_id: Option<String>,
         fields: Option<&Bound<'_, PyAny>>,
         mode: Option<&str>,
+        tag: Option<String>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
+        let request = check_args(check_type, task_ids, variant_alias, variant_id, fields, tag)?.into_request(PY).map_err(to_py_err)?;
         let mode = passfort_core::check_mode(PY, mode, CheckMode::RUN_DEFAULT).map_err(to_py_err)?;
         let client = self.client()?;
         call(py, blocking, async move { CoreResult(client.run_check(&profile_id, &request, mode).await.map(PyCheck::from)) })
@@ -289,7 +304,7 @@ impl NativeClient {
         call(py, blocking, async move { CoreResult(client.wait_for_check(&profile_id, &check_id, &options).await.map(PyCheck::from)) })
     }
 
-    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, wait_timeout=None, poll_interval=None, *, blocking))]
+    #[pyo3(signature = (profile_id, check_type, task_ids=None, variant_alias=None, variant_id=None, fields=None, mode=None, wait_timeout=None, poll_interval=None, tag=None, *, blocking))]
     #[allow(clippy::too_many_arguments)]
     fn run_check_and_wait(
         &self,
@@ -303,9 +318,10 @@ impl NativeClient {
         mode: Option<&str>,
         wait_timeout: Option<&Bound<'_, PyAny>>,
         poll_interval: Option<&Bound<'_, PyAny>>,
+        tag: Option<String>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let request = check_args(check_type, task_ids, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
+        let request = check_args(check_type, task_ids, variant_alias, variant_id, fields, tag)?.into_request(PY).map_err(to_py_err)?;
         let mode = passfort_core::check_mode(PY, mode, CheckMode::WAIT_DEFAULT).map_err(to_py_err)?;
         let wait =
             WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
@@ -411,7 +427,7 @@ impl NativeClient {
         wait_timeout: Option<&Bound<'_, PyAny>>,
         blocking: bool,
     ) -> PyResult<Py<PyAny>> {
-        let request = check_args(check_type, None, variant_alias, variant_id, fields)?.into_request(PY).map_err(to_py_err)?;
+        let request = check_args(check_type, None, variant_alias, variant_id, fields, None)?.into_request(PY).map_err(to_py_err)?;
         let args = VerifyArgs {
             max_failures: py_number("max_failures", max_failures)?,
             mode,
@@ -443,8 +459,9 @@ impl NativeClient {
         let jobs = jobs
             .iter()
             .map(|job| {
-                let (profile_id, check_type, task_ids, alias, id, fields): CheckJobTuple<'_> = job.extract()?;
-                let request = check_args(check_type, task_ids.as_ref(), alias, id, fields.as_ref())?.into_request(PY).map_err(to_py_err)?;
+                let (profile_id, check_type, task_ids, alias, id, fields, tag): CheckJobTuple<'_> = job.extract()?;
+                let request =
+                    check_args(check_type, task_ids.as_ref(), alias, id, fields.as_ref(), tag)?.into_request(PY).map_err(to_py_err)?;
                 Ok(CheckJob { profile_id, request })
             })
             .collect::<PyResult<Vec<_>>>()?;
@@ -480,7 +497,7 @@ impl NativeClient {
             .iter()
             .map(|job| {
                 let (profile_id, task_id, check_type, alias, id, fields): TaskJobTuple<'_> = job.extract()?;
-                let request = check_args(check_type, None, alias, id, fields.as_ref())?.into_request(PY).map_err(to_py_err)?;
+                let request = check_args(check_type, None, alias, id, fields.as_ref(), None)?.into_request(PY).map_err(to_py_err)?;
                 Ok(TaskJob { profile_id, task_id, request })
             })
             .collect::<PyResult<Vec<_>>>()?;
@@ -498,20 +515,63 @@ impl NativeClient {
         })
     }
 
-    /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
-    /// Verifies a delivery and returns the new events; marks them seen at
-    /// once (`acknowledge`), or only when `acknowledge_webhooks` names them.
-    #[pyo3(signature = (body, headers, acknowledge=true))]
-    fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers, acknowledge: bool) -> PyResult<Vec<Py<PyAny>>> {
-        let hub = self.client()?.webhooks().clone();
-        let events = if acknowledge { hub.handle(body.as_bytes(), headers) } else { hub.handle_unacknowledged(body.as_bytes(), headers) };
-        events.map_err(to_py_err)?.into_iter().map(|event| event_to_py(body.py(), event)).collect()
+    /// Verifies a delivery and returns the new events, de-duplicated across
+    /// the fleet (`WebhookHub::handle_async`); marks them seen at once
+    /// (`acknowledge`), or only when `acknowledge_webhooks` names them.
+    /// Blocking (the GIL released) or awaitable.
+    #[pyo3(signature = (body, headers, acknowledge=true, *, blocking=true))]
+    fn handle_webhook(&self, body: &Bound<'_, PyBytes>, headers: Headers, acknowledge: bool, blocking: bool) -> PyResult<Py<PyAny>> {
+        let (py, hub, body) = (body.py(), self.client()?.webhooks().clone(), body.as_bytes().to_vec());
+        run(py, blocking, async move {
+            let events =
+                if acknowledge { hub.handle_async(&body, headers).await } else { hub.handle_unacknowledged_async(&body, headers).await };
+            Ok::<_, PyErr>(WebhookEvents(events))
+        })
     }
 
-    /// Marks events handled: a redelivery of them is then a duplicate.
-    fn acknowledge_webhooks(&self, event_ids: Vec<String>) -> PyResult<()> {
-        self.client()?.webhooks().acknowledge(event_ids);
-        Ok(())
+    /// Marks events handled across the fleet: a redelivery of them is then a duplicate on any worker.
+    #[pyo3(signature = (event_ids, *, blocking=true))]
+    fn acknowledge_webhooks(&self, py: Python<'_>, event_ids: Vec<String>, blocking: bool) -> PyResult<Py<PyAny>> {
+        let hub = self.client()?.webhooks().clone();
+        run(py, blocking, async move {
+            hub.acknowledge_async(event_ids).await;
+            Ok::<_, PyErr>(())
+        })
+    }
+
+    /// This worker's id in the fleet, `None` without one.
+    #[getter]
+    fn worker_id(&self) -> PyResult<Option<String>> {
+        Ok(self.client()?.worker_id().map(str::to_owned))
+    }
+
+    #[getter]
+    fn in_fleet(&self) -> PyResult<bool> {
+        Ok(self.client()?.in_fleet())
+    }
+
+    /// Whether this worker hears the fleet's webhooks now (its Redis subscription is live).
+    #[getter]
+    fn fleet_subscribed(&self) -> PyResult<bool> {
+        let client = self.client()?;
+        let _entered = crate::runtime::runtime().enter();
+        Ok(client.fleet_subscribed())
+    }
+
+    /// Takes over the checks of workers that stopped and waits for each; one
+    /// `RecoveredCheck` per check taken over.
+    #[pyo3(signature = (wait_timeout=None, poll_interval=None, *, blocking))]
+    fn recover(
+        &self,
+        py: Python<'_>,
+        wait_timeout: Option<&Bound<'_, PyAny>>,
+        poll_interval: Option<&Bound<'_, PyAny>>,
+        blocking: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let wait =
+            WaitArgs { wait_timeout: py_number("wait_timeout", wait_timeout)?, poll_interval: py_number("poll_interval", poll_interval)? };
+        let (client, options) = (self.client()?, wait.resolve(PY).map_err(to_py_err)?);
+        call(py, blocking, async move { CoreResult(client.recover(&options).await.map(Recovered)) })
     }
 
     #[pyo3(signature = (host=None, port=None, path=None))]
@@ -526,6 +586,44 @@ impl NativeClient {
         let client = self.client()?;
         let listener = block_on(py, async move { Ok(client.serve_webhooks_from_args(PY, args).await) })?.map_err(to_py_err)?;
         Ok(NativeListener { url: listener.url().to_owned(), listener: Mutex::new(Some(listener)) })
+    }
+}
+
+/// A hub's answer, converted where delivered: the new events, or the error.
+struct WebhookEvents(passfort_core::Result<Vec<passfort_core::WebhookEvent>>);
+
+impl<'py> IntoPyObject<'py> for WebhookEvents {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let events = self.0.map_err(|error| PyErr::from_value(error_object(py, error).into_bound(py)))?;
+        events.into_iter().map(|event| event_to_py(py, event)).collect::<PyResult<Vec<_>>>()?.into_bound_py_any(py)
+    }
+}
+
+/// The checks `recover` took over, each with its finished check or its error (not raised).
+struct Recovered(Vec<passfort_core::RecoveredCheck>);
+
+impl<'py> IntoPyObject<'py> for Recovered {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let items = self
+            .0
+            .into_iter()
+            .map(|recovered| {
+                let (check, error) = match recovered.outcome {
+                    Ok(finished) => (Some(Py::new(py, PyCheck::from(finished))?), None),
+                    Err(error) => (None, Some(error_object(py, error))),
+                };
+                Ok(PyRecoveredCheck { entry: recovered.entry, check, error })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        items.into_bound_py_any(py)
     }
 }
 

@@ -55,6 +55,11 @@ pub fn to_py_err(error: Error) -> PyErr {
     Python::attach(|py| build(py, error).unwrap_or_else(|failure| failure))
 }
 
+/// The exception object for an error, not raised (a batch item, a recovered check's error).
+pub fn error_object(py: Python<'_>, error: Error) -> Py<PyAny> {
+    build(py, error).unwrap_or_else(|failure| failure).into_value(py).into_any()
+}
+
 fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
     let message = error.to_string();
     let attributes = PyDict::new(py);

@@ -37,6 +37,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<models::PyVerifyOutcome>()?;
     module.add_class::<models::PyApplicationDecision>()?;
     module.add_class::<models::PyUpdatedData>()?;
+    module.add_class::<models::PyRecoveredCheck>()?;
     module.add_class::<models::PyWebhookEvent>()?;
     webhook_events::add_classes(module)?;
     module.add_function(wrap_pyfunction!(client::verify_webhook, module)?)?;

@@ -603,3 +603,62 @@ impl PyUpdatedData {
         format!("UpdatedCollectedData(etag={}, attempts={})", repr_opt(self.0.etag.as_deref()), self.0.attempts)
     }
 }
+
+/// A check `recover` took over from a worker that stopped: its ledger entry
+/// and how waiting for it went (`check` finished, or `error`).
+#[pyclass(module = "passfort", name = "RecoveredCheck", frozen)]
+pub struct PyRecoveredCheck {
+    pub entry: passfort_core::LedgerEntry,
+    pub check: Option<Py<PyCheck>>,
+    pub error: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl PyRecoveredCheck {
+    #[getter]
+    fn profile_id(&self) -> &str {
+        &self.entry.profile_id
+    }
+    #[getter]
+    fn check_id(&self) -> &str {
+        &self.entry.check_id
+    }
+    #[getter]
+    fn check_type(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        py_enum(py, "CheckType", self.entry.check_type.as_str())
+    }
+    #[getter]
+    fn task_ids(&self) -> Vec<String> {
+        self.entry.task_ids.clone()
+    }
+    /// The tag given to `run_check_and_wait`, if any.
+    #[getter]
+    fn tag(&self) -> Option<&str> {
+        self.entry.tag.as_deref()
+    }
+    /// The worker that started the check (or took it over last) and stopped.
+    #[getter]
+    fn previous_owner(&self) -> &str {
+        &self.entry.previous_owner
+    }
+    /// The finished check, or `None` when waiting for it failed (see `error`).
+    #[getter]
+    fn check(&self, py: Python<'_>) -> Option<Py<PyCheck>> {
+        self.check.as_ref().map(|check| check.clone_ref(py))
+    }
+    /// The exception the wait ended with (not raised), or `None`; the check
+    /// stays in the ledger and is recovered again once this worker's lease expires.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.error.as_ref().map(|error| error.clone_ref(py))
+    }
+    fn __repr__(&self) -> String {
+        let outcome = if self.check.is_some() { "finished" } else { "failed" };
+        format!(
+            "RecoveredCheck(check_id={}, tag={}, previous_owner={}, {outcome})",
+            quote(&self.entry.check_id),
+            repr_opt(self.entry.tag.as_deref()),
+            quote(&self.entry.previous_owner)
+        )
+    }
+}

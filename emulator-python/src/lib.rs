@@ -5,7 +5,7 @@
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use passfort_emulator::{Emulator, EmulatorConfig, WebhookConfig};
+use passfort_emulator::{Emulator, EmulatorConfig, RateLimit, WebhookConfig};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
@@ -64,14 +64,24 @@ impl NativeEmulator {
 #[pymethods]
 impl NativeEmulator {
     #[new]
-    #[pyo3(signature = (api_key=None, sync_timeout=None, provider_latency=None))]
-    fn new(py: Python<'_>, api_key: Option<String>, sync_timeout: Option<f64>, provider_latency: Option<f64>) -> PyResult<Self> {
+    #[pyo3(signature = (api_key=None, sync_timeout=None, provider_latency=None, rate_limit=None))]
+    fn new(
+        py: Python<'_>,
+        api_key: Option<String>,
+        sync_timeout: Option<f64>,
+        provider_latency: Option<f64>,
+        rate_limit: Option<(u32, u32)>,
+    ) -> PyResult<Self> {
+        if rate_limit.is_some_and(|(per_hour, burst)| per_hour == 0 || burst == 0) {
+            return Err(invalid_argument("a rate limit allows at least 1 request an hour with a burst of 1".to_owned()));
+        }
         // Anything not given is the emulator's own default.
         let defaults = EmulatorConfig::default();
         let config = EmulatorConfig {
             api_key: api_key.unwrap_or(defaults.api_key.clone()),
             sync_timeout: delay("sync_timeout", sync_timeout)?.unwrap_or(defaults.sync_timeout),
             provider_latency: delay("provider_latency", provider_latency)?.unwrap_or(defaults.provider_latency),
+            rate_limit: rate_limit.map(|(per_hour, burst)| RateLimit { per_hour, burst }).or(defaults.rate_limit),
             ..defaults
         };
         let api_key = config.api_key.clone();

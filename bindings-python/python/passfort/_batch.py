@@ -39,9 +39,11 @@ class CheckRequest(NamedTuple):
     variant_id: Optional[str] = None
     #: Type-specific fields, e.g. ``{"document_id": ...}`` for DOCUMENT_VERIFICATION.
     fields: Optional[Mapping[str, Any]] = None
+    #: Your reference for the check, kept in a fleet's ledger (never sent to PassFort).
+    tag: Optional[str] = None
 
     def _native(self) -> Tuple[Any, ...]:
-        return (self.profile_id, str(self.check_type), self.task_ids, self.variant_alias, self.variant_id, self.fields)
+        return (self.profile_id, str(self.check_type), self.task_ids, self.variant_alias, self.variant_id, self.fields, self.tag)
 
 
 class TaskRequest(NamedTuple):

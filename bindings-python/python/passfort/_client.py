@@ -21,7 +21,7 @@ from ._batch import (
     task_requests,
 )
 
-from ._native import ApplicationDecision, Check, NativeClient, NativeListener, Profile, Response, Task, UpdatedCollectedData, VerifyOutcome, WebhookEvent
+from ._native import ApplicationDecision, Check, NativeClient, NativeListener, Profile, RecoveredCheck, Response, Task, UpdatedCollectedData, VerifyOutcome, WebhookEvent
 from ._native import verify_webhook as _verify_webhook
 from ._operations import AsyncOperations, Operations, QueryArg
 from ._types import CheckMode, TaskOutcome, TaskState, WhoAmI
@@ -120,16 +120,26 @@ class Webhooks:
 
     def handle(self, body: Body, headers: Headers, *, acknowledge: bool = True) -> List[WebhookEvent]:
         """Verifies a delivery, drops events already seen, wakes every waiter
-        of a completed check, and returns the new events. Synchronous and
-        quick, so it drops into a Flask, Django or FastAPI view. With
-        ``acknowledge=False`` the events are not marked seen until
-        ``acknowledge(ids)``: if your handler fails, answer an error and
-        PassFort's retry delivers them again."""
-        return self._native.handle_webhook(_body_bytes(body), _header_pairs(headers), acknowledge)
+        of a completed check, and returns the new events. Quick, so it drops
+        into a Flask or Django view (in asyncio code, ``await handle_async``).
+        In a fleet (``redis_url``) an event is returned by one worker only,
+        however often PassFort retries it and whichever worker receives it,
+        and waiters on every worker are woken. With ``acknowledge=False`` the
+        events are not marked seen until ``acknowledge(ids)``: if your handler
+        fails, answer an error and PassFort's retry delivers them again."""
+        return self._native.handle_webhook(_body_bytes(body), _header_pairs(headers), acknowledge, blocking=True)
+
+    async def handle_async(self, body: Body, headers: Headers, *, acknowledge: bool = True) -> List[WebhookEvent]:
+        """``handle`` for asyncio code (FastAPI, Starlette, aiohttp)."""
+        return await self._native.handle_webhook(_body_bytes(body), _header_pairs(headers), acknowledge, blocking=False)
 
     def acknowledge(self, event_ids: Iterable[str]) -> None:
-        """Marks events handled (see ``handle(..., acknowledge=False)``)."""
-        self._native.acknowledge_webhooks(list(event_ids))
+        """Marks events handled (see ``handle(..., acknowledge=False)``), fleet-wide in a fleet."""
+        self._native.acknowledge_webhooks(list(event_ids), blocking=True)
+
+    async def acknowledge_async(self, event_ids: Iterable[str]) -> None:
+        """``acknowledge`` for asyncio code."""
+        await self._native.acknowledge_webhooks(list(event_ids), blocking=False)
 
     def serve(self, host: Optional[str] = None, port: Optional[int] = None, path: Optional[str] = None) -> WebhookServer:
         """Runs the built-in listener: 200 once verified, 401 for a bad secret, 400 for a malformed body."""
@@ -156,6 +166,10 @@ class _ClientBase:
         webhook_tolerance: Optional[float] = None,
         proxy: Optional[str] = None,
         ca_bundle: Optional[Union[str, os.PathLike[str]]] = None,
+        redis_url: Optional[str] = None,
+        fleet_lease: Optional[float] = None,
+        rate_budget_per_hour: Optional[float] = None,
+        rate_budget_burst: Optional[float] = None,
     ) -> None:
         """Every setting left as ``None`` takes the core's default: timeout 30 s,
         connect_timeout 10 s, sync_timeout 150 s, max_retries 2,
@@ -167,7 +181,17 @@ class _ClientBase:
         allowed) is used for every request instead of the environment's
         ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY``, which are honoured
         otherwise. ``ca_bundle`` is a PEM file of root certificates trusted on
-        top of the system's trust store (a corporate CA, say)."""
+        top of the system's trust store (a corporate CA, say).
+
+        ``redis_url`` (or ``PASSFORT_REDIS_URL``) makes this client a worker of
+        a fleet sharing that Redis: webhooks handled by any worker wake waiters
+        on all, an event is acted on once fleet-wide, the rate budget
+        (``rate_budget_per_hour``/``rate_budget_burst``, PassFort's 10,000 an
+        hour by default) is shared, and the checks a worker waits for are kept
+        in a ledger with a lease (``fleet_lease`` seconds, default 30) from
+        which ``recover()`` takes over the checks of a worker that died. Make
+        the client in each worker process, after the fork (gunicorn
+        ``post_fork``, Celery ``worker_process_init``, or lazily on first use)."""
         self._native = NativeClient(
             api_key=api_key,
             base_url=base_url,
@@ -183,6 +207,10 @@ class _ClientBase:
             webhook_tolerance=webhook_tolerance,
             proxy=proxy,
             ca_bundle=ca_bundle,
+            redis_url=redis_url,
+            fleet_lease=fleet_lease,
+            rate_budget_per_hour=rate_budget_per_hour,
+            rate_budget_burst=rate_budget_burst,
             binding=_BINDING,
         )
         self.webhooks = Webhooks(self._native)
@@ -194,6 +222,22 @@ class _ClientBase:
     @property
     def base_url(self) -> str:
         return self._native.base_url
+
+    @property
+    def worker_id(self) -> Optional[str]:
+        """This worker's id in the fleet (host, process, random), ``None`` without a fleet."""
+        return self._native.worker_id
+
+    @property
+    def in_fleet(self) -> bool:
+        """Whether this client is a worker of a fleet (a Redis URL was given)."""
+        return self._native.in_fleet
+
+    @property
+    def fleet_subscribed(self) -> bool:
+        """Whether this worker hears the fleet's webhooks now: false without a
+        fleet and while Redis is unreachable (its waiters then poll)."""
+        return self._native.fleet_subscribed
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -245,9 +289,11 @@ class AsyncClient(AsyncOperations, _ClientBase):
         variant_id: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
         mode: Optional[CheckMode] = None,
+        tag: Optional[str] = None,
     ) -> Check:
+        """``tag``: your reference for the check, kept in the fleet's ledger (never sent to PassFort)."""
         return await self._native.run_check(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, blocking=False
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, tag, blocking=False
         )
 
     async def get_check(self, profile_id: str, check_id: str) -> Check:
@@ -274,9 +320,14 @@ class AsyncClient(AsyncOperations, _ClientBase):
         wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
+        tag: Optional[str] = None,
     ) -> Check:
+        """Runs a check and waits for it. In a fleet the check is kept in the
+        ledger, with ``tag`` (your reference, at most 256 bytes, never sent to
+        PassFort), until seen finished: ``recover()`` hands it to another
+        worker if this one dies."""
         return await self._native.run_check_and_wait(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, _wait_timeout(wait_timeout, timeout), poll_interval, blocking=False
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, _wait_timeout(wait_timeout, timeout), poll_interval, tag, blocking=False
         )
 
     async def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -386,6 +437,17 @@ class AsyncClient(AsyncOperations, _ClientBase):
             )
         return batch_result(jobs, outcomes)
 
+    async def recover(self, *, wait_timeout: Optional[float] = None, poll_interval: Optional[float] = None) -> List[RecoveredCheck]:
+        """Takes over the checks of fleet workers that stopped (their lease
+        expired), each handed to exactly one caller across the fleet, waits
+        for each and answers one ``RecoveredCheck`` per check: its ledger
+        entry (``check_id``, ``tag``, ``previous_owner``...) with the finished
+        ``check`` or the ``error`` the wait ended with (not raised; the check
+        is then recovered again later). Call it at start-up and every
+        ``fleet_lease`` or so. ``ConfigurationError`` without a fleet;
+        ``APIConnectionError`` while Redis is unreachable (nothing taken)."""
+        return await self._native.recover(wait_timeout, poll_interval, blocking=False)
+
     async def close(self) -> None:
         """Closes the connection pool now; later calls raise ``ClientClosedError``.
         Webhook listeners started with ``webhooks.serve`` are closed too."""
@@ -447,8 +509,10 @@ class Client(Operations, _ClientBase):
         variant_id: Optional[str] = None,
         fields: Optional[Mapping[str, Any]] = None,
         mode: Optional[CheckMode] = None,
+        tag: Optional[str] = None,
     ) -> Check:
-        return self._native.run_check(profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, blocking=True)
+        """``tag``: your reference for the check, kept in the fleet's ledger (never sent to PassFort)."""
+        return self._native.run_check(profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, tag, blocking=True)
 
     def get_check(self, profile_id: str, check_id: str) -> Check:
         return self._native.get_check(profile_id, check_id, True)
@@ -474,9 +538,11 @@ class Client(Operations, _ClientBase):
         wait_timeout: Optional[float] = None,
         timeout: Optional[float] = None,
         poll_interval: Optional[float] = None,
+        tag: Optional[str] = None,
     ) -> Check:
+        """Runs a check and waits for it; see ``AsyncClient.run_check_and_wait`` for ``tag``."""
         return self._native.run_check_and_wait(
-            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, _wait_timeout(wait_timeout, timeout), poll_interval, blocking=True
+            profile_id, check_type, task_ids, variant_alias, variant_id, fields, mode, _wait_timeout(wait_timeout, timeout), poll_interval, tag, blocking=True
         )
 
     def get_task(self, profile_id: str, task_id: str) -> Task:
@@ -579,6 +645,10 @@ class Client(Operations, _ClientBase):
                 [job._native() for job in jobs], max_failures=max_failures, wait_timeout=_wait_timeout(wait_timeout, timeout), concurrency=concurrency, progress=report, blocking=True
             )
         return batch_result(jobs, outcomes)
+
+    def recover(self, *, wait_timeout: Optional[float] = None, poll_interval: Optional[float] = None) -> List[RecoveredCheck]:
+        """Takes over the checks of fleet workers that stopped; see ``AsyncClient.recover``."""
+        return self._native.recover(wait_timeout, poll_interval, blocking=True)
 
     def close(self) -> None:
         """Closes the connection pool now; later calls raise ``ClientClosedError``.

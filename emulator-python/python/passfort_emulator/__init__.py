@@ -15,7 +15,7 @@ becomes the check result; ``Slow`` outlasts the sync timeout. See the emulator's
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from passfort import AsyncClient, Client
 
@@ -32,10 +32,13 @@ class Emulator:
         webhook_secret: Optional[str] = None,
         sync_timeout: Optional[float] = None,
         provider_latency: Optional[float] = None,
+        rate_limit: Optional[Tuple[int, int]] = None,
     ) -> None:
         """Unset values are the emulator's defaults: API key ``test-key``, sync
-        timeout 120 s, provider latency 0.05 s."""
-        self._native = NativeEmulator(api_key, sync_timeout, provider_latency)
+        timeout 120 s, provider latency 0.05 s. ``rate_limit``: ``(per_hour,
+        burst)`` for PassFort's rate-limited creations (``POST /profiles``,
+        ``POST .../collected_data``), answered 429 beyond it; none by default."""
+        self._native = NativeEmulator(api_key, sync_timeout, provider_latency, rate_limit)
         self.api_key = self._native.api_key
         self.webhook_secret = webhook_secret
 

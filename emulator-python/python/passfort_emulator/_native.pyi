@@ -1,6 +1,6 @@
 # Typings of the native module (emulator-python/src/lib.rs), checked by stubtest.
 # Lists and rules cross as JSON text; passfort_emulator.Emulator decodes them.
-from typing import Optional, List, final
+from typing import Optional, List, Tuple, final
 
 __all__ = ["__version__", "NativeEmulator"]
 
@@ -8,7 +8,7 @@ __version__: str
 
 @final
 class NativeEmulator:
-    def __new__(cls, api_key: Optional[str] = ..., sync_timeout: Optional[float] = ..., provider_latency: Optional[float] = ...) -> "NativeEmulator": ...
+    def __new__(cls, api_key: Optional[str] = ..., sync_timeout: Optional[float] = ..., provider_latency: Optional[float] = ..., rate_limit: Optional[Tuple[int, int]] = ...) -> "NativeEmulator": ...
     @property
     def api_key(self) -> str: ...
     @property
