@@ -44,12 +44,16 @@ class Scale:
     waiting_checks: int
     provider_latency_ms: int
     cold_start_runs: int
+    fleet_workers: int
+    fleet_checks_per_worker: int
 
 
 FULL = Scale(rounds=3, get_calls=20_000, concurrency=64, blocking_calls=5_000, wrk_seconds=10,
-             webhook_batches=1_000, waiting_checks=10_000, provider_latency_ms=2_000, cold_start_runs=40)
+             webhook_batches=1_000, waiting_checks=10_000, provider_latency_ms=2_000, cold_start_runs=40,
+             fleet_workers=4, fleet_checks_per_worker=2_500)
 SMOKE = Scale(rounds=1, get_calls=200, concurrency=8, blocking_calls=50, wrk_seconds=1,
-              webhook_batches=10, waiting_checks=50, provider_latency_ms=200, cold_start_runs=3)
+              webhook_batches=10, waiting_checks=50, provider_latency_ms=200, cold_start_runs=3,
+              fleet_workers=2, fleet_checks_per_worker=20)
 
 PINNED = (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
 
@@ -230,6 +234,116 @@ def waiting(emulator: Emulator, scale: Scale, tools: argparse.Namespace, workdir
     return results
 
 
+class Redis:
+    """A throwaway redis-server on a free port (Debian's package)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            on_cpu(0, ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
+                    connection.sendall(b"PING\r\n")
+                    if connection.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("redis-server did not start")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def percentile(values: List[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def fleet(emulator: Emulator, scale: Scale, tools: argparse.Namespace, workdir: Path) -> Optional[Dict[str, dict]]:
+    """`fleet_workers` Python processes each waiting for `fleet_checks_per_worker` checks, webhooks
+    to worker 0 only: with Redis (fan-out to the others) and without (the others poll)."""
+    if shutil.which("redis-server") is None:
+        log("redis-server is not installed: the fleet is skipped")
+        return None
+    results = {}
+    for variant in ("redis", "no-redis"):
+        emulator.reset(provider_latency_ms=scale.provider_latency_ms)
+        profiles = [emulator.create_profile() for _ in range(100)]
+        profiles_file = workdir / "fleet-profiles.txt"
+        profiles_file.write_text("\n".join(profiles))
+        redis = Redis() if variant == "redis" else None
+        workers = []
+        try:
+            for index in range(scale.fleet_workers):
+                command = [tools.python, str(BENCH / "py_fleet.py"), "worker", "--index", str(index),
+                           "--checks", str(scale.fleet_checks_per_worker), "--profiles", str(profiles_file),
+                           "--base-url", emulator.base_url, "--api-key", API_KEY, "--webhook-secret", WEBHOOK_SECRET]
+                if redis:
+                    command += ["--redis-url", redis.url]
+                if index == 0:
+                    command.append("--receiver")
+                workers.append(subprocess.Popen(on_cpu(1, command), cwd=ROOT, stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE, text=True))
+            ready = [json.loads(worker.stdout.readline()) for worker in workers]  # type: ignore[union-attr]
+            emulator.call("PUT", "/webhook", {"url": ready[0]["webhook_url"], "secret": WEBHOOK_SECRET, "batching": True})
+            log(f"fleet: {variant}: {scale.fleet_workers} workers x {scale.fleet_checks_per_worker} checks ...")
+            for worker in workers:
+                worker.stdin.write("\n")  # type: ignore[union-attr]
+                worker.stdin.flush()  # type: ignore[union-attr]
+            outputs = [None] * len(workers)
+            for index in range(1, len(workers)):
+                outputs[index] = json.loads(workers[index].stdout.readline())  # type: ignore[union-attr,call-overload]
+            workers[0].stdin.write("\n")  # type: ignore[union-attr]
+            workers[0].stdin.flush()  # type: ignore[union-attr]
+            outputs[0] = json.loads(workers[0].stdout.readline())  # type: ignore[union-attr,call-overload]
+            for worker in workers:
+                worker.wait(timeout=60)
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+            if redis:
+                redis.close()
+        checks = {c["id"]: c for c in emulator.call("GET", "/checks")}  # type: ignore[union-attr]
+        check_requests = [r for r in emulator.call("GET", "/requests") if "/checks" in r["path"]]  # type: ignore[union-attr]
+        handled = outputs[0]["handled"]  # type: ignore[index]
+        resolved = {check: (at, output["index"]) for output in outputs for check, at in output["resolved"].items()}  # type: ignore[index]
+        total = scale.fleet_workers * scale.fleet_checks_per_worker
+        posts = sum(1 for r in check_requests if r["method"] == "POST")
+        if len(resolved) != total or posts != total:
+            raise SystemExit(f"fleet: {variant}: {len(resolved)} resolved, {posts} started, of {total}")
+        lag = [at - checks[check]["completed_ms"] for check, (at, _) in resolved.items()]
+        fan_out = [at - handled[check] for check, (at, index) in resolved.items() if index != 0 and check in handled]
+        results[variant] = {
+            "checks": total,
+            "requests": len(check_requests),
+            "requests_per_check": len(check_requests) / total,
+            "lag_p50_ms": percentile(lag, 0.50),
+            "lag_p99_ms": percentile(lag, 0.99),
+            "fan_out_count": len(fan_out),
+            "fan_out_p50_ms": percentile(fan_out, 0.50),
+            "fan_out_p99_ms": percentile(fan_out, 0.99),
+            "peak_rss_mb": [output["peak_rss_kb"] / 1024 for output in outputs],  # type: ignore[index]
+            "cpu_seconds": [output["cpu_seconds"] for output in outputs],  # type: ignore[index]
+            "seconds": max(output["seconds"] for output in outputs),  # type: ignore[index]
+        }
+        row = results[variant]
+        log(f"fleet: {variant}: {row['requests_per_check']:.2f} requests a check, lag p50/p99 "
+            f"{row['lag_p50_ms']:.0f}/{row['lag_p99_ms']:.0f} ms, fan-out p99 {row['fan_out_p99_ms']:.1f} ms")
+    return results
+
+
 def cold_start(scale: Scale, tools: argparse.Namespace) -> Dict[str, dict]:
     """Starts each interpreter with and without the package, alternating, so
     that the machine's drift hits both alike; the difference is the median of
@@ -290,6 +404,9 @@ def versions(tools: argparse.Namespace) -> Dict[str, str]:
     }
 
 
+SECTIONS = ["python_async", "python_blocking", "node", "wrk", "webhooks", "waiting", "cold_start", "fleet"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="a tiny run that only proves the benchmark works")
@@ -301,6 +418,8 @@ def main() -> None:
     parser.add_argument("--build", default="release", help="the profile the artifacts were built in, for the report")
     parser.add_argument("--out", type=Path, required=True, help="the Markdown report")
     parser.add_argument("--raw", type=Path, help="every measurement, as JSON")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS,
+                        help="measure these sections only, keeping the others' figures from --raw's last run")
     tools = parser.parse_args()
     if tools.render:
         report = json.loads(tools.render.read_text())
@@ -311,9 +430,17 @@ def main() -> None:
         parser.error("--emulator-bin, --webhook-bin, --python and --raw are needed to measure")
     scale = SMOKE if tools.smoke else FULL
     started = time.monotonic()
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     report: Dict[str, object] = {"scale": scale.__dict__, "pinned": PINNED, "build": tools.build,
-                                 "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                                 "versions": versions(tools)}
+                                 "date": now, "versions": versions(tools)}
+    if tools.only:
+        report = json.loads(tools.raw.read_text())
+        report["scale"] = {**scale.__dict__, **{k: v for k, v in report["scale"].items() if k not in scale.__dict__}}
+        report.setdefault("section_dates", {}).update({section: now for section in tools.only})  # type: ignore[union-attr]
+
+    def wanted(section: str) -> bool:
+        return not tools.only or section in tools.only
+
     emulator = Emulator(tools.emulator_bin)
     try:
         with tempfile.TemporaryDirectory() as temporary:
@@ -322,27 +449,37 @@ def main() -> None:
             blocking = ["--calls", str(scale.blocking_calls)]
             py_get = [tools.python, str(BENCH / "py_get.py")]
             node_get = [tools.node, str(BENCH / "node_get.js")]
-            report["python_async"] = interleaved({
-                "passfort AsyncClient.get_check": [*py_get, "passfort-async", *common],
-                "httpx.AsyncClient": [*py_get, "httpx-async", *common],
-                "aiohttp": [*py_get, "aiohttp", *common],
-            }, scale.rounds, emulator)
-            report["python_blocking"] = interleaved({
-                "passfort Client.get_check": [*py_get, "passfort-blocking", *blocking],
-                "httpx.Client": [*py_get, "httpx-blocking", *blocking],
-                "requests.Session": [*py_get, "requests", *blocking],
-            }, scale.rounds, emulator)
-            report["node"] = interleaved({
-                "passfort getCheck": [*node_get, "passfort", *common],
-                "fetch + JSON.parse": [*node_get, "fetch", *common],
-            }, scale.rounds, emulator)
-            report["wrk"] = wrk(emulator, scale)
-            report["webhooks"] = webhooks(scale, tools, workdir)
-            report["waiting"] = waiting(emulator, scale, tools, workdir)
-            report["cold_start"] = cold_start(scale, tools)
+            if wanted("python_async"):
+                report["python_async"] = interleaved({
+                    "passfort AsyncClient.get_check": [*py_get, "passfort-async", *common],
+                    "httpx.AsyncClient": [*py_get, "httpx-async", *common],
+                    "aiohttp": [*py_get, "aiohttp", *common],
+                }, scale.rounds, emulator)
+            if wanted("python_blocking"):
+                report["python_blocking"] = interleaved({
+                    "passfort Client.get_check": [*py_get, "passfort-blocking", *blocking],
+                    "httpx.Client": [*py_get, "httpx-blocking", *blocking],
+                    "requests.Session": [*py_get, "requests", *blocking],
+                }, scale.rounds, emulator)
+            if wanted("node"):
+                report["node"] = interleaved({
+                    "passfort getCheck": [*node_get, "passfort", *common],
+                    "fetch + JSON.parse": [*node_get, "fetch", *common],
+                }, scale.rounds, emulator)
+            if wanted("wrk"):
+                report["wrk"] = wrk(emulator, scale)
+            if wanted("webhooks"):
+                report["webhooks"] = webhooks(scale, tools, workdir)
+            if wanted("waiting"):
+                report["waiting"] = waiting(emulator, scale, tools, workdir)
+            if wanted("cold_start"):
+                report["cold_start"] = cold_start(scale, tools)
+            if wanted("fleet"):
+                report["fleet"] = fleet(emulator, scale, tools, workdir)
     finally:
         emulator.close()
-    report["elapsed_s"] = time.monotonic() - started
+    if not tools.only:
+        report["elapsed_s"] = time.monotonic() - started
     if not tools.smoke:
         report["notes"] = (BENCH / "analysis.md").read_text()
     tools.out.write_text(render(report, smoke=tools.smoke))

@@ -16,6 +16,7 @@ GOALS = {
     "webhooks_binding": 30_000,
     "cold_python_ms": 50,
     "cold_node_ms": 30,
+    "fleet_fan_out_p99_ms": 50,
 }
 
 
@@ -209,6 +210,38 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
         goals.append(f"| cold start, {language}, above bare | < {limit} ms | {row['above_bare_ms']:.1f} ms | "
                      f"{verdict(row['above_bare_ms'] < limit)} |")
     out.append("")
+
+    fleet = report.get("fleet")
+    if fleet:
+        dated = report.get("section_dates", {}).get("fleet")
+        out += [
+            "## 8. A fleet on Redis",
+            "",
+            f"{scale['fleet_workers']} Python worker processes, each waiting for {scale['fleet_checks_per_worker']:,} "
+            "checks at once (`run_check_and_wait`, async mode); PassFort's webhooks go to worker 0 only, which "
+            "hands each body to `client.webhooks.handle` (an aiohttp endpoint). With Redis, the fleet shares "
+            "the webhooks (fan-out); without, the other workers poll. *Lag*: the emulator completing a check -> "
+            "its waiter resolving; *fan-out*: the webhook arriving at worker 0 -> the waiter in another worker "
+            "resolving (it includes `handle` itself and the waiter's one read of the check, so it bounds the "
+            "issue's `handle` returned -> resolved from above). Workers on CPU 1, the emulator and redis-server on "
+            "CPU 0. Command: `bench/run --only fleet` (`bench/py_fleet.py`)"
+            + (f"; measured {dated}, apart from the other sections." if dated else "."),
+            "",
+            "| fleet | requests per check | lag p50 | lag p99 | fan-out p50 | fan-out p99 (checks) | peak RSS per worker | CPU s per worker |",
+            "|---|---:|---:|---:|---:|---:|---|---|",
+        ]
+        labels = {"redis": "with Redis (`redis_url`)", "no-redis": "without Redis (others poll)"}
+        for variant, row in fleet.items():
+            rss = ", ".join(f"{value:.0f}" for value in row["peak_rss_mb"])
+            cpu = ", ".join(f"{value:.1f}" for value in row["cpu_seconds"])
+            fan = (f"{row['fan_out_p50_ms']:.1f} ms | {row['fan_out_p99_ms']:.1f} ms ({row['fan_out_count']:,})"
+                   if row["fan_out_count"] else "- | -")
+            out.append(f"| {labels[variant]} | {row['requests_per_check']:.2f} | {row['lag_p50_ms']:,.0f} ms | "
+                       f"{row['lag_p99_ms']:,.0f} ms | {fan} | {rss} MB | {cpu} |")
+        out.append("")
+        shared = fleet["redis"]
+        goals.append(f"| fleet: fan-out p99 (Redis) | < {GOALS['fleet_fan_out_p99_ms']} ms | "
+                     f"{shared['fan_out_p99_ms']:.1f} ms | {verdict(shared['fan_out_p99_ms'] < GOALS['fleet_fan_out_p99_ms'])} |")
 
     out[out.index("## 1. Python, async: `get_check` against httpx and aiohttp"):0] = [
         "## Goals", "", "| goal | target | measured | |", "|---|---|---:|---|", *goals, "",
