@@ -18,7 +18,9 @@ use serde_json::Value;
 
 use crate::cancel::cancellable;
 use crate::errors::{error_reason, js_error};
-use crate::models::{webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI};
+use crate::models::{
+    webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI,
+};
 
 type Result<T> = napi::Result<T>;
 
@@ -340,7 +342,12 @@ impl NativeClient {
 
     /// Takes over the checks of workers that stopped, waits for each, and gives each back once.
     #[napi]
-    pub async fn recover(&self, timeout_ms: Option<f64>, poll_interval_ms: Option<f64>, cancel: Option<u32>) -> Result<Vec<RecoveredCheck>> {
+    pub async fn recover(
+        &self,
+        timeout_ms: Option<f64>,
+        poll_interval_ms: Option<f64>,
+        cancel: Option<u32>,
+    ) -> Result<Vec<RecoveredCheck>> {
         let options = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         let recovered = cancellable(cancel, async { self.client.recover(&options).await.map_err(js_error) }).await?;
         Ok(recovered.into_iter().map(RecoveredCheck::from).collect())
@@ -655,7 +662,12 @@ impl NativeClient {
 
     /// As `handle_webhook`, de-duplicated across the fleet (each event id claimed in Redis).
     #[napi]
-    pub async fn handle_webhook_async(&self, body: Buffer, headers: HashMap<String, String>, acknowledge: Option<bool>) -> Result<Vec<Value>> {
+    pub async fn handle_webhook_async(
+        &self,
+        body: Buffer,
+        headers: HashMap<String, String>,
+        acknowledge: Option<bool>,
+    ) -> Result<Vec<Value>> {
         let hub = self.client.webhooks();
         let body = body.to_vec();
         let events = cancellable(None, async {
