@@ -436,6 +436,8 @@ export interface VerifyTaskOptions {
   waitTimeoutMs?: number
   /** @deprecated The old name of `waitTimeoutMs`. */
   timeoutMs?: number
+  /** As `CheckRequest.tag`, for each check run. */
+  tag?: string
   signal?: AbortSignal
 }
 
@@ -459,6 +461,8 @@ export interface BatchTaskRequest {
   variantAlias?: string
   variantId?: string
   fields?: { [key: string]: Json }
+  /** As `CheckRequest.tag`. */
+  tag?: string
 }
 
 export interface BatchProgress {

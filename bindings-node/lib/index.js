@@ -550,8 +550,8 @@ class PassFort {
   }
 
   verifyTask(profileId, taskId, given = {}) {
-    const { checkType, variantAlias, variantId, fields, maxFailures, mode, signal } = given
-    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, timeoutMs: waitTimeout(given) }
+    const { checkType, variantAlias, variantId, fields, maxFailures, mode, tag, signal } = given
+    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, tag, timeoutMs: waitTimeout(given) }
     return withSignal(signal, (token) => this.#native.verifyTask(profileId, taskId, options, token), outcome)
   }
 

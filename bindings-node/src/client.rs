@@ -102,6 +102,7 @@ pub struct BatchTaskJob {
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
     pub fields_json: Option<String>,
+    pub tag: Option<String>,
 }
 
 #[napi(object)]
@@ -158,6 +159,7 @@ pub struct VerifyTaskOptions {
     pub max_failures: Option<f64>,
     pub mode: Option<String>,
     pub timeout_ms: Option<f64>,
+    pub tag: Option<String>,
 }
 
 /// JSON text the JS layer made with `JSON.stringify`; serde's own nesting
@@ -562,7 +564,7 @@ impl NativeClient {
         options: VerifyTaskOptions,
         cancel: Option<u32>,
     ) -> Result<VerifyOutcome> {
-        let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json, None)?;
+        let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         let args = VerifyArgs {
             max_failures: options.max_failures,
             mode: options.mode,
@@ -625,7 +627,7 @@ impl NativeClient {
         let jobs = jobs
             .into_iter()
             .map(|job| {
-                let request = check_args(job.check_type, None, job.variant_alias, job.variant_id, job.fields_json, None)?;
+                let request = check_args(job.check_type, None, job.variant_alias, job.variant_id, job.fields_json, job.tag)?;
                 Ok(TaskJob { profile_id: job.profile_id, task_id: job.task_id, request })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -170,6 +170,9 @@ const signed = { authorization: `Bearer ${WEBHOOK_SECRET}`, 'content-type': 'app
 
 const readsOf = (emulator, checkId) => emulator.requests().filter((r) => r.method === 'GET' && r.path.endsWith(`/checks/${checkId}`)).length
 
+/** For `until`: a list once it has something in it. */
+const nonEmpty = (list) => list.length > 0 && list
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]
 }
@@ -243,6 +246,38 @@ describe('the fleet binding, in this process', { skip }, () => {
     await until(async () => Object.keys(await redis.ledger()).length === 0, 'an empty ledger')
     assert.deepEqual(await workers[1].recover(), [])
     await Promise.all(workers.map((w) => w.close()))
+  })
+
+  it('recover() gives back a check another worker stopped waiting for: its entry, then the error or the finished check', { timeout: 90000 }, async () => {
+    const [quitter, taker] = [0, 1].map(() => emulator.client({ redisUrl: redis.url, fleetLeaseMs: 300 }))
+    const profile = await quitter.createProfile('INDIVIDUAL_CUSTOMER', person('Quitter'))
+    await assert.rejects(quitter.verifyTask(profile.id, 'task-1', { checkType: 'IDENTITY_CHECK', tag: 'x'.repeat(300) }), passfort.InvalidArgumentError)
+    emulator.configure({ providerLatencyMs: 1500 })
+    const controller = new AbortController()
+    const abandoned = quitter.runCheckAndWait(profile.id, { checkType: 'IDENTITY_CHECK', mode: 'async', tag: 'abandoned-1', signal: controller.signal })
+    const [checkId] = await until(async () => nonEmpty(Object.keys(await redis.ledger())), 'the check in the ledger')
+    controller.abort()
+    await assert.rejects(abandoned, passfort.AbortError)
+    // Once the quitter's lease has expired: taken over, but waited for too briefly.
+    const [timedOut] = await until(async () => nonEmpty(await taker.recover({ waitTimeoutMs: 1 })), 'the check taken over')
+    emulator.configure({ providerLatencyMs: 50 })
+    assert.equal(timedOut.checkId, checkId)
+    assert.equal(timedOut.ok, false)
+    assert.ok(timedOut.error instanceof passfort.CheckWaitTimeoutError, String(timedOut.error))
+    assert.deepEqual(
+      { profileId: timedOut.profileId, checkType: timedOut.checkType, taskIds: timedOut.taskIds, tag: timedOut.tag, previousOwner: timedOut.previousOwner },
+      { profileId: profile.id, checkType: 'IDENTITY_CHECK', taskIds: [], tag: 'abandoned-1', previousOwner: quitter.workerId },
+    )
+    // Not seen finished, so still in the ledger: taken over again once the taker's own lease expired, then finished.
+    const [finished] = await until(async () => nonEmpty(await taker.recover({ pollIntervalMs: 50, waitTimeoutMs: 20000 })), 'the check taken over again')
+    assert.equal(finished.ok, true, String(finished.error))
+    assert.equal(finished.previousOwner, taker.workerId)
+    assert.equal(finished.check.id, checkId)
+    assert.equal(finished.check.state, 'COMPLETE')
+    assert.equal(finished.check.raw.id, checkId, 'the API JSON, parsed')
+    assert.ok(['webhook', 'polling', 'immediately'].includes(finished.check.wait.resolvedBy))
+    await until(async () => Object.keys(await redis.ledger()).length === 0, 'an empty ledger once seen finished')
+    await Promise.all([quitter, taker].map((w) => w.close()))
   })
 })
 

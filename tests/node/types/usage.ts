@@ -167,7 +167,7 @@ export async function usage(): Promise<void> {
   const task: Task = await client.getTask(profile.id, profile.tasks[0].id)
   const tasks: Task[] = await client.listTasks(profile.id)
   const completed: Task = await client.completeTask(profile.id, task.id, 'COMPLETED_PASS')
-  const verify: VerifyTaskOptions = { checkType, variantId: 'v', fields, maxFailures: 2, mode: 'async', waitTimeoutMs: 1000, signal: controller.signal }
+  const verify: VerifyTaskOptions = { checkType, variantId: 'v', fields, maxFailures: 2, mode: 'async', waitTimeoutMs: 1000, tag: 'task-1', signal: controller.signal }
   const outcome: VerifyOutcome = await client.verifyTask(profile.id, task.id, verify)
   const stop: 'passed' | 'failed' | 'needs_review' = outcome.stop
 
