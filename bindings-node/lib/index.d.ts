@@ -375,6 +375,19 @@ export interface PassFortOptions {
   proxy?: string
   /** A PEM file of root certificates trusted on top of the system's trust store. */
   caBundle?: string
+  /**
+   * Makes the client a worker of a fleet sharing this Redis (`redis://[:password@]host:port/db` or `unix://`):
+   * webhooks fan out to every worker, events are de-duplicated fleet-wide (`webhooks.handleAsync`), creations share
+   * one rate budget and waited-for checks are leased so that `recover()` hands a dead worker's checks over.
+   * Falls back to PASSFORT_REDIS_URL; neither: no fleet. The password never appears in errors or logs.
+   */
+  redisUrl?: string
+  /** A fleet worker's lease on each check it waits for, renewed every third of it (default 30000, 200 to 3600000). */
+  fleetLeaseMs?: number
+  /** Creations (POST /profiles, POST .../collected_data) an hour, per endpoint, for the whole fleet (default in a fleet: 10000). */
+  rateBudgetPerHour?: number
+  /** Of which may go at once (default in a fleet: 50). */
+  rateBudgetBurst?: number
 }
 
 export interface CheckRequest {
@@ -386,6 +399,8 @@ export interface CheckRequest {
   fields?: { [key: string]: Json }
   /** Undefined: PassFort's default for `runCheck` (identity checks sync, others async), 'sync' for `runCheckAndWait`. */
   mode?: CheckMode
+  /** Your reference for the check (≤ 256 bytes, no control characters), kept in the fleet's ledger and given back by `recover()`; never sent to PassFort. */
+  tag?: string
 }
 
 /** `runCheckAndWait`'s one options object: the check, and how long to wait for it. */
@@ -421,6 +436,8 @@ export interface VerifyTaskOptions {
   waitTimeoutMs?: number
   /** @deprecated The old name of `waitTimeoutMs`. */
   timeoutMs?: number
+  /** As `CheckRequest.tag`, for each check run. */
+  tag?: string
   signal?: AbortSignal
 }
 
@@ -432,6 +449,8 @@ export interface BatchCheckRequest {
   variantAlias?: string
   variantId?: string
   fields?: { [key: string]: Json }
+  /** As `CheckRequest.tag`. */
+  tag?: string
 }
 
 /** One task of a batch of verifications. */
@@ -442,6 +461,8 @@ export interface BatchTaskRequest {
   variantAlias?: string
   variantId?: string
   fields?: { [key: string]: Json }
+  /** As `CheckRequest.tag`. */
+  tag?: string
 }
 
 export interface BatchProgress {
@@ -468,6 +489,30 @@ export type BatchItem<Request, Key extends string, Result> =
   | ({ ok: true; request: Request } & { [K in Key]: Result })
   | { ok: false; request: Request; error: Error }
 
+/** What a fleet's ledger knew of a check `recover()` took over. */
+export interface RecoveredCheckEntry {
+  profileId: string
+  checkId: string
+  checkType: CheckType
+  taskIds: string[]
+  /** The `tag` given when the check was started, or null. */
+  tag: string | null
+  /** The worker that started (or last took over) the check and stopped renewing its lease. */
+  previousOwner: string
+}
+
+/** A check `recover()` took over: finished (`ok`), or the error that ended the wait (it stays in the ledger, to be recovered again). */
+export type RecoveredCheck = (RecoveredCheckEntry & { ok: true; check: Check }) | (RecoveredCheckEntry & { ok: false; error: Error })
+
+export interface RecoverOptions {
+  /** The wait for each check taken over (default 15 minutes). */
+  waitTimeoutMs?: number
+  /** @deprecated The old name of `waitTimeoutMs`. */
+  timeoutMs?: number
+  pollIntervalMs?: number
+  signal?: AbortSignal
+}
+
 export type WebhookHeaders =
   | Record<string, string | string[] | undefined>
   | Iterable<[string, string]>
@@ -486,6 +531,10 @@ export interface Webhooks {
   handle(rawBody: Buffer | string, headers: WebhookHeaders, options?: { acknowledge?: boolean }): WebhookEvent[]
   /** Marks events handled: a redelivery of them is then a duplicate. */
   acknowledge(eventIds: Iterable<string>): void
+  /** As `handle`, de-duplicated across the fleet (each event returned to one caller in the fleet); without a fleet, as `handle`. */
+  handleAsync(rawBody: Buffer | string, headers: WebhookHeaders, options?: { acknowledge?: boolean }): Promise<WebhookEvent[]>
+  /** As `acknowledge`, across the fleet. */
+  acknowledgeAsync(eventIds: Iterable<string>): Promise<void>
   /** The built-in listener; it keeps the process alive until closed. */
   serve(options?: { host?: string; port?: number; path?: string }): Promise<WebhookServer>
 }
@@ -517,6 +566,18 @@ export declare class PassFort {
   constructor(options?: PassFortOptions)
   readonly baseUrl: string
   readonly webhooks: Webhooks
+  /** This worker's id in the fleet, or null without a fleet. */
+  readonly workerId: string | null
+  /** Whether this client is a worker of a fleet (`redisUrl` or PASSFORT_REDIS_URL). */
+  readonly inFleet: boolean
+  /** Whether this worker hears the fleet's webhooks now (its Redis subscription is live). */
+  readonly fleetSubscribed: boolean
+  /**
+   * Takes over the checks of workers that stopped (leases expired), each handed to exactly one caller in the fleet,
+   * waits for each and gives each back once. Rejects with ConfigurationError without a fleet, APIConnectionError
+   * while Redis is unreachable (nothing taken).
+   */
+  recover(options?: RecoverOptions): Promise<RecoveredCheck[]>
   /** The same namespaces, answering the response with its metadata (status, headers, request id, Etag, rate limits, raw body). */
   readonly withRawResponse: OperationsWithRawResponse
   /** Any request, `path` relative to the base URL, with the client's authentication, retries and errors. */

@@ -97,8 +97,8 @@ function waitTimeout({ waitTimeoutMs, timeoutMs }) {
 }
 
 /** The check fields of a call's options, as the addon takes them. */
-function checkOptions({ checkType, taskIds, variantAlias, variantId, fields, mode } = {}) {
-  return { checkType, taskIds, variantAlias, variantId, fieldsJson: jsonText('fields', fields), mode }
+function checkOptions({ checkType, taskIds, variantAlias, variantId, fields, mode, tag } = {}) {
+  return { checkType, taskIds, variantAlias, variantId, fieldsJson: jsonText('fields', fields), mode, tag }
 }
 
 // The addon sends each resource's API JSON as text in `raw`; these parse it
@@ -182,6 +182,13 @@ function progressCallback(onProgress) {
   }
 }
 
+/** A check `recover` took over: its ledger entry, then `{ ok: true, check }` or `{ ok: false, error }`. */
+function recoveredCheck({ profileId, checkId, checkType, taskIds, tag, previousOwner, check: finished, error }) {
+  const entry = { profileId, checkId, checkType, taskIds, tag: tag ?? null, previousOwner }
+  if (error) return { ...entry, ok: false, error: toJsError(new Error(error)) }
+  return { ...entry, ok: true, check: check(finished) }
+}
+
 function batchItem(request, error, key, value) {
   if (error) return { ok: false, request, error: toJsError(new Error(error)) }
   return { ok: true, request, [key]: value }
@@ -260,6 +267,8 @@ function response(answer) {
 
 const bodyOf = (answer) => response(answer).body
 
+let warnedSyncHandle = false
+
 class Webhooks {
   #native
   #servers = new Set()
@@ -268,13 +277,18 @@ class Webhooks {
     this.#native = nativeClient
   }
 
-  /** Verifies a delivery, drops events already seen, wakes waiters, returns the new events. */
   /**
+   * Verifies a delivery, drops events already seen, wakes waiters, returns the new events.
+   * In a fleet it de-duplicates per process only (and still wakes every worker's waiters): use `handleAsync`.
    * With `{ acknowledge: false }` the events are not marked seen until
    * `acknowledge(ids)`: if your handler fails, answer an error and PassFort's
    * retry delivers them again.
    */
   handle(rawBody, headers, { acknowledge = true } = {}) {
+    if (!warnedSyncHandle && this.#native.inFleet) {
+      warnedSyncHandle = true
+      process.emitWarning('webhooks.handle de-duplicates per process: in a fleet, use webhooks.handleAsync to de-duplicate across workers', 'PassFortWarning')
+    }
     try {
       return this.#native.handleWebhook(bodyBuffer(rawBody), headerRecord(headers), acknowledge)
     } catch (error) {
@@ -285,6 +299,22 @@ class Webhooks {
   /** Marks events handled (see `handle(..., { acknowledge: false })`). */
   acknowledge(eventIds) {
     this.#native.acknowledgeWebhooks(Array.from(eventIds))
+  }
+
+  /**
+   * As `handle`, de-duplicated across the fleet when the client has a Redis
+   * (`redisUrl`): an event is returned to one caller in the whole fleet, on
+   * whichever worker it lands, however often PassFort retries it. Without a
+   * fleet it resolves to what `handle` returns. Rejects with
+   * WebhookVerificationError for a delivery that does not verify.
+   */
+  handleAsync(rawBody, headers, { acknowledge = true } = {}) {
+    return call(() => this.#native.handleWebhookAsync(bodyBuffer(rawBody), headerRecord(headers), acknowledge))
+  }
+
+  /** As `acknowledge`, across the fleet (see `handleAsync(..., { acknowledge: false })`). */
+  acknowledgeAsync(eventIds) {
+    return call(() => this.#native.acknowledgeWebhooksAsync(Array.from(eventIds)))
   }
 
   /**
@@ -324,12 +354,15 @@ class PassFort {
    * `proxy` (an http:// or https:// URL, credentials allowed) is used for every
    * request instead of HTTPS_PROXY/HTTP_PROXY/NO_PROXY, which are honoured
    * otherwise; `caBundle` is a PEM file of root certificates trusted on top of
-   * the system's trust store.
+   * the system's trust store. `redisUrl` (or PASSFORT_REDIS_URL) makes the
+   * client a worker of a fleet sharing that Redis: webhooks, de-duplication,
+   * the rate budget (`rateBudgetPerHour`, `rateBudgetBurst`) and the ledger of
+   * checks waited for (each leased for `fleetLeaseMs`, default 30000).
    */
   constructor(options = {}) {
     const { apiKey, baseUrl, timeoutMs, connectTimeoutMs, syncTimeoutMs, maxRetries, maxRetryWaitMs } = options
     const { webhookSecret, maxConnections, allowInsecureHttp, includeBodySnippets, webhookToleranceMs } = options
-    const { proxy, caBundle } = options
+    const { proxy, caBundle, redisUrl, fleetLeaseMs, rateBudgetPerHour, rateBudgetBurst } = options
     try {
       this.#native = new native.NativeClient({
         apiKey,
@@ -346,6 +379,10 @@ class PassFort {
         webhookToleranceMs,
         proxy,
         caBundle,
+        redisUrl,
+        fleetLeaseMs,
+        rateBudgetPerHour,
+        rateBudgetBurst,
         binding: `node/${process.versions.node}`,
       })
     } catch (error) {
@@ -393,6 +430,35 @@ class PassFort {
 
   get baseUrl() {
     return this.#native.baseUrl
+  }
+
+  /** This worker's id in the fleet (host, process, random), or null without a fleet. */
+  get workerId() {
+    return this.#native.workerId ?? null
+  }
+
+  /** Whether this client is a worker of a fleet (`redisUrl` or PASSFORT_REDIS_URL). */
+  get inFleet() {
+    return this.#native.inFleet
+  }
+
+  /** Whether this worker hears the fleet's webhooks now (its Redis subscription is live). */
+  get fleetSubscribed() {
+    return this.#native.fleetSubscribed
+  }
+
+  /**
+   * Takes over the checks of workers that stopped (their leases expired):
+   * each is handed to exactly one caller in the fleet, waited for, and given
+   * back once: `{ profileId, checkId, checkType, taskIds, tag, previousOwner,
+   * ok: true, check }` or `{ ..., ok: false, error }` (the check stays in the
+   * ledger, to be recovered again). Call it at start-up and every
+   * `fleetLeaseMs` or so. Rejects with ConfigurationError without a fleet and
+   * APIConnectionError while Redis is unreachable (nothing taken).
+   */
+  recover(options = {}) {
+    const { pollIntervalMs, signal } = options ?? {}
+    return withSignal(signal, (token) => this.#native.recover(waitTimeout(options ?? {}), pollIntervalMs, token), each(recoveredCheck))
   }
 
   whoami() {
@@ -484,8 +550,8 @@ class PassFort {
   }
 
   verifyTask(profileId, taskId, given = {}) {
-    const { checkType, variantAlias, variantId, fields, maxFailures, mode, signal } = given
-    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, timeoutMs: waitTimeout(given) }
+    const { checkType, variantAlias, variantId, fields, maxFailures, mode, tag, signal } = given
+    const options = { checkType, variantAlias, variantId, fieldsJson: jsonText('fields', fields), maxFailures, mode, tag, timeoutMs: waitTimeout(given) }
     return withSignal(signal, (token) => this.#native.verifyTask(profileId, taskId, options, token), outcome)
   }
 

@@ -18,7 +18,9 @@ use serde_json::Value;
 
 use crate::cancel::cancellable;
 use crate::errors::{error_reason, js_error};
-use crate::models::{webhook_event, ApplicationDecision, Check, Profile, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI};
+use crate::models::{
+    webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI,
+};
 
 type Result<T> = napi::Result<T>;
 
@@ -58,6 +60,11 @@ pub struct ClientOptions {
     /// A PEM file of extra root certificates.
     pub ca_bundle: Option<String>,
     pub binding: Option<String>,
+    /// The fleet's Redis (may carry a password); undefined: PASSFORT_REDIS_URL, else no fleet.
+    pub redis_url: Option<String>,
+    pub fleet_lease_ms: Option<f64>,
+    pub rate_budget_per_hour: Option<f64>,
+    pub rate_budget_burst: Option<f64>,
 }
 
 #[napi(object)]
@@ -70,6 +77,8 @@ pub struct CheckOptions {
     pub fields_json: Option<String>,
     /// `'sync'`, `'async'`, `'server_default'`, or undefined for the call's default.
     pub mode: Option<String>,
+    /// The caller's reference kept in the fleet's ledger; never sent to PassFort.
+    pub tag: Option<String>,
 }
 
 /// One check of a batch.
@@ -81,6 +90,7 @@ pub struct BatchCheckJob {
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
     pub fields_json: Option<String>,
+    pub tag: Option<String>,
 }
 
 /// One task of a batch of verifications.
@@ -92,6 +102,7 @@ pub struct BatchTaskJob {
     pub variant_alias: Option<String>,
     pub variant_id: Option<String>,
     pub fields_json: Option<String>,
+    pub tag: Option<String>,
 }
 
 #[napi(object)]
@@ -148,6 +159,7 @@ pub struct VerifyTaskOptions {
     pub max_failures: Option<f64>,
     pub mode: Option<String>,
     pub timeout_ms: Option<f64>,
+    pub tag: Option<String>,
 }
 
 /// JSON text the JS layer made with `JSON.stringify`; serde's own nesting
@@ -166,9 +178,10 @@ fn check_args(
     variant_alias: Option<String>,
     variant_id: Option<String>,
     fields_json: Option<String>,
+    tag: Option<String>,
 ) -> Result<passfort_core::CheckRequest> {
     let fields = parse_json("fields", fields_json)?;
-    CheckArgs { check_type, task_ids, variant_alias, variant_id, fields, tag: None }.into_request(NODE).map_err(js_error)
+    CheckArgs { check_type, task_ids, variant_alias, variant_id, fields, tag }.into_request(NODE).map_err(js_error)
 }
 
 fn mode(mode: Option<&str>, default: CheckMode) -> Result<CheckMode> {
@@ -297,10 +310,10 @@ impl NativeClient {
             proxy: options.proxy.map(Secret::new),
             ca_bundle: options.ca_bundle.map(Into::into),
             binding: Some(options.binding.unwrap_or_else(|| "node".into())),
-            redis_url: None,
-            fleet_lease: None,
-            rate_budget_per_hour: None,
-            rate_budget_burst: None,
+            redis_url: options.redis_url.map(Secret::new),
+            fleet_lease: options.fleet_lease_ms,
+            rate_budget_per_hour: options.rate_budget_per_hour,
+            rate_budget_burst: options.rate_budget_burst,
         };
         let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;
         Ok(Self { client })
@@ -309,6 +322,37 @@ impl NativeClient {
     #[napi(getter)]
     pub fn base_url(&self) -> String {
         self.client.config().base_url.clone()
+    }
+
+    /// This worker's id in the fleet, or null without a fleet.
+    #[napi(getter)]
+    pub fn worker_id(&self) -> Option<String> {
+        self.client.worker_id().map(str::to_owned)
+    }
+
+    /// Whether this client is a worker of a fleet (a Redis URL was given).
+    #[napi(getter)]
+    pub fn in_fleet(&self) -> bool {
+        self.client.in_fleet()
+    }
+
+    /// Whether this worker hears the fleet's webhooks now (its Redis subscription is live).
+    #[napi(getter)]
+    pub fn fleet_subscribed(&self) -> bool {
+        self.client.fleet_subscribed()
+    }
+
+    /// Takes over the checks of workers that stopped, waits for each, and gives each back once.
+    #[napi]
+    pub async fn recover(
+        &self,
+        timeout_ms: Option<f64>,
+        poll_interval_ms: Option<f64>,
+        cancel: Option<u32>,
+    ) -> Result<Vec<RecoveredCheck>> {
+        let options = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
+        let recovered = cancellable(cancel, async { self.client.recover(&options).await.map_err(js_error) }).await?;
+        Ok(recovered.into_iter().map(RecoveredCheck::from).collect())
     }
 
     /// Closes the connection pool now; later calls reject with `ClientClosedError`.
@@ -382,7 +426,8 @@ impl NativeClient {
     #[napi]
     pub async fn run_check(&self, profile_id: String, options: CheckOptions) -> Result<Check> {
         let mode = mode(options.mode.as_deref(), CheckMode::RUN_DEFAULT)?;
-        let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
+        let request =
+            check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         cancellable(None, async { self.client.run_check(&profile_id, &request, mode).await.map(Check::from).map_err(js_error) }).await
     }
 
@@ -421,7 +466,8 @@ impl NativeClient {
         cancel: Option<u32>,
     ) -> Result<Check> {
         let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
-        let request = check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json)?;
+        let request =
+            check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         cancellable(cancel, async {
             self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
@@ -518,7 +564,7 @@ impl NativeClient {
         options: VerifyTaskOptions,
         cancel: Option<u32>,
     ) -> Result<VerifyOutcome> {
-        let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json)?;
+        let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         let args = VerifyArgs {
             max_failures: options.max_failures,
             mode: options.mode,
@@ -545,7 +591,7 @@ impl NativeClient {
         let jobs = jobs
             .into_iter()
             .map(|job| {
-                let request = check_args(job.check_type, job.task_ids, job.variant_alias, job.variant_id, job.fields_json)?;
+                let request = check_args(job.check_type, job.task_ids, job.variant_alias, job.variant_id, job.fields_json, job.tag)?;
                 Ok(CheckJob { profile_id: job.profile_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -581,7 +627,7 @@ impl NativeClient {
         let jobs = jobs
             .into_iter()
             .map(|job| {
-                let request = check_args(job.check_type, None, job.variant_alias, job.variant_id, job.fields_json)?;
+                let request = check_args(job.check_type, None, job.variant_alias, job.variant_id, job.fields_json, job.tag)?;
                 Ok(TaskJob { profile_id: job.profile_id, task_id: job.task_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -614,6 +660,39 @@ impl NativeClient {
     #[napi]
     pub fn acknowledge_webhooks(&self, event_ids: Vec<String>) {
         self.client.webhooks().acknowledge(event_ids);
+    }
+
+    /// As `handle_webhook`, de-duplicated across the fleet (each event id claimed in Redis).
+    #[napi]
+    pub async fn handle_webhook_async(
+        &self,
+        body: Buffer,
+        headers: HashMap<String, String>,
+        acknowledge: Option<bool>,
+    ) -> Result<Vec<Value>> {
+        let hub = self.client.webhooks();
+        let body = body.to_vec();
+        let events = cancellable(None, async {
+            let events = if acknowledge.unwrap_or(true) {
+                hub.handle_async(&body, headers).await
+            } else {
+                hub.handle_unacknowledged_async(&body, headers).await
+            };
+            events.map_err(js_error)
+        })
+        .await?;
+        Ok(events.into_iter().map(webhook_event).collect())
+    }
+
+    /// As `acknowledge_webhooks`, across the fleet.
+    #[napi]
+    pub async fn acknowledge_webhooks_async(&self, event_ids: Vec<String>) -> Result<()> {
+        let hub = self.client.webhooks();
+        cancellable(None, async {
+            hub.acknowledge_async(event_ids).await;
+            Ok(())
+        })
+        .await
     }
 
     #[napi]

@@ -113,6 +113,41 @@ impl From<passfort_core::Check> for Check {
     }
 }
 
+/// A check `recover` took over: its ledger entry, and the finished check or
+/// `error` as a `PASSFORT_ERROR:` reason the JS layer turns into an Error.
+#[napi(object)]
+pub struct RecoveredCheck {
+    pub profile_id: String,
+    pub check_id: String,
+    pub check_type: String,
+    pub task_ids: Vec<String>,
+    pub tag: Option<String>,
+    /// The worker that started (or last took over) the check and stopped renewing its lease.
+    pub previous_owner: String,
+    pub check: Option<Check>,
+    pub error: Option<String>,
+}
+
+impl From<passfort_core::RecoveredCheck> for RecoveredCheck {
+    fn from(recovered: passfort_core::RecoveredCheck) -> Self {
+        let entry = recovered.entry;
+        let (check, error) = match recovered.outcome {
+            Ok(finished) => (Some(Check::from(finished)), None),
+            Err(error) => (None, Some(crate::errors::error_reason(&error))),
+        };
+        Self {
+            profile_id: entry.profile_id,
+            check_id: entry.check_id,
+            check_type: entry.check_type.as_str().to_owned(),
+            task_ids: entry.task_ids,
+            tag: entry.tag,
+            previous_owner: entry.previous_owner,
+            check,
+            error,
+        }
+    }
+}
+
 #[napi(object)]
 pub struct Task {
     pub id: String,

@@ -46,6 +46,9 @@ import type {
   Json,
   PassFortOptions,
   Profile,
+  RecoveredCheck,
+  RecoveredCheckEntry,
+  RecoverOptions,
   Role,
   RunCheckAndWaitOptions,
   Task,
@@ -123,6 +126,10 @@ export async function usage(): Promise<void> {
     includeBodySnippets: false,
     proxy: 'http://proxy.internal:3128',
     caBundle: '/etc/ssl/certs/internal-ca.pem',
+    redisUrl: 'redis://:password@redis.internal:6379/0',
+    fleetLeaseMs: 30000,
+    rateBudgetPerHour: 9000,
+    rateBudgetBurst: 20,
   }
   const client = new PassFort(options)
   const fromEmulator: PassFort = emulator.client({ timeoutMs: 5000 })
@@ -143,18 +150,30 @@ export async function usage(): Promise<void> {
   const waited: Check = await client.waitForCheck(profile.id, check.id, wait)
   const andWait: RunCheckAndWaitOptions = { checkType, mode: 'sync', fields, waitTimeoutMs: 60000, signal: AbortSignal.timeout(60000) }
   const finished: Check = await client.runCheckAndWait(profile.id, andWait)
+  const tagged: Check = await client.runCheckAndWait(profile.id, { checkType, tag: 'order-17', mode: 'async' })
+  const workerId: string | null = client.workerId
+  const fleet: boolean = client.inFleet && client.fleetSubscribed
+  const recoverOptions: RecoverOptions = { waitTimeoutMs: 60000, pollIntervalMs: 1000, signal: controller.signal }
+  const recovered: RecoveredCheck[] = await client.recover(recoverOptions)
+  for (const item of recovered) {
+    const entry: RecoveredCheckEntry = item
+    const tag: string | null = entry.tag
+    void [entry.profileId, entry.checkId, entry.checkType, entry.taskIds, entry.previousOwner, tag]
+    if (item.ok) describeCheck(item.check)
+    else void item.error.message
+  }
   const older: Check = await client.runCheckAndWait(profile.id, { checkType }, { waitTimeoutMs: 1000 })
 
   const task: Task = await client.getTask(profile.id, profile.tasks[0].id)
   const tasks: Task[] = await client.listTasks(profile.id)
   const completed: Task = await client.completeTask(profile.id, task.id, 'COMPLETED_PASS')
-  const verify: VerifyTaskOptions = { checkType, variantId: 'v', fields, maxFailures: 2, mode: 'async', waitTimeoutMs: 1000, signal: controller.signal }
+  const verify: VerifyTaskOptions = { checkType, variantId: 'v', fields, maxFailures: 2, mode: 'async', waitTimeoutMs: 1000, tag: 'task-1', signal: controller.signal }
   const outcome: VerifyOutcome = await client.verifyTask(profile.id, task.id, verify)
   const stop: 'passed' | 'failed' | 'needs_review' = outcome.stop
 
   const onProgress = (progress: BatchProgress): void => void `${progress.done}/${progress.total} (${progress.failed} failed)`
   const batch: BatchOptions = { concurrency: 4, waitTimeoutMs: 60000, onProgress, signal: controller.signal }
-  const checkRequests: BatchCheckRequest[] = [{ profileId: profile.id, checkType, taskIds: [task.id], fields }]
+  const checkRequests: BatchCheckRequest[] = [{ profileId: profile.id, checkType, taskIds: [task.id], fields, tag: 'batch-1' }]
   const ran: Array<BatchItem<BatchCheckRequest, 'check', Check>> = await client.runChecks(checkRequests, { ...batch, mode })
   for (const item of ran) {
     if (item.ok) describeCheck(item.check)
@@ -171,6 +190,8 @@ export async function usage(): Promise<void> {
   emulator.setWebhook(server.url, { secret: 'a-webhook-secret-of-16+', batching: true })
   const headers: WebhookHeaders = { 'content-type': 'application/json', 'x-many': ['a', 'b'], absent: undefined }
   const handled: WebhookEvent[] = webhooks.handle(Buffer.from('{}'), headers)
+  const handledInFleet: WebhookEvent[] = await webhooks.handleAsync('{}', headers, { acknowledge: false })
+  await webhooks.acknowledgeAsync(handledInFleet.map((event) => event.id))
   const verifiedEvents: WebhookEvent[] = verifyWebhook('{}', new Map<string, string>([['content-type', 'application/json']]), 'a-webhook-secret-of-16+')
   emulator.setWebhook(null)
   await server.close()
@@ -219,7 +240,7 @@ export async function usage(): Promise<void> {
   await client.close()
   await fromEmulator.close()
   await emulator.close()
-  void [urls, added, seen, baseUrl, me, again, fetched, checks, waited, finished, older, tasks, completed, stop, handled, verifiedEvents, subclasses, timeoutAlias]
+  void [urls, added, seen, baseUrl, me, again, fetched, checks, waited, finished, older, tasks, completed, stop, handled, handledInFleet, verifiedEvents, tagged, workerId, fleet, subclasses, timeoutAlias]
 
   // Wrong calls: each line below must fail to type-check.
   // @ts-expect-error: runCheck needs the check's options
@@ -242,6 +263,10 @@ export async function usage(): Promise<void> {
   emulator.fault({ method: 'GET', path: '/4.0/profiles', action: 'explode' })
   // @ts-expect-error: batch requests need a profileId
   await client.runChecks([{ checkType }])
+  // @ts-expect-error: the lease is named in milliseconds
+  new PassFort({ redisUrl: 'redis://127.0.0.1:6379', fleetLease: 30 })
+  // @ts-expect-error: handleAsync resolves to the events: it is not an array itself
+  const notAwaited: WebhookEvent[] = webhooks.handleAsync('{}', headers)
   // @ts-expect-error: an emulator is made by Emulator.start()
   new Emulator()
 }
