@@ -846,8 +846,11 @@ impl Client {
     /// unreachable (nothing was taken: call again later).
     pub async fn recover(&self, options: &WaitOptions) -> Result<Vec<RecoveredCheck>> {
         options.validate()?;
-        let fleet =
-            self.fleet.as_ref().ok_or_else(|| Error::Config("recover needs a fleet: set redis_url or PASSFORT_REDIS_URL".into()))?;
+        let fleet = self.fleet.as_ref().ok_or_else(|| {
+            Error::Config(
+                "recover needs a fleet: set the Redis URL (Rust and Python redis_url, Node redisUrl) or PASSFORT_REDIS_URL".into(),
+            )
+        })?;
         fleet.start_subscriber();
         let shared = &fleet.shared;
         let prefix = format!("{}:", key(&["check"]));
