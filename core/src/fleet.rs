@@ -7,7 +7,8 @@
 //! fleet on; every worker given the same Redis then shares:
 //!
 //! - **Fan-out.** A verified webhook handed to any worker's hub is announced
-//!   on the channel `passfort:fleet:events` as `{"id", "event", "check_id"|"task_id"}`
+//!   on the channel `passfort:fleet:events`, one message a delivery: a JSON array of
+//!   `{"id", "event", "check_id"|"task_id"}`
 //!   (ids and the event name only: never the secret nor the event's data).
 //!   Every worker's subscriber wakes its local waiters of that check, which
 //!   then read the check from PassFort as they do for a local webhook.
@@ -337,7 +338,20 @@ impl Shared {
     /// is unreachable or failed, which is logged once per transition.
     async fn query<T: redis::FromRedisValue>(&self, what: &str, command: &redis::Cmd) -> Option<T> {
         let mut connection = self.connection().await?;
-        let failure = match tokio::time::timeout(CALL_TIMEOUT, command.query_async::<T>(&mut connection)).await {
+        let outcome = tokio::time::timeout(CALL_TIMEOUT, command.query_async::<T>(&mut connection)).await;
+        self.settle(what, outcome).await
+    }
+
+    /// Several commands in one round trip (a webhook batch's claims): their
+    /// answers in order, or `None` as for [`Shared::query`].
+    async fn query_pipelined<T: redis::FromRedisValue>(&self, what: &str, pipeline: &redis::Pipeline) -> Option<T> {
+        let mut connection = self.connection().await?;
+        let outcome = tokio::time::timeout(CALL_TIMEOUT, pipeline.query_async::<T>(&mut connection)).await;
+        self.settle(what, outcome).await
+    }
+
+    async fn settle<T>(&self, what: &str, outcome: std::result::Result<redis::RedisResult<T>, tokio::time::error::Elapsed>) -> Option<T> {
+        let failure = match outcome {
             Ok(Ok(value)) => {
                 self.health.succeeded();
                 return Some(value);
@@ -363,17 +377,26 @@ impl Shared {
         self.query(what, &command).await
     }
 
+    /// One message for a delivery's events: a JSON array of notices.
     async fn publish(&self, events: &[Notice]) {
-        for notice in events {
-            let _: Option<i64> = self.query("publish", redis::cmd("PUBLISH").arg(key(&["events"])).arg(notice.to_json())).await;
+        if events.is_empty() {
+            return;
         }
+        let message = Value::Array(events.iter().map(Notice::to_json).collect()).to_string();
+        let _: Option<i64> = self.query("publish", redis::cmd("PUBLISH").arg(key(&["events"])).arg(message)).await;
     }
 
     fn deliver(&self, payload: &[u8]) {
         let Some(hub) = self.hub.upgrade() else { return };
-        let Ok(notice) = serde_json::from_slice::<Value>(payload) else { return };
-        if let Some(check_id) = notice.get("check_id").and_then(Value::as_str) {
-            hub.wake_check(check_id);
+        let Ok(message) = serde_json::from_slice::<Value>(payload) else { return };
+        let notices = match message {
+            Value::Array(notices) => notices,
+            notice => vec![notice],
+        };
+        for notice in notices {
+            if let Some(check_id) = notice.get("check_id").and_then(Value::as_str) {
+                hub.wake_check(check_id);
+            }
         }
     }
 }
@@ -397,7 +420,7 @@ impl Notice {
         }
     }
 
-    fn to_json(&self) -> String {
+    fn to_json(&self) -> Value {
         let mut notice = json!({ "id": self.id, "event": self.event });
         if let Some(check_id) = &self.check_id {
             notice["check_id"] = json!(check_id);
@@ -405,7 +428,7 @@ impl Notice {
         if let Some(task_id) = &self.task_id {
             notice["task_id"] = json!(task_id);
         }
-        notice.to_string()
+        notice
     }
 }
 
@@ -495,14 +518,22 @@ impl WebhookHub {
         let Some(shared) = self.fleet.get().and_then(Weak::upgrade) else { return self.receive(headers, body, true, true) };
         shared.start_subscriber();
         let events = self.receive(headers, body, true, false)?;
+        let mut claims = redis::pipe();
+        for event in &events {
+            claims.cmd("SET").arg(key(&["event", &event.id])).arg(1).arg("NX").arg("EX").arg(EVENT_CLAIM_SECONDS);
+        }
+        // One round trip for the delivery's claims. Redis unreachable: every
+        // event acted on here (per-process de-duplication).
+        let won: Vec<bool> = match shared.query_pipelined::<Vec<Option<String>>>("claiming events", &claims).await {
+            Some(answers) if answers.len() == events.len() => answers.iter().map(Option::is_some).collect(),
+            _ => vec![true; events.len()],
+        };
         let mut claimed = Vec::with_capacity(events.len());
-        for event in events {
-            let mut command = redis::cmd("SET");
-            command.arg(key(&["event", &event.id])).arg(1).arg("NX").arg("EX").arg(EVENT_CLAIM_SECONDS);
-            match shared.query::<Option<String>>("claiming an event", &command).await {
-                // Claimed here, or Redis unreachable: acted on (per-process de-duplication).
-                Some(Some(_)) | None => claimed.push(event),
-                Some(None) => tracing::debug!(event_id = %event.id, "webhook event already claimed by a worker of the fleet"),
+        for (event, won) in events.into_iter().zip(won) {
+            if won {
+                claimed.push(event);
+            } else {
+                tracing::debug!(event_id = %event.id, "webhook event already claimed by a worker of the fleet");
             }
         }
         let notices: Vec<Notice> = claimed.iter().filter(|event| announced(event)).map(Notice::of).collect();
@@ -526,13 +557,21 @@ impl WebhookHub {
         let Some(shared) = self.fleet.get().and_then(Weak::upgrade) else { return self.receive(headers, body, false, true) };
         shared.start_subscriber();
         let events = self.receive(headers, body, false, false)?;
+        let mut lookups = redis::pipe();
+        for event in &events {
+            lookups.cmd("EXISTS").arg(key(&["event", &event.id]));
+        }
+        let acknowledged: Vec<bool> = match shared.query_pipelined::<Vec<bool>>("looking up events", &lookups).await {
+            Some(answers) if answers.len() == events.len() => answers,
+            // Redis unreachable: every event given back.
+            _ => vec![false; events.len()],
+        };
         let mut fresh = Vec::with_capacity(events.len());
-        for event in events {
-            let command = redis::cmd("EXISTS").arg(key(&["event", &event.id])).clone();
-            match shared.query::<bool>("looking up an event", &command).await {
-                Some(true) => self.acknowledge([&event.id]),
-                // Not acknowledged yet, or Redis unreachable: given back.
-                _ => fresh.push(event),
+        for (event, acknowledged) in events.into_iter().zip(acknowledged) {
+            if acknowledged {
+                self.acknowledge([&event.id]);
+            } else {
+                fresh.push(event);
             }
         }
         let notices: Vec<Notice> = fresh.iter().filter(|event| announced(event)).map(Notice::of).collect();
@@ -551,10 +590,11 @@ impl WebhookHub {
         let ids: Vec<String> = event_ids.into_iter().map(|id| id.as_ref().to_owned()).collect();
         self.acknowledge(&ids);
         let Some(shared) = self.fleet.get().and_then(Weak::upgrade) else { return };
+        let mut acknowledgements = redis::pipe();
         for id in &ids {
-            let command = redis::cmd("SET").arg(key(&["event", id])).arg(1).arg("EX").arg(EVENT_CLAIM_SECONDS).clone();
-            let _: Option<String> = shared.query("acknowledging an event", &command).await;
+            acknowledgements.cmd("SET").arg(key(&["event", id])).arg(1).arg("EX").arg(EVENT_CLAIM_SECONDS).ignore();
         }
+        let _: Option<()> = shared.query_pipelined("acknowledging events", &acknowledgements).await;
     }
 }
 
