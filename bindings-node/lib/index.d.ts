@@ -49,7 +49,17 @@ export type TaskType = Open<
 >
 export type Role = Open<'INDIVIDUAL_CUSTOMER' | 'INDIVIDUAL_ASSOCIATED' | 'COMPANY_CUSTOMER' | 'COMPANY_ASSOCIATED'>
 export type CheckMode = 'sync' | 'async' | 'server_default'
-import type { Operations, OperationsWithRawResponse, PassFortResponse, RequestOptions } from './operations'
+import type {
+  EventResolution,
+  EventType,
+  Operations,
+  OperationsWithRawResponse,
+  PassFortResponse,
+  ProductApplicationStatus,
+  ProfileStatus,
+  RequestOptions,
+  RiskLevelCategory,
+} from './operations'
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
@@ -187,14 +197,13 @@ export interface DocumentCheckWaitOptions {
   signal?: AbortSignal
 }
 
-export type RiskLevel = Open<'LOW' | 'MEDIUM' | 'HIGH' | 'UNDETERMINED'>
+// The webhook events' enums are the published description's, generated into operations.d.ts.
+export type RiskLevel = RiskLevelCategory
 /** An application's status in PRODUCT_STATUS_CHANGED. */
-export type WebhookProductStatus = Open<'APPLIED' | 'APPROVED' | 'IN_REVIEW' | 'REJECTED' | 'CANCELLED'>
-export type WebhookProfileStatus = Open<'NORMAL' | 'SUSPENDED' | 'BANNED'>
-export type WebhookProfileEventType = Open<
-  'PEP_FLAG' | 'SANCTION_FLAG' | 'DOCUMENT_EXPIRY' | 'TRANSACTION_ALERT' | 'REVIEW_NEEDED' | 'ADVERSE_MEDIA_FLAG' | 'REFER_FLAG'
->
-export type WebhookEventResolution = Open<'UNRESOLVED' | 'MISMATCH' | 'MATCH' | 'IGNORE' | 'CREATED_TASK'>
+export type WebhookProductStatus = ProductApplicationStatus
+export type WebhookProfileStatus = ProfileStatus
+export type WebhookProfileEventType = EventType
+export type WebhookEventResolution = EventResolution
 
 /** The shapes nested in typed events; null where the event does not give a value. */
 export interface WebhookProduct {

@@ -62,8 +62,8 @@ pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{
     Application, ApplicationFlag, ApplicationStatus, Check, CheckResult, CheckState, CheckType, Decision, DocumentImage, DocumentImageType,
-    ErrorDetail, ErrorSource, EventResolution, EventType, Note, Page, Profile, ProfileEvent, Role, Tag, Task, TaskState, TaskType, Variant,
-    WhoAmI,
+    ErrorDetail, ErrorSource, EventResolution, EventType, Note, Page, Profile, ProfileEvent, ProfileStatus, RiskLevel, Role, Tag, Task,
+    TaskState, TaskType, Variant, WhoAmI,
 };
 pub use patch::{DataChange, PatchOp};
 pub use retry::RetryClass;

@@ -169,6 +169,25 @@ open_enum! {
 }
 
 open_enum! {
+    /// A profile's risk level (`RiskLevelCategory`), as RISK_LEVEL_CHANGED gives it.
+    pub enum RiskLevel {
+        Low => "LOW",
+        Medium => "MEDIUM",
+        High => "HIGH",
+        Undetermined => "UNDETERMINED",
+    }
+}
+
+open_enum! {
+    /// A profile's status (`ProfileStatus`), as `GET .../status` and PROFILE_STATUS_CHANGED give it.
+    pub enum ProfileStatus {
+        Normal => "NORMAL",
+        Suspended => "SUSPENDED",
+        Banned => "BANNED",
+    }
+}
+
+open_enum! {
     /// The type of a profile event (`data.event_type`).
     pub enum EventType {
         PepFlag => "PEP_FLAG",
@@ -206,6 +225,8 @@ pub const KNOWN_ENUMS: &[(&str, &[&str])] = &[
     ("EventResolution", EventResolution::KNOWN),
     ("EventType", EventType::KNOWN),
     ("DocumentImageType", DocumentImageType::KNOWN),
+    ("RiskLevel", RiskLevel::KNOWN),
+    ("ProfileStatus", ProfileStatus::KNOWN),
 ];
 
 /// A decoded resource together with the exact JSON it was decoded from.

@@ -16,62 +16,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::models::{CheckResult, CheckType, Decision, TaskState, TaskType};
-use crate::open_enum::open_enum;
-
-open_enum! {
-    /// A profile's risk level, as RISK_LEVEL_CHANGED gives it.
-    pub enum RiskLevel {
-        Low => "LOW",
-        Medium => "MEDIUM",
-        High => "HIGH",
-        Undetermined => "UNDETERMINED",
-    }
-}
-
-open_enum! {
-    /// An application's status, as PRODUCT_STATUS_CHANGED gives it (`ProductApplicationStatus`).
-    pub enum ProductStatus {
-        Applied => "APPLIED",
-        Approved => "APPROVED",
-        InReview => "IN_REVIEW",
-        Rejected => "REJECTED",
-        Cancelled => "CANCELLED",
-    }
-}
-
-open_enum! {
-    /// A profile's status, as PROFILE_STATUS_CHANGED gives it.
-    pub enum ProfileStatus {
-        Normal => "NORMAL",
-        Suspended => "SUSPENDED",
-        Banned => "BANNED",
-    }
-}
-
-open_enum! {
-    /// The type of a profile event (a screening match and others).
-    pub enum ProfileEventType {
-        PepFlag => "PEP_FLAG",
-        SanctionFlag => "SANCTION_FLAG",
-        DocumentExpiry => "DOCUMENT_EXPIRY",
-        TransactionAlert => "TRANSACTION_ALERT",
-        ReviewNeeded => "REVIEW_NEEDED",
-        AdverseMediaFlag => "ADVERSE_MEDIA_FLAG",
-        ReferFlag => "REFER_FLAG",
-    }
-}
-
-open_enum! {
-    /// How a profile event was resolved.
-    pub enum EventResolution {
-        Unresolved => "UNRESOLVED",
-        Mismatch => "MISMATCH",
-        Match => "MATCH",
-        Ignore => "IGNORE",
-        CreatedTask => "CREATED_TASK",
-    }
-}
+use crate::models::{
+    ApplicationStatus, CheckResult, CheckType, Decision, EventResolution, EventType, ProfileStatus, RiskLevel, TaskState, TaskType,
+};
 
 /// An optional field: absent, null or of the wrong type reads as `None`.
 fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<Option<T>, D::Error> {
@@ -158,7 +105,7 @@ debug_ids!(TaskSummary { id });
 pub struct EventSummary {
     pub id: String,
     #[serde(default, deserialize_with = "lenient")]
-    pub event_type: Option<ProfileEventType>,
+    pub event_type: Option<EventType>,
     #[serde(default, deserialize_with = "lenient")]
     pub resolution: Option<EventResolution>,
 }
@@ -182,7 +129,7 @@ pub struct ProductStatusChanged {
     #[serde(default, deserialize_with = "lenient")]
     pub application_id: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
-    pub new_status: Option<ProductStatus>,
+    pub new_status: Option<ApplicationStatus>,
     #[serde(default, deserialize_with = "lenient")]
     pub product: Option<ProductRef>,
     /// `None` when the smart policy made the change.

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use passfort_core::webhooks::{CheckCompleted, ProductStatus, ProductStatusChanged, RiskLevel, TaskChanged};
+use passfort_core::webhooks::{CheckCompleted, ProductStatusChanged, TaskChanged};
+use passfort_core::{ApplicationStatus, RiskLevel};
 use passfort_core::{
     CheckMode, CheckRequest, CheckType, Client, PollSchedule, ResolvedBy, TaskState, WaitOptions, WebhookEvent, WebhookEventKind,
 };
@@ -147,7 +148,7 @@ fn the_envelopes_the_emulator_sends_decode_into_their_variants() {
     else {
         panic!("{:?}", events[0].kind)
     };
-    assert_eq!((profile_id.as_str(), application_id.as_deref(), new_status), ("p-1", Some("a-1"), &Some(ProductStatus::Approved)));
+    assert_eq!((profile_id.as_str(), application_id.as_deref(), new_status), ("p-1", Some("a-1"), &Some(ApplicationStatus::Approved)));
     assert_eq!(product.as_ref().map(|p| (p.id.as_str(), p.alias.as_deref())), Some(("pr-1", Some("individual-account"))));
     assert_eq!(user.as_ref().and_then(|u| u.email.as_deref()), Some("ada@example.com"));
     assert_eq!(apikey.as_ref().and_then(|k| k.name.as_deref()), Some("Emulator API key"));

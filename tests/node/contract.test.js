@@ -33,6 +33,8 @@ const GENERATED_UNION_FOR_ENUM = {
   EventResolution: 'EventResolution',
   EventType: 'EventType',
   DocumentImageType: 'DocumentImageType',
+  RiskLevel: 'RiskLevelCategory',
+  ProfileStatus: 'ProfileStatus',
 }
 
 test("CLASS_BY_CODE has a class for exactly the core's error codes (the addon's errorCodes())", () => {
