@@ -173,26 +173,12 @@ async fn deliver_completions(h: &Harness, receiver: &Client, profile_id: &str, r
     acted_on
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_redis_stopped_and_restarted_every_wait_resolves_and_the_fleet_shares_again() {
     let mut redis = redis_or_skip!();
     // The fleet's log lines, from every thread (the other test of this binary does not stop Redis).
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::WARN).with_writer(move || writer.clone()).finish();
+    let captured = support::CapturedLogs::default();
+    let subscriber = captured.subscriber(tracing::Level::WARN);
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let h = Harness::start_with(EmulatorConfig { provider_latency: Duration::from_millis(500), ..support::config() }).await;
     let build = || {
@@ -258,7 +244,7 @@ async fn with_redis_stopped_and_restarted_every_wait_resolves_and_the_fleet_shar
 
     // Each transition logged once per worker, not once per request. The capture is
     // the process's: other tests' fleets log their own Redis, so lines name this one.
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let this_redis = redis.url();
     let lines = |text: &str| logs.lines().filter(|line| line.contains(text) && line.contains(this_redis.as_str())).count();
     assert_eq!((lines("Redis is unreachable"), lines("Redis is reachable again")), (2, 2), "{logs}");

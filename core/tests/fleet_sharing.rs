@@ -6,7 +6,6 @@ mod fleet_support;
 mod support;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -208,28 +207,14 @@ async fn workers_share_one_rate_budget_and_meet_no_429() {
     assert!(results.iter().any(|r| matches!(r, Err(Error::Api(api)) if api.status == 429)));
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 const PASSWORD: &str = "hunter2-fleet-7f3e";
 
 // One thread, so that the log subscriber set here sees the fleet's background tasks.
 #[tokio::test(flavor = "current_thread")]
 async fn the_redis_password_appears_in_no_log_debug_output_or_error() {
     let Some(redis) = RedisServer::start_with_password(Some(PASSWORD)) else { return };
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    let captured = support::CapturedLogs::default();
+    let subscriber = captured.subscriber(tracing::Level::TRACE);
     let _guard = tracing::subscriber::set_default(subscriber);
     let h = Harness::start().await;
 
@@ -274,7 +259,7 @@ async fn the_redis_password_appears_in_no_log_debug_output_or_error() {
     for n in 0..20 {
         assert_eq!(good.webhooks().handle_async(&check_completed(&format!("evt-down-{n}"), "p", "c"), bearer()).await.unwrap().len(), 1);
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     for secret in [PASSWORD, wrong_password] {
         assert!(!logs.contains(secret), "the password leaked into the logs");
     }

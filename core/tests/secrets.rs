@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
@@ -18,25 +16,11 @@ const WEBHOOK_SECRET: &str = "whsec_secret_hygiene_51f0";
 /// A family name planted in collected data: personal data that must not leak.
 const SENTINEL_NAME: &str = "Quorvathsentinel";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 // One thread, so that the subscriber set for this test sees the client's and the emulator's tasks.
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_appear_nowhere() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(move || writer.clone()).finish();
+    let captured = support::CapturedLogs::default();
+    let subscriber = captured.subscriber(tracing::Level::TRACE);
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let h = Harness::start().await;
@@ -90,7 +74,7 @@ async fn secrets_appear_nowhere() {
         shown.push(format!("{error:?}"));
     }
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(logs.contains("passfort.request"), "debug logging was on");
     assert!(logs.contains("reconciling"), "the reconciliation path ran");
     assert!(!logs.contains(SENTINEL_NAME), "a name in the logs");

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -93,3 +94,24 @@ def debug_logging_on(client: Any, caplog: pytest.LogCaptureFixture) -> None:
         return any(record.name.startswith("passfort") and record.levelno <= logging.DEBUG for record in caplog.records)
 
     wait_until(logged, "the core's debug logging", interval=0.05)
+
+
+def lookup(value: Any, dotted: str) -> Any:
+    """A value in a scenario's saved answers: `dotted` names keys, and indexes into lists."""
+    for part in dotted.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def resolve(value: Any, saved: Dict[str, Any]) -> Any:
+    """A scenario value with its `$name.path` references replaced by the saved answers."""
+    if isinstance(value, str) and value.startswith("$"):
+        name, _, rest = value[1:].partition(".")
+        return lookup(saved[name], rest) if rest else saved[name]
+    if isinstance(value, str) and "$" in value:
+        return re.sub(r"\$[\w.]+", lambda token: str(resolve(token.group(0), saved)), value)
+    if isinstance(value, list):
+        return [resolve(item, saved) for item in value]
+    if isinstance(value, dict):
+        return {key: resolve(item, saved) for key, item in value.items()}
+    return value

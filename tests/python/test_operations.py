@@ -18,27 +18,10 @@ from passfort import AsyncClient, Client, Response
 from passfort._operations import OPERATIONS
 from passfort.testing import Emulator
 
-from conftest import API_KEY, held_requests, person, requests_to, until
+from conftest import API_KEY, held_requests, lookup, person, requests_to, resolve, until
 
 SCENARIOS = json.loads((Path(__file__).parent.parent / "scenarios" / "operations.json").read_text())
 STEPS: List[Dict[str, Any]] = SCENARIOS["steps"]
-
-
-def lookup(value: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        value = value[int(part)] if isinstance(value, list) else value[part]
-    return value
-
-
-def resolve(value: Any, saved: Dict[str, Any]) -> Any:
-    if isinstance(value, str) and value.startswith("$"):
-        name, _, rest = value[1:].partition(".")
-        return lookup(saved[name], rest) if rest else saved[name]
-    if isinstance(value, list):
-        return [resolve(item, saved) for item in value]
-    if isinstance(value, dict):
-        return {key: resolve(item, saved) for key, item in value.items()}
-    return value
 
 
 def arguments(step: Dict[str, Any], saved: Dict[str, Any]) -> Tuple[str, str, List[Any], Dict[str, Any]]:

@@ -5,7 +5,6 @@ decoding of the types the emulator never sends, of unknown fields and values, an
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.request
@@ -20,7 +19,7 @@ import passfort
 from passfort import CheckCompletedEvent, RiskLevelChangedEvent, UnknownWebhookEvent, WebhookEvent
 from passfort.testing import Emulator
 
-from conftest import WEBHOOK_SECRET, wait_until
+from conftest import WEBHOOK_SECRET, lookup, resolve, wait_until
 
 SCENARIO: Dict[str, Any] = json.loads((Path(__file__).parent.parent / "scenarios" / "webhook-events.json").read_text())
 
@@ -30,25 +29,6 @@ def class_of(kind: str) -> type:
     cls = getattr(passfort, "UnknownWebhookEvent" if kind == "Unknown" else f"{kind}Event")
     assert isinstance(cls, type) and issubclass(cls, WebhookEvent), kind
     return cls
-
-
-def lookup(value: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        value = value[int(part)] if isinstance(value, list) else value[part]
-    return value
-
-
-def resolve(value: Any, saved: Dict[str, Any]) -> Any:
-    if isinstance(value, str) and value.startswith("$"):
-        name, _, rest = value[1:].partition(".")
-        return lookup(saved[name], rest) if rest else saved[name]
-    if isinstance(value, str) and "$" in value:
-        return re.sub(r"\$[\w.]+", lambda token: str(resolve(token.group(0), saved)), value)
-    if isinstance(value, list):
-        return [resolve(item, saved) for item in value]
-    if isinstance(value, dict):
-        return {key: resolve(item, saved) for key, item in value.items()}
-    return value
 
 
 def field(event: WebhookEvent, dotted: str) -> Any:
