@@ -449,7 +449,7 @@ def versions(tools: argparse.Namespace) -> Dict[str, str]:
 
     packages = subprocess.run(
         [tools.python, "-c", "import importlib.metadata as m; print(' '.join(f'{p}=={m.version(p)}' for p in "
-         "('passfort', 'pyreqwest', 'aiohttp', 'orjson', 'uvloop', 'httpx', 'httpcore', 'anyio', 'requests')))"],
+         "('passfort', 'pyreqwest', 'aiohttp', 'orjson', 'uvloop', 'httpx', 'httpcore', 'anyio', 'httpx2', 'requests')))"],
         capture_output=True, text=True).stdout.strip()
     undici = BENCH / "npm" / "node_modules" / "undici" / "package.json"
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -522,6 +522,7 @@ def main() -> None:
                 "aiohttp-orjson": ([*py_get, "aiohttp-orjson"], scale.get_calls, scale.latency_calls),
                 "httpx": ([*py_get, "httpx-async"], scale.slowest_get_calls, scale.slow_latency_calls),
                 "httpx-best": ([*py_get, "httpx-async-best", *sniffio], scale.slow_get_calls, scale.slow_latency_calls),
+                "httpx2": ([*py_get, "httpx2-async"], scale.slow_get_calls, scale.slow_latency_calls),
             }
             python_blocking = {
                 "passfort": ([*py_get, "passfort-blocking"], scale.blocking_calls, scale.latency_calls),

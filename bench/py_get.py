@@ -26,8 +26,8 @@ import sys
 import time
 from typing import Awaitable, Callable, List, Tuple
 
-ASYNC = ("passfort-async", "pyreqwest-async", "aiohttp-orjson", "httpx-async", "httpx-async-best")
-HTTPX_BEST_CONNECTIONS = 8
+ASYNC = ("passfort-async", "pyreqwest-async", "aiohttp-orjson", "httpx-async", "httpx-async-best", "httpx2-async")
+HTTPX_BEST_CONNECTIONS = 4
 BLOCKING = ("passfort-blocking", "pyreqwest-blocking", "httpx-blocking", "requests")
 
 
@@ -132,6 +132,20 @@ async def async_call(args: argparse.Namespace) -> Tuple[Callable[[], Awaitable[o
             return response.json()
 
         return call, hclient.aclose
+    if args.contender == "httpx2-async":
+        import httpx2
+
+        # httpx2 (the pydantic/httpx2 fork of httpx, whose pool no longer scans every connection
+        # for every request), as many connections as workers, all kept alive.
+        limits2 = httpx2.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
+        client2 = httpx2.AsyncClient(base_url=args.base_url, headers={"apikey": args.api_key}, limits=limits2)
+
+        async def call2() -> object:
+            response = await client2.get(path)
+            response.raise_for_status()
+            return response.json()
+
+        return call2, client2.aclose
     raise SystemExit(f"unknown contender {args.contender}")
 
 

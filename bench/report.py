@@ -32,7 +32,8 @@ LABELS = {
         "pyreqwest": "pyreqwest `Client`, `await response.json()` (its serde decoder)",
         "aiohttp-orjson": "aiohttp, `orjson.loads(await response.read())`",
         "httpx": "httpx.AsyncClient, defaults (100 connections, 20 kept alive), `response.json()`",
-        "httpx-best": "httpx.AsyncClient, best: 8 connections kept alive, ≤ 8 calls in flight, sniffio installed",
+        "httpx-best": "httpx.AsyncClient, best: 4 connections kept alive, ≤ 4 calls in flight, sniffio installed",
+        "httpx2": "httpx2.AsyncClient (the pydantic/httpx2 fork of httpx), 64 connections kept alive",
     },
     "python_blocking": {
         "passfort": "passfort `Client.get_check` (a `Check` model)",
@@ -138,7 +139,8 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
         "under uvloop. passfort decodes into its `Check` model; the others do the same GET (`apikey` header) and "
         "decode the JSON into dicts, each with the decoder named. httpx appears twice: as installed and configured "
         "by default, and in the best configuration found for this load (bench/httpx-findings.md: httpcore's pool "
-        "scans every connection for every request, so its cost grows with the connections in use). Command: "
+        "scans every connection for every request, so its cost grows with the connections in use), and httpx2, "
+        "a fork of httpx (pydantic/httpx2) whose pool was rewritten. Command: "
         f"`python bench/py_get.py <contender> --loop <asyncio|uvloop> --calls N --concurrency {scale['concurrency']} ...`",
         "",
     ]
