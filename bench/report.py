@@ -181,8 +181,8 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
     ceiling: Optional[dict] = report.get("wrk")
     out += ["## 4. The ceiling: wrk on the same endpoint", ""]
     bindings = {f"Python async ({loop})": python_async[loop]["passfort"]["per_second"]
-                for loop in LOOPS if loop in python_async}
-    if node:
+                for loop in LOOPS if "passfort" in python_async.get(loop, {})}
+    if node and "passfort" in node:
         bindings["Node"] = node["passfort"]["per_second"]
     if ceiling is None:
         out += ["wrk is not installed; skipped.", ""]
