@@ -514,7 +514,7 @@ def main() -> None:
             node_get = [tools.node, str(BENCH / "node_get.js")]
             # httpx's best configuration needs sniffio, which bench/run installs apart so that
             # the default row runs as `pip install httpx` leaves it (bench/httpx-findings.md).
-            sniffio = ["--sys-path", str(Path(tools.python).resolve().parent.parent / "httpx-best")]
+            sniffio = ["--sys-path", str(Path(tools.python).absolute().parent.parent / "httpx-best")]
             # name -> (command, closed-loop calls, open-loop calls)
             python_async = {
                 "passfort": ([*py_get, "passfort-async"], scale.get_calls, scale.latency_calls),

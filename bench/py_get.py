@@ -116,6 +116,8 @@ async def async_call(args: argparse.Namespace) -> Tuple[Callable[[], Awaitable[o
         # few connections (HTTPX_BEST_CONNECTIONS), all kept alive, and no more calls handed to httpx
         # than it has connections, so that its pool never queues; and sniffio importable (--sys-path).
         best = args.contender == "httpx-async-best"
+        if best:
+            import sniffio  # noqa: F401  (fails here, not silently slower, when --sys-path lacks it)
         connections = HTTPX_BEST_CONNECTIONS
         limits = (httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
                   if best else httpx.Limits())

@@ -184,8 +184,8 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
                 for loop in LOOPS if "passfort" in python_async.get(loop, {})}
     if node and "passfort" in node:
         bindings["Node"] = node["passfort"]["per_second"]
-    if ceiling is None:
-        out += ["wrk is not installed; skipped.", ""]
+    if ceiling is None or not bindings:
+        out += ["wrk is not installed; skipped." if ceiling is None else "No binding measured in this run.", ""]
         goals += [f"| {name}: req/s vs wrk | ≥ 95 % | - | {verdict(None)} |" for name in ("Python async", "Node")]
     else:
         out += [
