@@ -134,6 +134,7 @@ def median_row(samples: List[dict], calls_key: str = "calls") -> dict:
     per_second = [s[calls_key] / s["seconds"] for s in samples]
     cpu_per_1k = [s["cpu_seconds"] * 1000 / s[calls_key] for s in samples]
     return {
+        **({"sniffio": samples[0]["sniffio"]} if "sniffio" in samples[0] else {}),
         "calls": samples[0][calls_key],
         "per_second": statistics.median(per_second),
         "cpu_per_1k": statistics.median(cpu_per_1k),

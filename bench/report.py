@@ -148,6 +148,10 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
         rows = python_async.get(loop)
         out += [f"**{loop}**", ""]
         out += [*throughput_table(rows, "python_async"), ""] if rows else ["Not measured in this run.", ""]
+    default_httpx = next((rows["httpx"] for rows in python_async.values() if "sniffio" in rows.get("httpx", {})), None)
+    if default_httpx is not None:
+        out += [f"The default httpx row ran {'with' if default_httpx['sniffio'] else 'without'} sniffio importable "
+                "(httpcore tries to import it on each request; bench/httpx-findings.md).", ""]
 
     blocking: Optional[Dict[str, dict]] = report.get("python_blocking")
     goals.append(ratio_goal("Python blocking: CPU a call vs pyreqwest's blocking client",
