@@ -161,14 +161,14 @@ def seeded(command: List[str], emulator: Emulator) -> List[str]:
             "--profile", seed["profile"], "--check", seed["check"]]
 
 
-def latency(contenders: Dict[str, List[str]], emulator: Emulator) -> Dict[str, dict]:
+def latency(title: str, contenders: Dict[str, List[str]], emulator: Emulator) -> Dict[str, dict]:
     """One open-loop run of each contender (its command carries --rate and --calls)."""
     results = {}
     for name, command in contenders.items():
         measured = run_json(seeded(command, emulator))
         measured["per_second"] = measured["calls"] / measured["seconds"]
         results[name] = measured
-        log(f"latency: {name}: p50 {measured['p50_ms']:.1f} ms, p99 {measured['p99_ms']:.1f} ms "
+        log(f"latency: {title}: {name}: p50 {measured['p50_ms']:.1f} ms, p99 {measured['p99_ms']:.1f} ms "
             f"({measured['per_second']:.0f}/s of {measured['rate']:.0f}/s offered)")
     return results
 
@@ -556,9 +556,10 @@ def main() -> None:
             if wanted("latency"):
                 report["latency"] = {
                     "rate": scale.latency_rate,
-                    "python_async": {loop: latency(opened(python_async, "--loop", loop), emulator) for loop in loops},
-                    "python_blocking": latency(opened(python_blocking), emulator),
-                    "node": latency(opened(node), emulator),
+                    "python_async": {loop: latency(f"Python async ({loop})", opened(python_async, "--loop", loop), emulator)
+                                     for loop in loops},
+                    "python_blocking": latency("Python blocking", opened(python_blocking), emulator),
+                    "node": latency("Node", opened(node), emulator),
                 }
             if wanted("wrk"):
                 report["wrk"] = wrk(emulator, scale)
