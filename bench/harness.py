@@ -37,8 +37,13 @@ WEBHOOK_SECRET = "bench-webhook-secret"
 class Scale:
     rounds: int
     get_calls: int
+    slow_get_calls: int
+    slowest_get_calls: int
     concurrency: int
     blocking_calls: int
+    latency_rate: int
+    latency_calls: int
+    slow_latency_calls: int
     wrk_seconds: int
     webhook_batches: int
     waiting_checks: int
@@ -48,10 +53,14 @@ class Scale:
     fleet_checks_per_worker: int
 
 
-FULL = Scale(rounds=3, get_calls=20_000, concurrency=64, blocking_calls=5_000, wrk_seconds=10,
+# The slow contenders (httpx at concurrency 64, and the clients that cannot keep up with
+# latency_rate) get fewer calls: their CPU per call is as valid, and the run stays short.
+FULL = Scale(rounds=3, get_calls=20_000, slow_get_calls=5_000, slowest_get_calls=2_000, concurrency=64,
+             blocking_calls=5_000, latency_rate=2_000, latency_calls=10_000, slow_latency_calls=2_000, wrk_seconds=10,
              webhook_batches=1_000, waiting_checks=10_000, provider_latency_ms=2_000, cold_start_runs=40,
              fleet_workers=4, fleet_checks_per_worker=2_500)
-SMOKE = Scale(rounds=1, get_calls=200, concurrency=8, blocking_calls=50, wrk_seconds=1,
+SMOKE = Scale(rounds=1, get_calls=200, slow_get_calls=100, slowest_get_calls=50, concurrency=8, blocking_calls=50,
+              latency_rate=2_000, latency_calls=200, slow_latency_calls=50, wrk_seconds=1,
               webhook_batches=10, waiting_checks=50, provider_latency_ms=200, cold_start_runs=3,
               fleet_workers=2, fleet_checks_per_worker=20)
 
@@ -125,6 +134,8 @@ def median_row(samples: List[dict], calls_key: str = "calls") -> dict:
     per_second = [s[calls_key] / s["seconds"] for s in samples]
     cpu_per_1k = [s["cpu_seconds"] * 1000 / s[calls_key] for s in samples]
     return {
+        **({"sniffio": samples[0]["sniffio"]} if "sniffio" in samples[0] else {}),
+        "calls": samples[0][calls_key],
         "per_second": statistics.median(per_second),
         "cpu_per_1k": statistics.median(cpu_per_1k),
         "peak_rss_mb": statistics.median(s["peak_rss_kb"] for s in samples) / 1024,
@@ -136,13 +147,63 @@ def interleaved(contenders: Dict[str, List[str]], rounds: int, emulator: Emulato
     samples: Dict[str, List[dict]] = {name: [] for name in contenders}
     for round_number in range(rounds):
         for name, command in contenders.items():
-            emulator.reset()
-            seed = emulator.seed_check()
-            full = [*command, "--base-url", emulator.base_url, "--api-key", API_KEY,
-                    "--profile", seed["profile"], "--check", seed["check"]]
-            samples[name].append(run_json(full))
-            log(f"round {round_number + 1}: {name}: {samples[name][-1]['calls'] / samples[name][-1]['seconds']:.0f}/s")
+            samples[name].append(run_json(seeded(command, emulator)))
+            last = samples[name][-1]
+            log(f"round {round_number + 1}: {name}{' (' + last['loop'] + ')' if last.get('loop') else ''}: "
+                f"{last['calls'] / last['seconds']:.0f}/s, {last['cpu_seconds'] * 1000 / last['calls']:.3f} ms CPU a call")
     return {name: median_row(found) for name, found in samples.items()}
+
+
+def seeded(command: List[str], emulator: Emulator) -> List[str]:
+    emulator.reset()
+    seed = emulator.seed_check()
+    return [*command, "--base-url", emulator.base_url, "--api-key", API_KEY,
+            "--profile", seed["profile"], "--check", seed["check"]]
+
+
+def latency(title: str, contenders: Dict[str, List[str]], emulator: Emulator) -> Dict[str, dict]:
+    """One open-loop run of each contender (its command carries --rate and --calls)."""
+    results = {}
+    for name, command in contenders.items():
+        measured = run_json(seeded(command, emulator))
+        measured["per_second"] = measured["calls"] / measured["seconds"]
+        results[name] = measured
+        log(f"latency: {title}: {name}: p50 {measured['p50_ms']:.1f} ms, p99 {measured['p99_ms']:.1f} ms "
+            f"({measured['per_second']:.0f}/s of {measured['rate']:.0f}/s offered)")
+    return results
+
+
+RSS_PYTHON = "import re; print(int(re.search(r'VmRSS:\\s+(\\d+)', open('/proc/self/status').read()).group(1)))"
+RSS_NODE = "console.log(Math.round(process.memoryUsage().rss / 1024))"
+
+
+def idle(scale: Scale, tools: argparse.Namespace) -> Dict[str, dict]:
+    """RSS of a process that imported the package and made one client, and of the bare
+    interpreter, both printing their own VmRSS at the end; medians of a few starts."""
+    url = "http://127.0.0.1:9/4.0"
+    pairs = {
+        "Python": ([tools.python, "-c", f"import passfort; client = passfort.AsyncClient('key', base_url='{url}'); {RSS_PYTHON}"],
+                   [tools.python, "-c", RSS_PYTHON]),
+        "Node": ([tools.node, "-e", f"const {{ PassFort }} = require('passfort'); "
+                  f"const client = new PassFort({{ apiKey: 'key', baseUrl: '{url}' }}); {RSS_NODE}"],
+                 [tools.node, "-e", RSS_NODE]),
+    }
+    results = {}
+    for language, (with_client, bare) in pairs.items():
+        def rss_kb(command: List[str]) -> int:
+            output = subprocess.run(on_cpu(1, command), cwd=ROOT, check=True, capture_output=True, text=True).stdout
+            return int(output.strip().splitlines()[-1])
+
+        client_kb = [rss_kb(with_client) for _ in range(max(3, scale.rounds))]
+        bare_kb = [rss_kb(bare) for _ in range(max(3, scale.rounds))]
+        results[language] = {
+            "client_mb": statistics.median(client_kb) / 1024,
+            "bare_mb": statistics.median(bare_kb) / 1024,
+            "above_bare_mb": (statistics.median(client_kb) - statistics.median(bare_kb)) / 1024,
+            "command": " ".join(shell_quote(Path(part).name if index == 0 else part) for index, part in enumerate(with_client)),
+        }
+        log(f"idle: {language}: {results[language]['client_mb']:.1f} MB vs bare {results[language]['bare_mb']:.1f} MB")
+    return results
 
 
 def wrk(emulator: Emulator, scale: Scale) -> Optional[dict]:
@@ -389,7 +450,9 @@ def versions(tools: argparse.Namespace) -> Dict[str, str]:
 
     packages = subprocess.run(
         [tools.python, "-c", "import importlib.metadata as m; print(' '.join(f'{p}=={m.version(p)}' for p in "
-         "('passfort', 'httpx', 'aiohttp', 'requests')))"], capture_output=True, text=True).stdout.strip()
+         "('passfort', 'pyreqwest', 'aiohttp', 'orjson', 'uvloop', 'httpx', 'httpcore', 'anyio', 'httpx2', 'requests')))"],
+        capture_output=True, text=True).stdout.strip()
+    undici = BENCH / "npm" / "node_modules" / "undici" / "package.json"
     model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
     memory_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
@@ -399,12 +462,14 @@ def versions(tools: argparse.Namespace) -> Dict[str, str]:
         "python": output([tools.python, "--version"]),
         "python packages": packages,
         "node": output([tools.node, "--version"]),
+        "node packages": f"undici@{json.loads(undici.read_text())['version']}" if undici.exists() else "undici not installed",
         "rustc": output(["rustc", "--version"]),
         "wrk": output(["sh", "-c", "wrk -v 2>&1"]),
     }
 
 
-SECTIONS = ["python_async", "python_blocking", "node", "wrk", "webhooks", "waiting", "cold_start", "fleet"]
+SECTIONS = ["python_async", "python_blocking", "node", "latency", "wrk", "webhooks", "waiting", "cold_start", "idle",
+            "fleet"]
 
 
 def main() -> None:
@@ -445,27 +510,57 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as temporary:
             workdir = Path(temporary)
-            common = ["--calls", str(scale.get_calls), "--concurrency", str(scale.concurrency)]
-            blocking = ["--calls", str(scale.blocking_calls)]
+            concurrency = ["--concurrency", str(scale.concurrency)]
             py_get = [tools.python, str(BENCH / "py_get.py")]
             node_get = [tools.node, str(BENCH / "node_get.js")]
+            # httpx's best configuration needs sniffio, which bench/run installs apart so that
+            # the default row runs as `pip install httpx` leaves it (bench/httpx-findings.md).
+            sniffio = ["--sys-path", str(Path(tools.python).absolute().parent.parent / "httpx-best")]
+            # name -> (command, closed-loop calls, open-loop calls)
+            python_async = {
+                "passfort": ([*py_get, "passfort-async"], scale.get_calls, scale.latency_calls),
+                "pyreqwest": ([*py_get, "pyreqwest-async"], scale.get_calls, scale.latency_calls),
+                "aiohttp-orjson": ([*py_get, "aiohttp-orjson"], scale.get_calls, scale.latency_calls),
+                "httpx": ([*py_get, "httpx-async"], scale.slowest_get_calls, scale.slow_latency_calls),
+                "httpx-best": ([*py_get, "httpx-async-best", *sniffio], scale.slow_get_calls, scale.slow_latency_calls),
+                "httpx2": ([*py_get, "httpx2-async"], scale.slow_get_calls, scale.slow_latency_calls),
+            }
+            python_blocking = {
+                "passfort": ([*py_get, "passfort-blocking"], scale.blocking_calls, scale.latency_calls),
+                "pyreqwest": ([*py_get, "pyreqwest-blocking"], scale.blocking_calls, scale.latency_calls),
+                "httpx": ([*py_get, "httpx-blocking"], scale.blocking_calls, scale.slow_latency_calls),
+                "requests": ([*py_get, "requests"], scale.blocking_calls, scale.slow_latency_calls),
+            }
+            node = {
+                "passfort": ([*node_get, "passfort"], scale.get_calls, scale.latency_calls),
+                "undici-pool": ([*node_get, "undici-pool"], scale.get_calls, scale.latency_calls),
+                "fetch": ([*node_get, "fetch"], scale.get_calls, scale.latency_calls),
+            }
+
+            def closed(contenders: Dict[str, tuple], *extra: str) -> Dict[str, List[str]]:
+                return {name: [*command, *extra, *concurrency, "--calls", str(calls)]
+                        for name, (command, calls, _) in contenders.items()}
+
+            def opened(contenders: Dict[str, tuple], *extra: str) -> Dict[str, List[str]]:
+                return {name: [*command, *extra, *concurrency, "--calls", str(calls), "--rate", str(scale.latency_rate)]
+                        for name, (command, _, calls) in contenders.items()}
+
+            loops = ("asyncio", "uvloop")
             if wanted("python_async"):
-                report["python_async"] = interleaved({
-                    "passfort AsyncClient.get_check": [*py_get, "passfort-async", *common],
-                    "httpx.AsyncClient": [*py_get, "httpx-async", *common],
-                    "aiohttp": [*py_get, "aiohttp", *common],
-                }, scale.rounds, emulator)
+                report["python_async"] = {loop: interleaved(closed(python_async, "--loop", loop), scale.rounds, emulator)
+                                          for loop in loops}
             if wanted("python_blocking"):
-                report["python_blocking"] = interleaved({
-                    "passfort Client.get_check": [*py_get, "passfort-blocking", *blocking],
-                    "httpx.Client": [*py_get, "httpx-blocking", *blocking],
-                    "requests.Session": [*py_get, "requests", *blocking],
-                }, scale.rounds, emulator)
+                report["python_blocking"] = interleaved(closed(python_blocking), scale.rounds, emulator)
             if wanted("node"):
-                report["node"] = interleaved({
-                    "passfort getCheck": [*node_get, "passfort", *common],
-                    "fetch + JSON.parse": [*node_get, "fetch", *common],
-                }, scale.rounds, emulator)
+                report["node"] = interleaved(closed(node), scale.rounds, emulator)
+            if wanted("latency"):
+                report["latency"] = {
+                    "rate": scale.latency_rate,
+                    "python_async": {loop: latency(f"Python async ({loop})", opened(python_async, "--loop", loop), emulator)
+                                     for loop in loops},
+                    "python_blocking": latency("Python blocking", opened(python_blocking), emulator),
+                    "node": latency("Node", opened(node), emulator),
+                }
             if wanted("wrk"):
                 report["wrk"] = wrk(emulator, scale)
             if wanted("webhooks"):
@@ -474,6 +569,8 @@ def main() -> None:
                 report["waiting"] = waiting(emulator, scale, tools, workdir)
             if wanted("cold_start"):
                 report["cold_start"] = cold_start(scale, tools)
+            if wanted("idle"):
+                report["idle"] = idle(scale, tools)
             if wanted("fleet"):
                 report["fleet"] = fleet(emulator, scale, tools, workdir)
     finally:

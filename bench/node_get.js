@@ -1,10 +1,19 @@
 // One contender of the GET benchmark in Node: read the same check N times and
-// decode it, with C workers sharing the calls; prints one JSON line.
+// decode it, then print one JSON line.
 //
 //   node bench/node_get.js CONTENDER --base-url URL --api-key KEY \
-//       --profile ID --check ID --calls N --concurrency C
+//       --profile ID --check ID --calls N [--concurrency C] [--rate R]
+//
+// CONTENDER: passfort (getCheck), undici-pool (undici's Pool.request, then
+// JSON.parse of the body text), fetch (the global fetch, then JSON.parse).
+// Closed loop by default: C workers share the N calls. With --rate R, open
+// loop: call i is started when due (start + i/R) and its latency is measured
+// from that due time, so a stall is charged to every call it delayed.
+// undici comes from bench/npm (bench/run installs it there).
 'use strict'
 
+const path = require('node:path')
+const { createRequire } = require('node:module')
 const { parseArgs } = require('node:util')
 
 const { positionals, values: args } = parseArgs({
@@ -16,17 +25,35 @@ const { positionals, values: args } = parseArgs({
     check: { type: 'string' },
     calls: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '64' },
+    rate: { type: 'string' },
   },
 })
 const contender = positionals[0]
 const calls = Number(args.calls)
 const concurrency = Number(args.concurrency)
+const rate = args.rate === undefined ? undefined : Number(args.rate)
 
 function contenderCall() {
   if (contender === 'passfort') {
     const { PassFort } = require('passfort')
     const client = new PassFort({ apiKey: args['api-key'], baseUrl: args['base-url'] })
     return () => client.getCheck(args.profile, args.check)
+  }
+  if (contender === 'undici-pool') {
+    const { Pool } = createRequire(path.join(__dirname, 'npm', 'package.json'))('undici')
+    const base = new URL(args['base-url'])
+    const pool = new Pool(base.origin, { connections: concurrency })
+    const request = {
+      path: `${base.pathname}/profiles/${args.profile}/checks/${args.check}`,
+      method: 'GET',
+      headers: { apikey: args['api-key'] },
+    }
+    return async () => {
+      const { statusCode, body } = await pool.request(request)
+      const text = await body.text()
+      if (statusCode !== 200) throw new Error(`HTTP ${statusCode}`)
+      return JSON.parse(text)
+    }
   }
   if (contender === 'fetch') {
     const url = `${args['base-url']}/profiles/${args.profile}/checks/${args.check}`
@@ -51,21 +78,54 @@ async function drive(call, total) {
   await Promise.all(Array.from({ length: concurrency }, worker))
 }
 
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6
+
+// Starts each call when due; resolves to each call's latency from its due time, in ms.
+async function openLoop(call, total) {
+  const interval = 1000 / rate
+  const latencies = []
+  const pending = []
+  const start = nowMs()
+  let sent = 0
+  while (sent < total) {
+    const due = Math.min(total, Math.floor((nowMs() - start) / interval) + 1)
+    for (; sent < due; sent += 1) {
+      const dueAt = start + sent * interval
+      pending.push(call().then(() => latencies.push(nowMs() - dueAt)))
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, start + sent * interval - nowMs())))
+  }
+  await Promise.all(pending)
+  return latencies.sort((a, b) => a - b)
+}
+
+const percentile = (ordered, fraction) => ordered[Math.min(ordered.length - 1, Math.floor(fraction * ordered.length))]
+
 async function main() {
   const call = contenderCall()
   await drive(call, concurrency * 4) // warm up: connections open
   const cpuBefore = process.cpuUsage()
   const started = process.hrtime.bigint()
-  await drive(call, calls)
+  const latencies = rate ? await openLoop(call, calls) : (await drive(call, calls), undefined)
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   const cpu = process.cpuUsage(cpuBefore)
-  console.log(JSON.stringify({
+  const measured = {
     contender,
     calls,
     seconds,
     cpu_seconds: (cpu.user + cpu.system) / 1e6,
     peak_rss_kb: process.resourceUsage().maxRSS,
-  }))
+  }
+  if (latencies) {
+    Object.assign(measured, {
+      rate,
+      p50_ms: percentile(latencies, 0.5),
+      p99_ms: percentile(latencies, 0.99),
+      max_ms: latencies[latencies.length - 1],
+    })
+  }
+  console.log(JSON.stringify(measured))
+  process.exit(0) // the pools keep their connections open
 }
 
 main().catch((error) => {
