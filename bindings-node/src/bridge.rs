@@ -8,6 +8,11 @@
 //! The JS thread then converts and settles everything queued at once. The
 //! threadsafe function holds the event loop open only while a promise is
 //! pending, so an idle process exits.
+//!
+//! The JS layer registers its converters once per thread (`setShapes`): a
+//! rejection is settled with the package's Error class, and a check, sent as
+//! JSON text, with the object the JS layer builds from it, so that a call
+//! needs no second promise in JS to shape its result.
 
 use std::cell::RefCell;
 use std::ffi::c_void;
@@ -16,8 +21,9 @@ use std::ptr;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
-use napi::{sys, Env, JsError};
+use napi::bindgen_prelude::{PromiseRaw, ToNapiValue, Unknown};
+use napi::{sys, Env, JsError, JsValue};
+use napi_derive::napi;
 
 use crate::cancel::cancellable;
 
@@ -26,7 +32,17 @@ type Settle = Box<dyn FnOnce(sys::napi_env) -> napi::Result<sys::napi_value> + S
 
 struct Completion {
     deferred: Deferred,
+    shape: Shape,
     settle: Settle,
+}
+
+/// Which of the JS layer's converters a result goes through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The value as N-API made it.
+    Plain,
+    /// JSON text of a check (`models::check_text`), to the JS check object.
+    Check,
 }
 
 /// A promise's resolver; only ever used on the JS thread that made it.
@@ -95,7 +111,14 @@ struct Bridge {
     wake: sys::napi_threadsafe_function,
     /// Promises made and not settled yet; the wake-up holds the loop open while there are any.
     pending: std::cell::Cell<usize>,
+    /// The JS layer's converters: an error to the package's class, a check's text to its object.
+    shapes: std::cell::Cell<Option<(sys::napi_ref, sys::napi_ref)>>,
+    /// Calls made and not yet handed to the runtime, and the JS function that schedules `start_calls`.
+    starting: RefCell<Vec<Call>>,
+    scheduler: std::cell::Cell<Option<sys::napi_ref>>,
 }
+
+type Call = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 thread_local! {
     static BRIDGE: RefCell<Option<Rc<Bridge>>> = const { RefCell::new(None) };
@@ -151,7 +174,15 @@ impl Bridge {
             // Registered after the threadsafe function's own hook, so it runs first (hooks run in reverse).
             let hook_data = Arc::into_raw(shared.clone()) as *mut c_void;
             status(sys::napi_add_env_cleanup_hook(env, Some(teardown), hook_data), "watching the environment")?;
-            Ok(Self { env, shared, wake, pending: std::cell::Cell::new(0) })
+            Ok(Self {
+                env,
+                shared,
+                wake,
+                pending: std::cell::Cell::new(0),
+                shapes: std::cell::Cell::new(None),
+                starting: RefCell::new(Vec::new()),
+                scheduler: std::cell::Cell::new(None),
+            })
         }
     }
 
@@ -162,6 +193,35 @@ impl Bridge {
             unsafe { sys::napi_ref_threadsafe_function(self.env, self.wake) };
         }
         self.pending.set(pending + 1);
+    }
+
+    /// Hands a call to the runtime: at once, or with the rest of its batch
+    /// when the JS layer has registered a scheduler.
+    fn start(&self, call: Call) -> napi::Result<()> {
+        let Some(scheduler) = self.scheduler.get() else {
+            napi::bindgen_prelude::spawn(call);
+            return Ok(());
+        };
+        let first = {
+            let mut starting = self.starting.borrow_mut();
+            starting.push(call);
+            starting.len() == 1
+        };
+        if first {
+            // SAFETY: on the JS thread; the scheduler only queues a microtask.
+            let scheduled = unsafe {
+                let mut nothing = ptr::null_mut();
+                sys::napi_get_undefined(self.env, &mut nothing);
+                call_shape(self.env, scheduler, nothing)
+            };
+            if scheduled.is_err() {
+                // Could not schedule: start the batch now rather than never.
+                for call in std::mem::take(&mut *self.starting.borrow_mut()) {
+                    napi::bindgen_prelude::spawn(call);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn settled(&self, count: usize) {
@@ -205,22 +265,69 @@ unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, con
     let shared = unsafe { &*(context as *const Shared) };
     let ready = std::mem::take(&mut shared.lock().queue);
     let count = ready.len();
-    for Completion { deferred, settle } in ready {
+    let bridge = BRIDGE.with_borrow(|bridge| bridge.as_ref().filter(|b| b.env == env).cloned());
+    let shapes = bridge.as_ref().and_then(|bridge| bridge.shapes.get());
+    for Completion { deferred, shape, settle } in ready {
         // SAFETY: N-API calls on the JS thread; each result gets its own handle scope.
         unsafe {
             let mut scope = ptr::null_mut();
             sys::napi_open_handle_scope(env, &mut scope);
-            match settle(env) {
+            let outcome = match settle(env) {
+                Ok(value) if shape == Shape::Check => match shapes {
+                    Some((_, check)) => call_shape(env, check, value),
+                    None => Ok(value),
+                },
+                Ok(value) => Ok(value),
+                Err(error) => {
+                    let error = JsError::from(error).into_value(env);
+                    Err(match shapes {
+                        Some((to_error, _)) => call_shape(env, to_error, error).unwrap_or_else(|thrown| thrown),
+                        None => error,
+                    })
+                }
+            };
+            match outcome {
                 Ok(value) => sys::napi_resolve_deferred(env, deferred.0, value),
-                Err(error) => sys::napi_reject_deferred(env, deferred.0, JsError::from(error).into_value(env)),
+                Err(error) => sys::napi_reject_deferred(env, deferred.0, error),
             };
             sys::napi_close_handle_scope(env, scope);
         }
     }
-    let bridge = BRIDGE.with_borrow(|bridge| bridge.as_ref().filter(|b| b.env == env).cloned());
     if let Some(bridge) = bridge {
         bridge.settled(count);
     }
+}
+
+/// Calls a registered converter with one argument: its result, or what it threw.
+unsafe fn call_shape(env: sys::napi_env, function: sys::napi_ref, argument: sys::napi_value) -> Result<sys::napi_value, sys::napi_value> {
+    // SAFETY: on the JS thread, `function` a live reference made by `set_shapes`.
+    unsafe {
+        let mut callee = ptr::null_mut();
+        let mut receiver = ptr::null_mut();
+        sys::napi_get_reference_value(env, function, &mut callee);
+        sys::napi_get_undefined(env, &mut receiver);
+        let mut result = ptr::null_mut();
+        if sys::napi_call_function(env, receiver, callee, 1, &argument, &mut result) == sys::Status::napi_ok {
+            return Ok(result);
+        }
+        let mut thrown = ptr::null_mut();
+        sys::napi_get_and_clear_last_exception(env, &mut thrown);
+        Err(thrown)
+    }
+}
+
+/// Registers the JS layer's converters for this thread: `toError(nativeError)`
+/// returns the package's Error, `check(text)` a check object from its JSON text.
+#[napi]
+pub fn set_shapes(env: Env, to_error: Unknown<'_>, check: Unknown<'_>) -> napi::Result<()> {
+    let bridge = Bridge::current(env.raw())?;
+    let mut references = [ptr::null_mut(); 2];
+    for (reference, function) in references.iter_mut().zip([to_error.raw(), check.raw()]) {
+        // SAFETY: on the JS thread with a live value; the reference lives as long as the environment.
+        status(unsafe { sys::napi_create_reference(env.raw(), function, 1, reference) }, "keeping a converter")?;
+    }
+    bridge.shapes.set(Some((references[0], references[1])));
+    Ok(())
 }
 
 /// Runs `work` on the runtime and returns the promise of its output,
@@ -239,6 +346,15 @@ where
     T: ToNapiValue + Send + 'static,
     F: Future<Output = napi::Result<T>> + Send + 'static,
 {
+    promise_shaped(env, Shape::Plain, cancel, work)
+}
+
+/// As `promise_with`, the result going through the JS layer's converter `shape`.
+pub fn promise_shaped<'env, T, F>(env: &'env Env, shape: Shape, cancel: Option<u32>, work: F) -> napi::Result<PromiseRaw<'env, T>>
+where
+    T: ToNapiValue + Send + 'static,
+    F: Future<Output = napi::Result<T>> + Send + 'static,
+{
     let raw_env = env.raw();
     let bridge = Bridge::current(raw_env)?;
     let mut deferred = ptr::null_mut();
@@ -248,14 +364,43 @@ where
     bridge.started();
     let shared = bridge.shared.clone();
     let deferred = Deferred(deferred);
-    napi::bindgen_prelude::spawn(async move {
+    bridge.start(Box::pin(async move {
         let result = cancellable(cancel, work).await;
         let settle: Settle = Box::new(move |env| match result {
             // SAFETY: called by `deliver` on the JS thread with its env.
             Ok(value) => unsafe { T::to_napi_value(env, value) },
             Err(error) => Err(error),
         });
-        shared.finish(Completion { deferred, settle });
-    });
+        shared.finish(Completion { deferred, shape, settle });
+    }))?;
     Ok(PromiseRaw::new(raw_env, promise))
+}
+
+/// Starts the calls this thread made since the last start (see `Bridge::start`).
+#[napi]
+pub fn start_calls(env: Env) -> napi::Result<()> {
+    let bridge = Bridge::current(env.raw())?;
+    let calls = std::mem::take(&mut *bridge.starting.borrow_mut());
+    if !calls.is_empty() {
+        napi::bindgen_prelude::spawn(async move {
+            for call in calls {
+                tokio::spawn(call);
+            }
+        });
+    }
+    Ok(())
+}
+
+/// Registers `schedule`, which the bridge calls on the first call of a batch
+/// and which arranges for `startCalls()` to run once the current JS job is
+/// done (a microtask): the batch's calls then reach the runtime with one
+/// wake-up of its thread instead of one each.
+#[napi]
+pub fn set_start_scheduler(env: Env, schedule: Unknown<'_>) -> napi::Result<()> {
+    let bridge = Bridge::current(env.raw())?;
+    let mut reference = ptr::null_mut();
+    // SAFETY: on the JS thread with a live value; the reference lives as long as the environment.
+    status(unsafe { sys::napi_create_reference(env.raw(), schedule.raw(), 1, &mut reference) }, "keeping the scheduler")?;
+    bridge.scheduler.set(Some(reference));
+    Ok(())
 }

@@ -17,10 +17,11 @@ use passfort_core::{
 };
 use serde_json::Value;
 
-use crate::bridge::{promise, promise_with};
+use crate::bridge::{promise, promise_shaped, promise_with, Shape};
 use crate::errors::{error_reason, js_error};
 use crate::models::{
-    webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI,
+    check_text, finished_check_text, webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData,
+    VerifyOutcome, WhoAmI,
 };
 
 type Result<T> = napi::Result<T>;
@@ -442,21 +443,25 @@ impl NativeClient {
     }
 
     #[napi]
-    pub fn run_check<'env>(&self, env: &'env Env, profile_id: String, options: CheckOptions) -> Result<PromiseRaw<'env, Check>> {
+    pub fn run_check<'env>(&self, env: &'env Env, profile_id: String, options: CheckOptions) -> Result<PromiseRaw<'env, String>> {
         let mode = mode(options.mode.as_deref(), CheckMode::RUN_DEFAULT)?;
         let request =
             check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         {
             let client = self.client.clone();
-            promise(env, async move { client.run_check(&profile_id, &request, mode).await.map(Check::from).map_err(js_error) })
+            promise_shaped(env, Shape::Check, None, async move {
+                client.run_check(&profile_id, &request, mode).await.map(|check| check_text(&check, None)).map_err(js_error)
+            })
         }
     }
 
     #[napi]
-    pub fn get_check<'env>(&self, env: &'env Env, profile_id: String, check_id: String) -> Result<PromiseRaw<'env, Check>> {
+    pub fn get_check<'env>(&self, env: &'env Env, profile_id: String, check_id: String) -> Result<PromiseRaw<'env, String>> {
         {
             let client = self.client.clone();
-            promise(env, async move { client.get_check(&profile_id, &check_id).await.map(Check::from).map_err(js_error) })
+            promise_shaped(env, Shape::Check, None, async move {
+                client.get_check(&profile_id, &check_id).await.map(|check| check_text(&check, None)).map_err(js_error)
+            })
         }
     }
 
@@ -478,11 +483,11 @@ impl NativeClient {
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<PromiseRaw<'env, Check>> {
+    ) -> Result<PromiseRaw<'env, String>> {
         let options = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         let client = self.client.clone();
-        promise_with(env, cancel, async move {
-            client.wait_for_check(&profile_id, &check_id, &options).await.map(Check::from).map_err(js_error)
+        promise_shaped(env, Shape::Check, cancel, async move {
+            client.wait_for_check(&profile_id, &check_id, &options).await.map(|check| finished_check_text(&check)).map_err(js_error)
         })
     }
 
@@ -495,14 +500,14 @@ impl NativeClient {
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<PromiseRaw<'env, Check>> {
+    ) -> Result<PromiseRaw<'env, String>> {
         let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
         let request =
             check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         let client = self.client.clone();
-        promise_with(env, cancel, async move {
-            client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
+        promise_shaped(env, Shape::Check, cancel, async move {
+            client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(|check| finished_check_text(&check)).map_err(js_error)
         })
     }
 
@@ -552,7 +557,7 @@ impl NativeClient {
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<PromiseRaw<'env, Check>> {
+    ) -> Result<PromiseRaw<'env, String>> {
         let image = match options.image {
             Some(image) => image.to_vec(),
             None => {
@@ -573,8 +578,12 @@ impl NativeClient {
         let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
         let client = self.client.clone();
-        promise_with(env, cancel, async move {
-            client.run_document_check_in(NODE, &profile_id, &args, mode, &wait).await.map(Check::from).map_err(js_error)
+        promise_shaped(env, Shape::Check, cancel, async move {
+            client
+                .run_document_check_in(NODE, &profile_id, &args, mode, &wait)
+                .await
+                .map(|check| finished_check_text(&check))
+                .map_err(js_error)
         })
     }
 
