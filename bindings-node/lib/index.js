@@ -111,6 +111,39 @@ function check(resource) {
   return resource
 }
 
+const CHECK_DATES = ['instructedOn', 'startedOn', 'completedOn', 'performedOn']
+
+/**
+ * A check the addon sends as JSON text (src/models.rs `check_text`): one
+ * JSON.parse builds it, `raw` included; dates arrive as milliseconds.
+ */
+function checkFromText(text) {
+  const resource = JSON.parse(text)
+  for (const name of CHECK_DATES) {
+    if (resource[name] !== undefined) resource[name] = new Date(resource[name])
+  }
+  const raw = resource.raw
+  resource.providers = raw.providers ?? []
+  resource.inputData = raw.input_data
+  resource.outputData = raw.output_data
+  return resource
+}
+
+// The addon settles its promises through these, so that a call's promise is
+// the addon's own: rejections as the package's errors, checks as objects.
+native.setShapes(toJsError, checkFromText)
+// Calls made in one JS job reach the Rust runtime together, after it.
+native.setStartScheduler(() => queueMicrotask(native.startCalls))
+
+/** Runs a native call whose promise the addon settles already shaped; a throw becomes a rejection. */
+function settled(run) {
+  try {
+    return run()
+  } catch (error) {
+    return Promise.reject(toJsError(error))
+  }
+}
+
 function task(resource) {
   resource.raw = JSON.parse(resource.raw)
   return resource
@@ -489,11 +522,11 @@ class PassFort {
   }
 
   runCheck(profileId, options = {}) {
-    return call(() => this.#native.runCheck(profileId, checkOptions(options)), check)
+    return settled(() => this.#native.runCheck(profileId, checkOptions(options)))
   }
 
   getCheck(profileId, checkId) {
-    return call(() => this.#native.getCheck(profileId, checkId), check)
+    return settled(() => this.#native.getCheck(profileId, checkId))
   }
 
   listChecks(profileId) {
@@ -502,14 +535,14 @@ class PassFort {
 
   waitForCheck(profileId, checkId, options = {}) {
     const { pollIntervalMs, signal } = options
-    return withSignal(signal, (token) => this.#native.waitForCheck(profileId, checkId, waitTimeout(options), pollIntervalMs, token), check)
+    return withSignal(signal, (token) => this.#native.waitForCheck(profileId, checkId, waitTimeout(options), pollIntervalMs, token))
   }
 
   runCheckAndWait(profileId, options = {}, waitOptions = {}) {
     // One options object; a second argument is still read, for older callers.
     const { pollIntervalMs = waitOptions.pollIntervalMs, signal = waitOptions.signal } = options
     const deadline = waitTimeout({ waitTimeoutMs: options.waitTimeoutMs ?? waitOptions.waitTimeoutMs, timeoutMs: options.timeoutMs ?? waitOptions.timeoutMs })
-    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), deadline, pollIntervalMs, token), check)
+    return withSignal(signal, (token) => this.#native.runCheckAndWait(profileId, checkOptions(options), deadline, pollIntervalMs, token))
   }
 
   /** Approves, rejects or reports the blockers of an application, once (see the core's `decide_application`). */
@@ -534,7 +567,7 @@ class PassFort {
     const bytes = image instanceof Uint8Array ? (Buffer.isBuffer(image) ? image : Buffer.from(image.buffer, image.byteOffset, image.byteLength)) : undefined
     const imageKind = bytes ? undefined : image === null ? 'null' : typeof image === 'object' ? image.constructor?.name ?? 'object' : typeof image
     const options = { image: bytes, imageKind, imageType, documentType, documentCategory, taskIds, mode }
-    return withSignal(signal, (token) => this.#native.runDocumentCheck(profileId, options, waitTimeout(waitOptions), pollIntervalMs, token), check)
+    return withSignal(signal, (token) => this.#native.runDocumentCheck(profileId, options, waitTimeout(waitOptions), pollIntervalMs, token))
   }
 
   getTask(profileId, taskId) {

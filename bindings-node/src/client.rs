@@ -6,8 +6,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, StreamExt};
-use napi::bindgen_prelude::Buffer;
+use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::Env;
 use napi_derive::napi;
 use passfort_core::{
     ApiResponse, BatchArgs, CallArgs, CheckArgs, CheckJob, CheckMode, Client, ClientBuilder, ClientOptions as CoreClientOptions, Dialect,
@@ -16,10 +17,11 @@ use passfort_core::{
 };
 use serde_json::Value;
 
-use crate::cancel::cancellable;
+use crate::bridge::{promise, promise_shaped, promise_with, Shape};
 use crate::errors::{error_reason, js_error};
 use crate::models::{
-    webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData, VerifyOutcome, WhoAmI,
+    check_text, finished_check_text, webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData,
+    VerifyOutcome, WhoAmI,
 };
 
 type Result<T> = napi::Result<T>;
@@ -287,7 +289,7 @@ fn request_options(options: Option<CallOptions>) -> Result<RequestOptions> {
 
 #[napi]
 pub struct NativeClient {
-    client: Client,
+    client: Arc<Client>,
 }
 
 #[napi]
@@ -316,7 +318,7 @@ impl NativeClient {
             rate_budget_burst: options.rate_budget_burst,
         };
         let client = ClientBuilder::from_options(NODE, options).and_then(ClientBuilder::build).map_err(js_error)?;
-        Ok(Self { client })
+        Ok(Self { client: Arc::new(client) })
     }
 
     #[napi(getter)]
@@ -344,15 +346,19 @@ impl NativeClient {
 
     /// Takes over the checks of workers that stopped, waits for each, and gives each back once.
     #[napi]
-    pub async fn recover(
+    pub fn recover<'env>(
         &self,
+        env: &'env Env,
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<Vec<RecoveredCheck>> {
+    ) -> Result<PromiseRaw<'env, Vec<RecoveredCheck>>> {
         let options = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
-        let recovered = cancellable(cancel, async { self.client.recover(&options).await.map_err(js_error) }).await?;
-        Ok(recovered.into_iter().map(RecoveredCheck::from).collect())
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            let recovered = client.recover(&options).await.map_err(js_error)?;
+            Ok(recovered.into_iter().map(RecoveredCheck::from).collect())
+        })
     }
 
     /// Closes the connection pool now; later calls reject with `ClientClosedError`.
@@ -363,13 +369,14 @@ impl NativeClient {
 
     /// A table operation by name; the core checks every argument before anything is sent.
     #[napi]
-    pub async fn call(
+    pub fn call<'env>(
         &self,
+        env: &'env Env,
         name: String,
         args: OperationArgs,
         options: Option<CallOptions>,
         cancel: Option<u32>,
-    ) -> Result<NativeResponse> {
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
         let options = request_options(options)?;
         let args = CallArgs {
             path: args.path.unwrap_or_default().into_iter().collect(),
@@ -377,43 +384,55 @@ impl NativeClient {
             body: parse_json("body", args.body_json)?,
             if_match: args.if_match,
         };
-        cancellable(cancel, async { self.client.call(&name, args, &options).await.map(NativeResponse::from).map_err(js_error) }).await
+        let client = self.client.clone();
+        promise_with(env, cancel, async move { client.call(&name, args, &options).await.map(NativeResponse::from).map_err(js_error) })
     }
 
     /// Any request, relative to the base URL, with the client's authentication, retries and errors.
     #[napi]
-    pub async fn request(
+    #[allow(clippy::too_many_arguments)] // the env napi passes, then the JS arguments
+    pub fn request<'env>(
         &self,
+        env: &'env Env,
         method: String,
         path: String,
         query: Option<Vec<Vec<serde_json::Value>>>,
         body_json: Option<String>,
         options: Option<CallOptions>,
         cancel: Option<u32>,
-    ) -> Result<NativeResponse> {
+    ) -> Result<PromiseRaw<'env, NativeResponse>> {
         let options = request_options(options)?;
         let query = self::query(query)?;
         let body = parse_json("body", body_json)?;
-        cancellable(cancel, async {
-            self.client.request(&method, &path, query, body, &options).await.map(NativeResponse::from).map_err(js_error)
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            client.request(&method, &path, query, body, &options).await.map(NativeResponse::from).map_err(js_error)
         })
-        .await
     }
 
     #[napi]
-    pub async fn whoami(&self) -> Result<WhoAmI> {
-        cancellable(None, async { self.client.whoami().await.map(WhoAmI::from).map_err(js_error) }).await
+    pub fn whoami<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, WhoAmI>> {
+        {
+            let client = self.client.clone();
+            promise(env, async move { client.whoami().await.map(WhoAmI::from).map_err(js_error) })
+        }
     }
 
     #[napi]
-    pub async fn create_profile(&self, role: String, collected_data_json: String) -> Result<Profile> {
+    pub fn create_profile<'env>(&self, env: &'env Env, role: String, collected_data_json: String) -> Result<PromiseRaw<'env, Profile>> {
         let data = parse_json("collectedData", Some(collected_data_json))?.unwrap_or(Value::Null);
-        cancellable(None, async { self.client.create_profile(Role::from(role), data).await.map(Profile::from).map_err(js_error) }).await
+        {
+            let client = self.client.clone();
+            promise(env, async move { client.create_profile(Role::from(role), data).await.map(Profile::from).map_err(js_error) })
+        }
     }
 
     #[napi]
-    pub async fn get_profile(&self, profile_id: String) -> Result<Profile> {
-        cancellable(None, async { self.client.get_profile(&profile_id).await.map(Profile::from).map_err(js_error) }).await
+    pub fn get_profile<'env>(&self, env: &'env Env, profile_id: String) -> Result<PromiseRaw<'env, Profile>> {
+        {
+            let client = self.client.clone();
+            promise(env, async move { client.get_profile(&profile_id).await.map(Profile::from).map_err(js_error) })
+        }
     }
 
     #[napi]
@@ -424,96 +443,121 @@ impl NativeClient {
     }
 
     #[napi]
-    pub async fn run_check(&self, profile_id: String, options: CheckOptions) -> Result<Check> {
+    pub fn run_check<'env>(&self, env: &'env Env, profile_id: String, options: CheckOptions) -> Result<PromiseRaw<'env, String>> {
         let mode = mode(options.mode.as_deref(), CheckMode::RUN_DEFAULT)?;
         let request =
             check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
-        cancellable(None, async { self.client.run_check(&profile_id, &request, mode).await.map(Check::from).map_err(js_error) }).await
+        {
+            let client = self.client.clone();
+            promise_shaped(env, Shape::Check, None, async move {
+                client.run_check(&profile_id, &request, mode).await.map(|check| check_text(&check, None)).map_err(js_error)
+            })
+        }
     }
 
     #[napi]
-    pub async fn get_check(&self, profile_id: String, check_id: String) -> Result<Check> {
-        cancellable(None, async { self.client.get_check(&profile_id, &check_id).await.map(Check::from).map_err(js_error) }).await
+    pub fn get_check<'env>(&self, env: &'env Env, profile_id: String, check_id: String) -> Result<PromiseRaw<'env, String>> {
+        {
+            let client = self.client.clone();
+            promise_shaped(env, Shape::Check, None, async move {
+                client.get_check(&profile_id, &check_id).await.map(|check| check_text(&check, None)).map_err(js_error)
+            })
+        }
     }
 
     #[napi]
-    pub async fn list_checks(&self, profile_id: String) -> Result<Vec<Check>> {
-        let checks = cancellable(None, async { self.client.list_checks(&profile_id).await.map_err(js_error) }).await?;
-        Ok(checks.into_iter().map(Check::from).collect())
+    pub fn list_checks<'env>(&self, env: &'env Env, profile_id: String) -> Result<PromiseRaw<'env, Vec<Check>>> {
+        let client = self.client.clone();
+        promise(env, async move {
+            let checks = client.list_checks(&profile_id).await.map_err(js_error)?;
+            Ok(checks.into_iter().map(Check::from).collect())
+        })
     }
 
     #[napi]
-    pub async fn wait_for_check(
+    pub fn wait_for_check<'env>(
         &self,
+        env: &'env Env,
         profile_id: String,
         check_id: String,
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<Check> {
+    ) -> Result<PromiseRaw<'env, String>> {
         let options = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
-        cancellable(cancel, async { self.client.wait_for_check(&profile_id, &check_id, &options).await.map(Check::from).map_err(js_error) })
-            .await
+        let client = self.client.clone();
+        promise_shaped(env, Shape::Check, cancel, async move {
+            client.wait_for_check(&profile_id, &check_id, &options).await.map(|check| finished_check_text(&check)).map_err(js_error)
+        })
     }
 
     #[napi]
-    pub async fn run_check_and_wait(
+    pub fn run_check_and_wait<'env>(
         &self,
+        env: &'env Env,
         profile_id: String,
         options: CheckOptions,
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<Check> {
+    ) -> Result<PromiseRaw<'env, String>> {
         let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
         let request =
             check_args(options.check_type, options.task_ids, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
-        cancellable(cancel, async {
-            self.client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(Check::from).map_err(js_error)
+        let client = self.client.clone();
+        promise_shaped(env, Shape::Check, cancel, async move {
+            client.run_check_and_wait(&profile_id, &request, mode, &wait).await.map(|check| finished_check_text(&check)).map_err(js_error)
         })
-        .await
     }
 
     /// Approves, rejects or reports the blockers of an application, once.
     #[napi]
-    pub async fn decide_application(&self, profile_id: String, application_id: String, cancel: Option<u32>) -> Result<ApplicationDecision> {
-        cancellable(cancel, async {
-            self.client.decide_application(&profile_id, &application_id).await.map(ApplicationDecision::from).map_err(js_error)
+    pub fn decide_application<'env>(
+        &self,
+        env: &'env Env,
+        profile_id: String,
+        application_id: String,
+        cancel: Option<u32>,
+    ) -> Result<PromiseRaw<'env, ApplicationDecision>> {
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            client.decide_application(&profile_id, &application_id).await.map(ApplicationDecision::from).map_err(js_error)
         })
-        .await
     }
 
     /// Changes collected data safely: read with its ETag, apply the change
     /// (JSON text of a merge patch object or a JSON Patch array), write with
     /// If-Match, re-apply on 412.
     #[napi]
-    pub async fn update_collected_data(
+    pub fn update_collected_data<'env>(
         &self,
+        env: &'env Env,
         profile_id: String,
         change_json: String,
         max_attempts: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<UpdatedCollectedData> {
+    ) -> Result<PromiseRaw<'env, UpdatedCollectedData>> {
         let change = parse_json("change", Some(change_json))?.unwrap_or(Value::Null);
         let change = passfort_core::DataChange::from_value(NODE, change).map_err(js_error)?;
         let attempts = passfort_core::update_attempts(NODE, max_attempts).map_err(js_error)?;
-        cancellable(cancel, async {
-            self.client.update_collected_data(&profile_id, &change, Some(attempts)).await.map(UpdatedCollectedData::from).map_err(js_error)
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            client.update_collected_data(&profile_id, &change, Some(attempts)).await.map(UpdatedCollectedData::from).map_err(js_error)
         })
-        .await
     }
 
     /// Uploads an image, adds a document naming it, runs DOCUMENT_VERIFICATION and waits.
     #[napi]
-    pub async fn run_document_check(
+    pub fn run_document_check<'env>(
         &self,
+        env: &'env Env,
         profile_id: String,
         options: DocumentCheckOptions,
         timeout_ms: Option<f64>,
         poll_interval_ms: Option<f64>,
         cancel: Option<u32>,
-    ) -> Result<Check> {
+    ) -> Result<PromiseRaw<'env, String>> {
         let image = match options.image {
             Some(image) => image.to_vec(),
             None => {
@@ -533,37 +577,57 @@ impl NativeClient {
         args.validate(NODE).map_err(js_error)?;
         let mode = mode(options.mode.as_deref(), CheckMode::WAIT_DEFAULT)?;
         let wait = WaitArgs { wait_timeout: timeout_ms, poll_interval: poll_interval_ms }.resolve(NODE).map_err(js_error)?;
-        cancellable(cancel, async {
-            self.client.run_document_check_in(NODE, &profile_id, &args, mode, &wait).await.map(Check::from).map_err(js_error)
+        let client = self.client.clone();
+        promise_shaped(env, Shape::Check, cancel, async move {
+            client
+                .run_document_check_in(NODE, &profile_id, &args, mode, &wait)
+                .await
+                .map(|check| finished_check_text(&check))
+                .map_err(js_error)
         })
-        .await
     }
 
     #[napi]
-    pub async fn get_task(&self, profile_id: String, task_id: String) -> Result<Task> {
-        cancellable(None, async { self.client.get_task(&profile_id, &task_id).await.map(Task::from).map_err(js_error) }).await
+    pub fn get_task<'env>(&self, env: &'env Env, profile_id: String, task_id: String) -> Result<PromiseRaw<'env, Task>> {
+        {
+            let client = self.client.clone();
+            promise(env, async move { client.get_task(&profile_id, &task_id).await.map(Task::from).map_err(js_error) })
+        }
     }
 
     #[napi]
-    pub async fn list_tasks(&self, profile_id: String) -> Result<Vec<Task>> {
-        let tasks = cancellable(None, async { self.client.list_tasks(&profile_id).await.map_err(js_error) }).await?;
-        Ok(tasks.into_iter().map(Task::from).collect())
+    pub fn list_tasks<'env>(&self, env: &'env Env, profile_id: String) -> Result<PromiseRaw<'env, Vec<Task>>> {
+        let client = self.client.clone();
+        promise(env, async move {
+            let tasks = client.list_tasks(&profile_id).await.map_err(js_error)?;
+            Ok(tasks.into_iter().map(Task::from).collect())
+        })
     }
 
     #[napi]
-    pub async fn complete_task(&self, profile_id: String, task_id: String, state: String) -> Result<Task> {
-        let outcome = TaskOutcome::try_from(state.as_str()).map_err(js_error)?;
-        cancellable(None, async { self.client.complete_task(&profile_id, &task_id, outcome).await.map(Task::from).map_err(js_error) }).await
-    }
-
-    #[napi]
-    pub async fn verify_task(
+    pub fn complete_task<'env>(
         &self,
+        env: &'env Env,
+        profile_id: String,
+        task_id: String,
+        state: String,
+    ) -> Result<PromiseRaw<'env, Task>> {
+        let outcome = TaskOutcome::try_from(state.as_str()).map_err(js_error)?;
+        {
+            let client = self.client.clone();
+            promise(env, async move { client.complete_task(&profile_id, &task_id, outcome).await.map(Task::from).map_err(js_error) })
+        }
+    }
+
+    #[napi]
+    pub fn verify_task<'env>(
+        &self,
+        env: &'env Env,
         profile_id: String,
         task_id: String,
         options: VerifyTaskOptions,
         cancel: Option<u32>,
-    ) -> Result<VerifyOutcome> {
+    ) -> Result<PromiseRaw<'env, VerifyOutcome>> {
         let request = check_args(options.check_type, None, options.variant_alias, options.variant_id, options.fields_json, options.tag)?;
         let args = VerifyArgs {
             max_failures: options.max_failures,
@@ -571,21 +635,22 @@ impl NativeClient {
             wait: WaitArgs { wait_timeout: options.timeout_ms, poll_interval: None },
         };
         let verify = args.resolve(NODE).map_err(js_error)?;
-        cancellable(cancel, async {
-            self.client.verify_task(&profile_id, &task_id, &request, &verify).await.map(VerifyOutcome::from).map_err(js_error)
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            client.verify_task(&profile_id, &task_id, &request, &verify).await.map(VerifyOutcome::from).map_err(js_error)
         })
-        .await
     }
 
     /// Runs a batch of checks; one item per job, in input order.
     #[napi]
-    pub async fn run_checks(
+    pub fn run_checks<'env>(
         &self,
+        env: &'env Env,
         jobs: Vec<BatchCheckJob>,
         options: BatchRunOptions,
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
-    ) -> Result<Vec<CheckBatchItem>> {
+    ) -> Result<PromiseRaw<'env, Vec<CheckBatchItem>>> {
         let args = BatchArgs { concurrency: options.concurrency, mode: options.mode, wait_timeout: options.timeout_ms, max_failures: None };
         let (batch, _) = args.resolve(NODE).map_err(js_error)?;
         let jobs = jobs
@@ -595,8 +660,9 @@ impl NativeClient {
                 Ok(CheckJob { profile_id: job.profile_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
-        cancellable(cancel, async {
-            let results = self.client.run_checks(jobs, &batch, |p| report_progress(on_progress.as_ref(), p)).await.map_err(js_error)?;
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            let results = client.run_checks(jobs, &batch, |p| report_progress(on_progress.as_ref(), p)).await.map_err(js_error)?;
             Ok(results
                 .into_iter()
                 .map(|result| {
@@ -605,18 +671,18 @@ impl NativeClient {
                 })
                 .collect())
         })
-        .await
     }
 
     /// Runs `verifyTask` for a batch of tasks; one item per job, in input order.
     #[napi]
-    pub async fn verify_tasks(
+    pub fn verify_tasks<'env>(
         &self,
+        env: &'env Env,
         jobs: Vec<BatchTaskJob>,
         options: BatchRunOptions,
         on_progress: Option<ProgressCallback>,
         cancel: Option<u32>,
-    ) -> Result<Vec<TaskBatchItem>> {
+    ) -> Result<PromiseRaw<'env, Vec<TaskBatchItem>>> {
         let args = BatchArgs {
             concurrency: options.concurrency,
             mode: None,
@@ -631,12 +697,10 @@ impl NativeClient {
                 Ok(TaskJob { profile_id: job.profile_id, task_id: job.task_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
-        cancellable(cancel, async {
-            let results = self
-                .client
-                .verify_tasks(jobs, &batch, max_failures, |p| report_progress(on_progress.as_ref(), p))
-                .await
-                .map_err(js_error)?;
+        let client = self.client.clone();
+        promise_with(env, cancel, async move {
+            let results =
+                client.verify_tasks(jobs, &batch, max_failures, |p| report_progress(on_progress.as_ref(), p)).await.map_err(js_error)?;
             Ok(results
                 .into_iter()
                 .map(|result| {
@@ -645,7 +709,6 @@ impl NativeClient {
                 })
                 .collect())
         })
-        .await
     }
 
     /// Verifies a delivery, wakes waiters, returns the new events. No I/O.
@@ -664,42 +727,49 @@ impl NativeClient {
 
     /// As `handle_webhook`, de-duplicated across the fleet (each event id claimed in Redis).
     #[napi]
-    pub async fn handle_webhook_async(
+    pub fn handle_webhook_async<'env>(
         &self,
+        env: &'env Env,
         body: Buffer,
         headers: HashMap<String, String>,
         acknowledge: Option<bool>,
-    ) -> Result<Vec<Value>> {
-        let hub = self.client.webhooks();
+    ) -> Result<PromiseRaw<'env, Vec<Value>>> {
+        let hub = self.client.webhooks().clone();
         let body = body.to_vec();
-        let events = cancellable(None, async {
+        promise(env, async move {
             let events = if acknowledge.unwrap_or(true) {
                 hub.handle_async(&body, headers).await
             } else {
                 hub.handle_unacknowledged_async(&body, headers).await
             };
-            events.map_err(js_error)
+            Ok(events.map_err(js_error)?.into_iter().map(webhook_event).collect())
         })
-        .await?;
-        Ok(events.into_iter().map(webhook_event).collect())
     }
 
     /// As `acknowledge_webhooks`, across the fleet.
     #[napi]
-    pub async fn acknowledge_webhooks_async(&self, event_ids: Vec<String>) -> Result<()> {
-        let hub = self.client.webhooks();
-        cancellable(None, async {
+    pub fn acknowledge_webhooks_async<'env>(&self, env: &'env Env, event_ids: Vec<String>) -> Result<PromiseRaw<'env, ()>> {
+        let hub = self.client.webhooks().clone();
+        promise(env, async move {
             hub.acknowledge_async(event_ids).await;
             Ok(())
         })
-        .await
     }
 
     #[napi]
-    pub async fn serve_webhooks(&self, host: Option<String>, port: Option<f64>, path: Option<String>) -> Result<NativeListener> {
+    pub fn serve_webhooks<'env>(
+        &self,
+        env: &'env Env,
+        host: Option<String>,
+        port: Option<f64>,
+        path: Option<String>,
+    ) -> Result<PromiseRaw<'env, NativeListener>> {
         let args = passfort_core::ListenArgs { host, port, path };
-        let listener = cancellable(None, async { self.client.serve_webhooks_from_args(NODE, args).await.map_err(js_error) }).await?;
-        Ok(NativeListener { url: listener.url().to_owned(), listener: Arc::new(Mutex::new(Some(listener))) })
+        let client = self.client.clone();
+        promise(env, async move {
+            let listener = client.serve_webhooks_from_args(NODE, args).await.map_err(js_error)?;
+            Ok(NativeListener { url: listener.url().to_owned(), listener: Arc::new(Mutex::new(Some(listener))) })
+        })
     }
 }
 
@@ -725,12 +795,14 @@ impl NativeListener {
     }
 
     #[napi]
-    pub async fn close(&self) -> Result<()> {
+    pub fn close<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
         let listener = self.listener.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(listener) = listener {
-            listener.close().await;
-        }
-        Ok(())
+        promise(env, async move {
+            if let Some(listener) = listener {
+                listener.close().await;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -746,11 +818,14 @@ pub struct ProfilePager {
 impl ProfilePager {
     /// The next profile, or null after the last.
     #[napi]
-    pub async fn next(&self) -> Result<Option<Profile>> {
-        match self.stream.lock().await.next().await {
-            Some(Ok(profile)) => Ok(Some(Profile::from(profile))),
-            Some(Err(error)) => Err(js_error(error)),
-            None => Ok(None),
-        }
+    pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Option<Profile>>> {
+        let stream = self.stream.clone();
+        promise(env, async move {
+            match stream.lock().await.next().await {
+                Some(Ok(profile)) => Ok(Some(Profile::from(profile))),
+                Some(Err(error)) => Err(js_error(error)),
+                None => Ok(None),
+            }
+        })
     }
 }

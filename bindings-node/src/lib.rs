@@ -4,6 +4,7 @@
 // Exported functions are called from JavaScript only: unit-test builds see them as unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod bridge;
 mod cancel;
 mod client;
 mod errors;

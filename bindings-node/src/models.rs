@@ -360,3 +360,117 @@ impl From<passfort_core::WhoAmI> for WhoAmI {
         }
     }
 }
+
+/// A check as the JSON text the JS layer's `check` converter parses: V8's
+/// `JSON.parse` builds the object far faster than N-API can property by
+/// property. The fields and their names are those of `Check`, absent ones
+/// left out; dates are milliseconds (the converter makes them Dates) and
+/// `raw` is the API's JSON as sent, parsed in the same pass.
+pub fn check_text(check: &passfort_core::Check, wait: Option<&passfort_core::FinishedCheck>) -> String {
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct VariantText<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        alias: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        task_type: Option<&'a str>,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ErrorText<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code_name: Option<&'a str>,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        source: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        info: Option<&'a Value>,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct WaitText<'a> {
+        resolved_by: &'a str,
+        polls: u32,
+        waited_ms: f64,
+    }
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct CheckText<'a> {
+        id: &'a str,
+        check_type: &'a str,
+        state: &'a str,
+        errors: Vec<ErrorText<'a>>,
+        task_ids: &'a [String],
+        is_complete: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        decision: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        variant: Option<VariantText<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instructed_on: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        started_on: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        completed_on: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        performed_on: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        wait: Option<WaitText<'a>>,
+    }
+    let millis = |date: &Option<DateTime<Utc>>| date.as_ref().map(DateTime::timestamp_millis);
+    let text = CheckText {
+        id: &check.id,
+        check_type: check.check_type.as_str(),
+        state: check.state.as_str(),
+        errors: check
+            .errors
+            .iter()
+            .map(|detail| ErrorText {
+                code: detail.code,
+                code_name: detail.code_name(),
+                message: &detail.message,
+                source: detail.source.as_ref().map(|s| s.as_str()),
+                info: detail.info.as_ref(),
+            })
+            .collect(),
+        task_ids: &check.task_ids,
+        is_complete: check.is_complete(),
+        result: check.result.as_ref().map(|r| r.as_str()),
+        decision: check.decision.as_ref().map(|d| d.as_str()),
+        variant: check.variant.as_ref().map(|v| VariantText {
+            id: v.id.as_deref(),
+            alias: v.alias.as_deref(),
+            name: v.name.as_deref(),
+            task_type: v.task_type.as_ref().map(|t| t.as_str()),
+        }),
+        instructed_on: millis(&check.instructed_on),
+        started_on: millis(&check.started_on),
+        completed_on: millis(&check.completed_on),
+        performed_on: millis(&check.performed_on),
+        wait: wait.map(|finished| WaitText {
+            resolved_by: finished.resolved_by.as_str(),
+            polls: finished.polls,
+            waited_ms: finished.waited.as_secs_f64() * 1000.0,
+        }),
+    };
+    let mut json = serde_json::to_string(&text).expect("a check serialises");
+    // `raw` is valid JSON already (the core decoded it): spliced in, not re-encoded.
+    json.pop();
+    json.push_str(",\"raw\":");
+    json.push_str(check.raw());
+    json.push('}');
+    json
+}
+
+/// A finished wait's check as `check_text`, with how the wait ended.
+pub fn finished_check_text(finished: &passfort_core::FinishedCheck) -> String {
+    check_text(&finished.check, Some(finished))
+}
