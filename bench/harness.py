@@ -226,6 +226,21 @@ def wrk(emulator: Emulator, scale: Scale) -> Optional[dict]:
     return {"per_second": statistics.median(results), "rounds": [round(r) for r in results]}
 
 
+def rust_floor(emulator: Emulator, scale: Scale, tools: argparse.Namespace) -> Dict[str, dict]:
+    """The core's get_check with no binding, against raw reqwest and raw hyper-util doing the same
+    GET and JSON decode (bench/src/bin/core_get.rs): what the HTTP stack under both bindings costs."""
+    samples: Dict[str, List[dict]] = {name: [] for name in ("core", "reqwest", "hyper")}
+    for round_number in range(scale.rounds):
+        for name in samples:
+            emulator.reset()
+            seed = emulator.seed_check()
+            samples[name].append(run_json([str(tools.core_get_bin), name, emulator.base_url, API_KEY, seed["profile"],
+                                           seed["check"], str(scale.get_calls), str(scale.concurrency)]))
+            last = samples[name][-1]
+            log(f"round {round_number + 1}: Rust {name}: {last['cpu_seconds'] * 1000 / last['calls']:.4f} ms CPU a call")
+    return {name: median_row(found) for name, found in samples.items()}
+
+
 def webhook_deliveries(path: Path, batches: int) -> int:
     """Writes `batches` batch bodies of 100 CHECK_COMPLETED envelopes, one a line,
     stamped now: receivers refuse timestamps more than 5 minutes off, so write
@@ -468,7 +483,7 @@ def versions(tools: argparse.Namespace) -> Dict[str, str]:
     }
 
 
-SECTIONS = ["python_async", "python_blocking", "node", "latency", "wrk", "webhooks", "waiting", "cold_start", "idle",
+SECTIONS = ["python_async", "python_blocking", "node", "latency", "wrk", "rust_floor", "webhooks", "waiting", "cold_start", "idle",
             "fleet"]
 
 
@@ -478,6 +493,7 @@ def main() -> None:
     parser.add_argument("--render", type=Path, help="only write the report again from this results file and analysis.md")
     parser.add_argument("--emulator-bin", type=Path)
     parser.add_argument("--webhook-bin", type=Path)
+    parser.add_argument("--core-get-bin", type=Path)
     parser.add_argument("--python")
     parser.add_argument("--node", default="node")
     parser.add_argument("--build", default="release", help="the profile the artifacts were built in, for the report")
@@ -491,8 +507,8 @@ def main() -> None:
         report["notes"] = (BENCH / "analysis.md").read_text()
         tools.out.write_text(render(report, smoke=False))
         return
-    if not (tools.emulator_bin and tools.webhook_bin and tools.python and tools.raw):
-        parser.error("--emulator-bin, --webhook-bin, --python and --raw are needed to measure")
+    if not (tools.emulator_bin and tools.webhook_bin and tools.core_get_bin and tools.python and tools.raw):
+        parser.error("--emulator-bin, --webhook-bin, --core-get-bin, --python and --raw are needed to measure")
     scale = SMOKE if tools.smoke else FULL
     started = time.monotonic()
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -563,6 +579,8 @@ def main() -> None:
                 }
             if wanted("wrk"):
                 report["wrk"] = wrk(emulator, scale)
+            if wanted("rust_floor"):
+                report["rust_floor"] = rust_floor(emulator, scale, tools)
             if wanted("webhooks"):
                 report["webhooks"] = webhooks(scale, tools, workdir)
             if wanted("waiting"):

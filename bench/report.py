@@ -47,6 +47,11 @@ LABELS = {
         "fetch": "global `fetch`, `JSON.parse(await response.text())`",
     },
 }
+LABELS["rust_floor"] = {
+    "core": "passfort-core `Client::get_check` (a `Check`)",
+    "reqwest": "reqwest `Client::get`, `serde_json::from_slice::<Value>`",
+    "hyper": "hyper-util legacy `Client`, `serde_json::from_slice::<Value>`",
+}
 LOOPS = ("asyncio", "uvloop")
 
 
@@ -204,6 +209,26 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
             share = per_second / ceiling["per_second"]
             out.append(f"| {name} | {per_second:,.0f} | {share:.0%} |")
             goals.append(f"| {name}: req/s vs wrk | ≥ 95 % | {share:.0%} | {verdict(share >= GOALS['of_wrk'])} |")
+        out.append("")
+
+    floor: Optional[Dict[str, dict]] = report.get("rust_floor")
+    if floor:
+        out += [
+            "## 4b. The floor under both bindings: the core against raw reqwest and hyper",
+            "",
+            f"The same reads ({scale['get_calls']:,} at concurrency {scale['concurrency']}) from Rust, on a two-thread "
+            "tokio runtime as the bindings use, no binding at all: the core's `Client::get_check` (a typed `Check` "
+            "with its raw JSON), reqwest alone (the HTTP client the core is built on) and hyper-util's pooled client "
+            "(what reqwest wraps), each GET decoded into `serde_json::Value`. Whatever a binding costs is on top of "
+            "this. Command: `target/release/core_get <core|reqwest|hyper> ...` (bench/src/bin/core_get.rs).",
+            "",
+            "| client | req/s (median) | rounds | CPU ms a call | core's CPU ÷ this |",
+            "|---|---:|---|---:|---:|",
+        ]
+        for name, row in floor.items():
+            share = f"{cpu_ms(floor['core']) / cpu_ms(row):.2f}×" if "core" in floor and name != "core" else "-"
+            out.append(f"| {label('rust_floor', name)} | {row['per_second']:,.0f} | "
+                       f"{', '.join(f'{r:,}' for r in row['rounds'])} | {cpu_ms(row):.4f} | {share} |")
         out.append("")
 
     hooks = report.get("webhooks")
