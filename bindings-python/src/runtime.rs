@@ -74,6 +74,8 @@ fn slot() -> &'static Slot {
         .build()
         .expect("a tokio runtime can be built");
     let caller_driven = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime can be built");
+    // In a forked child, the logging thread that follows Python's level starts with the runtime.
+    crate::logging::start();
     let fresh = Box::into_raw(Box::new(Slot { generation, runtime, caller_driven }));
     match CURRENT.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
         // SAFETY: just stored; never freed.
