@@ -8,14 +8,21 @@
 //! for a busy interpreter. On Windows, whose default loop cannot watch a
 //! socket, the first result of a batch schedules the delivery instead (see
 //! `wake`).
+//!
+//! The awaitable is a `PendingCall`, which speaks asyncio's future protocol
+//! itself, as `asyncio.Future` does (`_asyncio_future_blocking`,
+//! `add_done_callback`, `result`, `cancel`...): no `asyncio.Future` per call,
+//! and its `cancel` stops the Rust task at once, with no done-callback for that.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
 use futures_util::FutureExt;
+use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use pyo3::{intern, IntoPyObjectExt};
 
 use crate::runtime::{fork_generation, runtime};
@@ -23,7 +30,7 @@ use crate::runtime::{fork_generation, runtime};
 type Output = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 struct Completion {
-    future: Py<PyAny>,
+    future: Py<PendingCall>,
     output: Output,
 }
 
@@ -182,34 +189,232 @@ struct Deliver(Arc<Bridge>);
 impl Deliver {
     fn __call__(&self, py: Python<'_>) {
         for Completion { future, output } in self.0.take_ready() {
-            if let Err(error) = deliver(py, future.bind(py), output) {
-                error.write_unraisable(py, Some(future.bind(py)));
+            let future = future.bind(py);
+            if let Err(error) = future.get().settle(future, output) {
+                error.write_unraisable(py, Some(future.as_any()));
             }
         }
     }
 }
 
-fn deliver(py: Python<'_>, future: &Bound<'_, PyAny>, output: Output) -> PyResult<()> {
-    // Cancelled while it ran: nobody is waiting for the result.
-    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
-        return Ok(());
-    }
-    match output(py) {
-        Ok(value) => future.call_method1(intern!(py, "set_result"), (value,))?,
-        Err(error) => future.call_method1(intern!(py, "set_exception"), (error.into_value(py),))?,
-    };
-    Ok(())
+enum State {
+    Pending,
+    Done(Py<PyAny>),
+    Failed(Py<PyAny>),
+    /// With the message given to `cancel`, if any.
+    Cancelled(Option<Py<PyAny>>),
 }
 
-/// Stops the Rust task when its asyncio future is done: a no-op once it
-/// finished, and the way a cancelled await drops the Rust future at once.
+/// A done-callback and the context to run it in.
+type Callback = (Py<PyAny>, Option<Py<PyAny>>);
+
+struct Inner {
+    state: State,
+    /// Set by `await` while the awaiting task should wait for this call (asyncio's protocol).
+    blocking: bool,
+    callbacks: Vec<Callback>,
+    task: Option<tokio::task::AbortHandle>,
+}
+
+/// A Rust future's result to come, awaitable by an asyncio task of its loop:
+/// a future in asyncio's sense (`asyncio.isfuture` holds), whose `cancel`
+/// drops the Rust future at once.
 #[pyclass(module = "passfort._native", frozen)]
-struct AbortOnDone(tokio::task::AbortHandle);
+pub struct PendingCall {
+    event_loop: Py<PyAny>,
+    inner: Mutex<Inner>,
+}
+
+impl PendingCall {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// On the loop's thread: the call's result or error, unless it was cancelled meanwhile.
+    fn settle(&self, slf: &Bound<'_, PendingCall>, output: Output) -> PyResult<()> {
+        if !matches!(self.lock().state, State::Pending) {
+            return Ok(());
+        }
+        let py = slf.py();
+        let state = match output(py) {
+            Ok(value) => State::Done(value),
+            Err(error) => State::Failed(error.into_value(py).into_any()),
+        };
+        self.finish(slf, state)
+    }
+
+    /// Records the outcome and schedules the done-callbacks, as asyncio.Future does.
+    fn finish(&self, slf: &Bound<'_, PendingCall>, state: State) -> PyResult<()> {
+        let callbacks = {
+            let mut inner = self.lock();
+            inner.state = state;
+            inner.task = None;
+            std::mem::take(&mut inner.callbacks)
+        };
+        for (callback, context) in callbacks {
+            self.schedule(slf, callback, context)?;
+        }
+        Ok(())
+    }
+
+    fn schedule(&self, slf: &Bound<'_, PendingCall>, callback: Py<PyAny>, context: Option<Py<PyAny>>) -> PyResult<()> {
+        let py = slf.py();
+        let event_loop = self.event_loop.bind(py);
+        match context {
+            None => event_loop.call_method1(intern!(py, "call_soon"), (callback, slf))?,
+            Some(context) => {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item(intern!(py, "context"), context)?;
+                event_loop.call_method(intern!(py, "call_soon"), (callback, slf), Some(&kwargs))?
+            }
+        };
+        Ok(())
+    }
+}
+
+fn asyncio_error(py: Python<'_>, class: &'static str, message: Option<Bound<'_, PyAny>>) -> PyErr {
+    let made = py.import(intern!(py, "asyncio")).and_then(|asyncio| asyncio.getattr(class)).and_then(|class| match message {
+        Some(message) => class.call1((message,)),
+        None => class.call0(),
+    });
+    match made {
+        Ok(error) => PyErr::from_value(error),
+        Err(error) => error,
+    }
+}
+
+fn cancelled_error(py: Python<'_>, message: Option<&Py<PyAny>>) -> PyErr {
+    asyncio_error(py, "CancelledError", message.map(|message| message.bind(py).clone()))
+}
 
 #[pymethods]
-impl AbortOnDone {
-    fn __call__(&self, _future: &Bound<'_, PyAny>) {
-        self.0.abort();
+impl PendingCall {
+    #[getter(_asyncio_future_blocking)]
+    fn blocking(&self) -> bool {
+        self.lock().blocking
+    }
+
+    #[setter(_asyncio_future_blocking)]
+    fn set_blocking(&self, value: bool) {
+        self.lock().blocking = value;
+    }
+
+    fn get_loop(&self, py: Python<'_>) -> Py<PyAny> {
+        self.event_loop.clone_ref(py)
+    }
+
+    fn __await__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Yields itself while pending (the awaiting task then waits on it), then returns the result.
+    fn __next__(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        {
+            let mut inner = slf.get().lock();
+            if matches!(inner.state, State::Pending) {
+                inner.blocking = true;
+                return Ok(slf.clone().into_any().unbind());
+            }
+        }
+        let value = slf.get().result(slf.py())?;
+        Err(PyStopIteration::new_err((value,)))
+    }
+
+    fn done(&self) -> bool {
+        !matches!(self.lock().state, State::Pending)
+    }
+
+    fn cancelled(&self) -> bool {
+        matches!(self.lock().state, State::Cancelled(_))
+    }
+
+    fn result(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match &self.lock().state {
+            State::Pending => Err(asyncio_error(py, "InvalidStateError", Some(intern!(py, "Result is not ready.").clone().into_any()))),
+            State::Done(value) => Ok(value.clone_ref(py)),
+            State::Failed(error) => Err(PyErr::from_value(error.bind(py).clone())),
+            State::Cancelled(message) => Err(cancelled_error(py, message.as_ref())),
+        }
+    }
+
+    fn exception(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        match &self.lock().state {
+            State::Pending => Err(asyncio_error(py, "InvalidStateError", Some(intern!(py, "Exception is not set.").clone().into_any()))),
+            State::Done(_) => Ok(None),
+            State::Failed(error) => Ok(Some(error.clone_ref(py))),
+            State::Cancelled(message) => Err(cancelled_error(py, message.as_ref())),
+        }
+    }
+
+    #[pyo3(signature = (callback, *, context=None))]
+    fn add_done_callback(slf: &Bound<'_, Self>, callback: Py<PyAny>, context: Option<Py<PyAny>>) -> PyResult<()> {
+        {
+            let mut inner = slf.get().lock();
+            if matches!(inner.state, State::Pending) {
+                inner.callbacks.push((callback, context));
+                return Ok(());
+            }
+        }
+        slf.get().schedule(slf, callback, context)
+    }
+
+    fn remove_done_callback(&self, py: Python<'_>, callback: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let callbacks = std::mem::take(&mut self.lock().callbacks);
+        let before = callbacks.len();
+        let mut kept = Vec::with_capacity(before);
+        for entry in callbacks {
+            if !entry.0.bind(py).eq(callback)? {
+                kept.push(entry);
+            }
+        }
+        let removed = before - kept.len();
+        let mut inner = self.lock();
+        kept.append(&mut inner.callbacks);
+        inner.callbacks = kept;
+        Ok(removed)
+    }
+
+    /// Stops the Rust future now (dropping it stops whatever it was doing).
+    #[pyo3(signature = (msg=None))]
+    fn cancel(slf: &Bound<'_, Self>, msg: Option<Py<PyAny>>) -> PyResult<bool> {
+        let task = {
+            let mut inner = slf.get().lock();
+            if !matches!(inner.state, State::Pending) {
+                return Ok(false);
+            }
+            inner.blocking = false;
+            inner.task.take()
+        };
+        if let Some(task) = task {
+            task.abort();
+        }
+        slf.get().finish(slf, State::Cancelled(msg))?;
+        Ok(true)
+    }
+
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.event_loop)?;
+        let Ok(inner) = self.inner.try_lock() else { return Ok(()) };
+        for (callback, context) in &inner.callbacks {
+            visit.call(callback)?;
+            if let Some(context) = context {
+                visit.call(context)?;
+            }
+        }
+        match &inner.state {
+            State::Done(value) | State::Failed(value) => visit.call(value)?,
+            State::Cancelled(Some(message)) => visit.call(message)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        self.lock().callbacks.clear();
     }
 }
 
@@ -265,8 +470,9 @@ where
 {
     let event_loop = running_loop(py)?;
     let bridge = bridge_for(py, &event_loop)?;
-    let future = event_loop.call_method0(intern!(py, "create_future"))?;
-    let handle = future.clone().unbind();
+    let inner = Inner { state: State::Pending, blocking: false, callbacks: Vec::new(), task: None };
+    let pending = Bound::new(py, PendingCall { event_loop: event_loop.unbind(), inner: Mutex::new(inner) })?;
+    let handle = pending.clone().unbind();
     let task = runtime().spawn(async move {
         // A panic must still settle the awaitable: an await that never resolves is worse than an error.
         let output = std::panic::AssertUnwindSafe(fut).catch_unwind().await;
@@ -278,6 +484,7 @@ where
             }),
         });
     });
-    future.call_method1(intern!(py, "add_done_callback"), (AbortOnDone(task.abort_handle()),))?;
-    Ok(future)
+    // Delivery happens on this thread, with the GIL: the call is still pending here.
+    pending.get().lock().task = Some(task.abort_handle());
+    Ok(pending.into_any())
 }

@@ -19,7 +19,7 @@ use crate::convert::{py_headers, py_number, py_query, py_str_list, py_to_json, J
 use crate::errors::{error_object, to_py_err, CoreResult, Outcomes};
 use crate::models::{PyApplicationDecision, PyCheck, PyProfile, PyRecoveredCheck, PyTask, PyUpdatedData, PyVerifyOutcome};
 use crate::response::ResponseOut;
-use crate::runtime::{block_on, fork_generation, run};
+use crate::runtime::{block_on, fork_generation, run, run_requests};
 use crate::webhook_events::event_to_py;
 
 type Headers = Vec<(String, Vec<u8>)>;
@@ -91,6 +91,16 @@ where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
     run(py, blocking, async move { Ok::<_, PyErr>(fut.await) })
+}
+
+/// As `call`, for a core call that only makes requests (one, or a few in
+/// turn): blocking, it runs on the calling thread (`block_here`).
+fn call_requests<F, T>(py: Python<'_>, blocking: bool, fut: F) -> PyResult<Py<PyAny>>
+where
+    F: std::future::Future<Output = CoreResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    run_requests(py, blocking, async move { Ok::<_, PyErr>(fut.await) })
 }
 
 /// Per-call options, checked by the core in Python's units.
@@ -227,7 +237,7 @@ impl NativeClient {
 
     fn whoami(&self, py: Python<'_>, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.whoami().await.map(|me| JsonValue(me.to_value()))) })
+        call_requests(py, blocking, async move { CoreResult(client.whoami().await.map(|me| JsonValue(me.to_value()))) })
     }
 
     #[pyo3(signature = (role, collected_data, blocking))]
@@ -245,7 +255,7 @@ impl NativeClient {
 
     fn get_profile(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.get_profile(&profile_id).await.map(PyProfile)) })
+        call_requests(py, blocking, async move { CoreResult(client.get_profile(&profile_id).await.map(PyProfile)) })
     }
 
     #[pyo3(signature = (query=None, page_size=None))]
@@ -278,12 +288,12 @@ impl NativeClient {
 
     fn get_check(&self, py: Python<'_>, profile_id: String, check_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.get_check(&profile_id, &check_id).await.map(PyCheck::from)) })
+        call_requests(py, blocking, async move { CoreResult(client.get_check(&profile_id, &check_id).await.map(PyCheck::from)) })
     }
 
     fn list_checks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move {
+        call_requests(py, blocking, async move {
             CoreResult(client.list_checks(&profile_id).await.map(|c| c.into_iter().map(PyCheck::from).collect::<Vec<_>>()))
         })
     }
@@ -396,12 +406,12 @@ impl NativeClient {
 
     fn get_task(&self, py: Python<'_>, profile_id: String, task_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move { CoreResult(client.get_task(&profile_id, &task_id).await.map(PyTask)) })
+        call_requests(py, blocking, async move { CoreResult(client.get_task(&profile_id, &task_id).await.map(PyTask)) })
     }
 
     fn list_tasks(&self, py: Python<'_>, profile_id: String, blocking: bool) -> PyResult<Py<PyAny>> {
         let client = self.client()?;
-        call(py, blocking, async move {
+        call_requests(py, blocking, async move {
             CoreResult(client.list_tasks(&profile_id).await.map(|t| t.into_iter().map(PyTask).collect::<Vec<_>>()))
         })
     }

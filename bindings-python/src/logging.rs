@@ -154,8 +154,23 @@ fn with_python<R>(bridge: &Bridge, f: impl for<'py> FnOnce(Python<'py>) -> R) ->
 
 fn refresh_level(bridge: &Bridge) {
     if let Some(Ok(level)) = with_python(bridge, read_level) {
-        PYTHON_LEVEL.store(level, Ordering::Relaxed);
+        set_python_level(level);
     }
+}
+
+/// Stores the level; when it changed, has every callsite ask the filter
+/// again, so that the global maximum level (`FollowPythonLevel::max_level_hint`)
+/// follows it. Never called from a tracing callback.
+fn set_python_level(level: i32) {
+    if PYTHON_LEVEL.swap(level, Ordering::Relaxed) != level {
+        tracing::callsite::rebuild_interest_cache();
+    }
+}
+
+/// Starts the logging thread of this fork generation, if need be: in a
+/// forked child it is what re-reads the level there.
+pub fn start() {
+    let _ = bridge();
 }
 
 fn read_level(py: Python<'_>) -> PyResult<i32> {
@@ -280,13 +295,26 @@ impl<S> tracing_subscriber::layer::Filter<S> for FollowPythonLevel {
             tracing::subscriber::Interest::never()
         }
     }
+
+    /// The most verbose level Python's level lets through: a `debug_span!`
+    /// then costs a comparison, not a span, while the logger is at WARNING.
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        use tracing::level_filters::LevelFilter;
+        Some(match PYTHON_LEVEL.load(Ordering::Relaxed) {
+            ..=10 => LevelFilter::TRACE,
+            11..=20 => LevelFilter::INFO,
+            21..=30 => LevelFilter::WARN,
+            31..=40 => LevelFilter::ERROR,
+            _ => LevelFilter::OFF,
+        })
+    }
 }
 
 /// Re-reads the `passfort` logger's level now, rather than within a second.
 /// Called with the GIL from Python (not from a tracing callback).
 #[pyfunction]
 fn _sync_log_level(py: Python<'_>) -> PyResult<()> {
-    PYTHON_LEVEL.store(read_level(py)?, Ordering::Relaxed);
+    set_python_level(read_level(py)?);
     Ok(())
 }
 
@@ -315,7 +343,7 @@ pub fn install(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let stop = wrap_pyfunction!(_stop_logging, module)?;
     py.import("atexit")?.call_method1("register", (stop,))?;
     if let Ok(level) = read_level(py) {
-        PYTHON_LEVEL.store(level, Ordering::Relaxed);
+        set_python_level(level);
     }
     let _ = bridge();
     let layer = tracing_subscriber::fmt::layer()

@@ -1,7 +1,8 @@
-//! The tokio runtime behind every call, made fork-safe, and the two ways a
-//! Rust future reaches Python: as an asyncio awaitable (`asyncio_bridge`), or
-//! blocking, run on the runtime while the caller waits with the GIL released
-//! and Ctrl-C honoured.
+//! The tokio runtime behind every call, made fork-safe, and the ways a Rust
+//! future reaches Python: as an asyncio awaitable (`asyncio_bridge`), or
+//! blocking, with the GIL released and Ctrl-C honoured: run on the runtime
+//! while the caller waits, or (a call that only makes requests) run by the
+//! calling thread itself.
 
 use std::any::Any;
 use std::future::Future;
@@ -25,6 +26,8 @@ static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
 struct Slot {
     generation: u64,
     runtime: Runtime,
+    /// Runs only while a blocking call drives it on its calling thread (`block_here`).
+    caller_driven: Runtime,
 }
 
 /// The runtime of the current fork generation. Slots of earlier generations
@@ -52,12 +55,16 @@ pub fn fork_generation() -> u64 {
 }
 
 pub fn runtime() -> &'static Runtime {
+    &slot().runtime
+}
+
+fn slot() -> &'static Slot {
     let generation = fork_generation();
     let current = CURRENT.load(Ordering::Acquire);
     // SAFETY: slots are never freed, so a pointer once stored stays valid.
     if let Some(slot) = unsafe { current.as_ref() } {
         if slot.generation == generation {
-            return &slot.runtime;
+            return slot;
         }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -66,15 +73,19 @@ pub fn runtime() -> &'static Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime can be built");
-    let fresh = Box::into_raw(Box::new(Slot { generation, runtime }));
+    let caller_driven = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime can be built");
+    // In a forked child, the logging thread that follows Python's level starts with the runtime.
+    crate::logging::start();
+    let fresh = Box::into_raw(Box::new(Slot { generation, runtime, caller_driven }));
     match CURRENT.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
         // SAFETY: just stored; never freed.
-        Ok(_) => unsafe { &(*fresh).runtime },
+        Ok(_) => unsafe { &*fresh },
         Err(winner) => {
             // Another thread made one first: use it, and drop ours (it never ran anything).
             let ours = unsafe { Box::from_raw(fresh) };
             ours.runtime.shutdown_background();
-            unsafe { &(*winner).runtime }
+            ours.caller_driven.shutdown_background();
+            unsafe { &*winner }
         }
     }
 }
@@ -134,6 +145,41 @@ where
     }
 }
 
+/// Runs a single request's future to completion on the calling thread, the
+/// GIL released: the thread that waits for the answer also reads it, with no
+/// hand-over between threads. Only for futures that run no Python code and
+/// spawn nothing that must outlive them: what they spawn (their connections'
+/// tasks) runs only while a blocking call drives this runtime, so they use
+/// connections of their own (`with_caller_driven_connections`). Every 100 ms
+/// the signal handlers run; when one raises, the future is dropped there and
+/// then, stopping the request, and the exception is raised. From inside a
+/// tokio runtime (a callback on a runtime thread) this is `block_on`.
+pub fn block_here<F, T>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return block_on(py, fut);
+    }
+    let mut fut = Box::pin(passfort_core::with_caller_driven_connections(AssertUnwindSafe(fut).catch_unwind()));
+    loop {
+        let outcome;
+        (outcome, fut) = py.detach(move || {
+            let outcome = slot().caller_driven.block_on(async { tokio::time::timeout(SIGNAL_CHECK, fut.as_mut()).await });
+            if outcome.is_ok() {
+                crate::logging::wait_for_delivery(Duration::from_secs(1));
+            }
+            (outcome, fut)
+        });
+        match outcome {
+            Ok(Ok(output)) => return output,
+            Ok(Err(panic)) => return Err(panic_error(py, panic.as_ref())),
+            Err(_elapsed) => py.check_signals()?,
+        }
+    }
+}
+
 /// A panic of the core as a `PassFortError` (a RuntimeError if that class
 /// cannot be had), never as pyo3's PanicException.
 pub(crate) fn panic_error(py: Python<'_>, panic: &(dyn Any + Send)) -> PyErr {
@@ -148,6 +194,20 @@ pub(crate) fn panic_error(py: Python<'_>, panic: &(dyn Any + Send)) -> PyErr {
         .and_then(|class| class.call1((message.clone(),)))
         .map(PyErr::from_value)
         .unwrap_or_else(|_| PyRuntimeError::new_err(message))
+}
+
+/// As `run`, for a future that only makes requests: blocking, it runs on the
+/// calling thread (`block_here`).
+pub fn run_requests<F, T>(py: Python<'_>, blocking: bool, fut: F) -> PyResult<Py<PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    if blocking {
+        block_here(py, fut)?.into_py_any(py)
+    } else {
+        Ok(awaitable(py, fut)?.unbind())
+    }
 }
 
 /// Either awaitable or blocking, as the Python layer asks: one native method

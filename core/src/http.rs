@@ -53,13 +53,33 @@ impl ApiRequest {
     }
 }
 
+tokio::task_local! {
+    static CALLER_DRIVEN: ();
+}
+
+/// Runs `fut` on connections of its own, apart from the shared pool: for a
+/// runtime that runs only while its caller waits (a blocking call driven on
+/// the calling thread). Those connections' tasks live on that runtime, so a
+/// task of another runtime must never be handed one: it would stall until
+/// the next such call.
+pub async fn with_caller_driven_connections<F: std::future::Future>(fut: F) -> F::Output {
+    CALLER_DRIVEN.scope((), fut).await
+}
+
+/// The shared pool, and (made on first use) the one of caller-driven calls.
+#[derive(Debug)]
+struct Pools {
+    shared: reqwest::Client,
+    caller_driven: Option<reqwest::Client>,
+}
+
 /// The pooled HTTP client and the configuration that shapes every request.
 #[derive(Debug)]
 pub(crate) struct Transport {
     pub config: ClientConfig,
-    /// `None` once closed: dropping the pool closes its idle connections now,
-    /// rather than when the last clone of the client is garbage-collected.
-    http: std::sync::RwLock<Option<reqwest::Client>>,
+    /// `None` once closed: dropping the pools closes their idle connections
+    /// now, rather than when the last clone of the client is garbage-collected.
+    http: std::sync::RwLock<Option<Pools>>,
     api_key_header: http::HeaderValue,
     /// The base URL parsed once: each request only sets its path, rather
     /// than parsing a whole URL (host, IDNA and all) every time.
@@ -76,48 +96,38 @@ impl Transport {
         let mut api_key_header = http::HeaderValue::from_str(config.api_key.expose())
             .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
         api_key_header.set_sensitive(true);
-        let mut http = reqwest::Client::builder()
-            // PassFort never redirects; following one would send the `apikey`
-            // header (which reqwest does not strip) and bodies to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent.clone())
-            .connect_timeout(config.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(config.max_connections)
-            .tcp_nodelay(true);
-        // Without an explicit proxy, reqwest reads HTTPS_PROXY, HTTP_PROXY,
-        // ALL_PROXY and NO_PROXY (either case) now, at build time; an explicit
-        // one replaces them. reqwest keeps a proxy's credentials out of its
-        // Debug output; the messages here never repeat the URL.
-        if let Some(proxy) = &config.proxy {
-            let proxy = reqwest::Proxy::all(proxy.expose())
-                .map_err(|_| Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))?;
-            http = http.proxy(proxy);
-        }
-        // Verification is rustls-platform-verifier's: the operating system's
-        // trust store (on Linux the system CA bundle, or SSL_CERT_FILE /
-        // SSL_CERT_DIR), plus the CA bundle's roots when one is given.
-        if let Some(bundle) = &config.ca_bundle {
-            let certificates = bundle
-                .certificates()
-                .iter()
-                .map(|der| reqwest::Certificate::from_der(der))
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|_| Error::Config(format!("the CA bundle {} could not be used", bundle.path().display())))?;
-            http = http.tls_certs_merge(certificates);
-        }
-        let http = http.build().map_err(|error| Error::Config(cause_chain(&error)))?;
+        let shared = http_client(&config)?;
         let base_url =
             reqwest::Url::parse(&config.base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
         Ok(Self {
             config,
-            http: std::sync::RwLock::new(Some(http)),
+            http: std::sync::RwLock::new(Some(Pools { shared, caller_driven: None })),
             api_key_header,
             base_url,
             in_flight,
             pacer: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The pool of this request: see [`with_caller_driven_connections`].
+    fn pool(&self) -> Result<reqwest::Client> {
+        let caller_driven = CALLER_DRIVEN.try_with(|_| ()).is_ok();
+        {
+            let pools = self.http.read().unwrap_or_else(|p| p.into_inner());
+            let pools = pools.as_ref().ok_or(Error::Closed)?;
+            match (caller_driven, &pools.caller_driven) {
+                (false, _) => return Ok(pools.shared.clone()),
+                (true, Some(pool)) => return Ok(pool.clone()),
+                (true, None) => {}
+            }
+        }
+        let mut pools = self.http.write().unwrap_or_else(|p| p.into_inner());
+        let pools = pools.as_mut().ok_or(Error::Closed)?;
+        if pools.caller_driven.is_none() {
+            pools.caller_driven = Some(http_client(&self.config)?);
+        }
+        Ok(pools.caller_driven.clone().expect("made above"))
     }
 
     /// Closes the connection pool; every later request fails with [`Error::Closed`].
@@ -159,7 +169,10 @@ impl Transport {
                 pacer.pace(request).instrument(span.clone()).await;
             }
             let started = Instant::now();
-            let outcome = self.attempt(request).instrument(span.clone()).await;
+            // Boxed: the unstarted future of every call stays small, so the binding's
+            // hand-over of it to the runtime copies a few bytes rather than
+            // reqwest's whole state machine at each step.
+            let outcome = Box::pin(self.attempt(request)).instrument(span.clone()).await;
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             match &outcome {
                 Ok(answer) => {
@@ -191,7 +204,7 @@ impl Transport {
 
     async fn attempt(&self, request: &ApiRequest) -> Result<Answer> {
         let _permit = self.in_flight.acquire().await.map_err(|_| Error::Closed)?;
-        let http = self.http.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or(Error::Closed)?;
+        let http = self.pool()?;
         let mut url = self.base_url.clone();
         url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), request.path));
         let mut builder = http
@@ -236,6 +249,41 @@ impl Transport {
         }
         Ok(body.freeze())
     }
+}
+
+/// A connection pool shaped by the configuration.
+fn http_client(config: &ClientConfig) -> Result<reqwest::Client> {
+    let mut http = reqwest::Client::builder()
+        // PassFort never redirects; following one would send the `apikey`
+        // header (which reqwest does not strip) and bodies to another host.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(config.user_agent.clone())
+        .connect_timeout(config.connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(config.max_connections)
+        .tcp_nodelay(true);
+    // Without an explicit proxy, reqwest reads HTTPS_PROXY, HTTP_PROXY,
+    // ALL_PROXY and NO_PROXY (either case) now, at build time; an explicit
+    // one replaces them. reqwest keeps a proxy's credentials out of its
+    // Debug output; the messages here never repeat the URL.
+    if let Some(proxy) = &config.proxy {
+        let proxy = reqwest::Proxy::all(proxy.expose())
+            .map_err(|_| Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))?;
+        http = http.proxy(proxy);
+    }
+    // Verification is rustls-platform-verifier's: the operating system's
+    // trust store (on Linux the system CA bundle, or SSL_CERT_FILE /
+    // SSL_CERT_DIR), plus the CA bundle's roots when one is given.
+    if let Some(bundle) = &config.ca_bundle {
+        let certificates = bundle
+            .certificates()
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| Error::Config(format!("the CA bundle {} could not be used", bundle.path().display())))?;
+        http = http.tls_certs_merge(certificates);
+    }
+    http.build().map_err(|error| Error::Config(cause_chain(&error)))
 }
 
 /// A 2xx answer as received.

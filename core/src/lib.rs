@@ -58,6 +58,7 @@ pub use flows::{
     image_format, update_attempts, ApplicationDecision, DecisionOutcome, DocumentCheckArgs, UpdatedData, DEFAULT_DOCUMENT_CATEGORY,
     DEFAULT_UPDATE_ATTEMPTS, MAX_UPDATE_ATTEMPTS,
 };
+pub use http::with_caller_driven_connections;
 pub use lifecycle::{VerifyArgs, VerifyOptions, VerifyOutcome, VerifyStop};
 pub use listener::{ListenArgs, ListenerOptions, WebhookListener};
 pub use models::{
