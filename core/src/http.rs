@@ -156,7 +156,8 @@ impl Transport {
                 latency_ms = tracing::field::Empty,
             );
             if let Some(pacer) = self.pacer.get() {
-                pacer.pace(request).instrument(span.clone()).await;
+                // Boxed, as Redis's futures are large: only paced requests pay for the room.
+                Box::pin(pacer.pace(request)).instrument(span.clone()).await;
             }
             let started = Instant::now();
             let outcome = self.attempt(request).instrument(span.clone()).await;
@@ -191,6 +192,12 @@ impl Transport {
 
     async fn attempt(&self, request: &ApiRequest) -> Result<Answer> {
         let _permit = self.in_flight.acquire().await.map_err(|_| Error::Closed)?;
+        // Boxed: a request queued for a permit (thousands of waits at once)
+        // holds only its place in the queue, not room for a whole exchange.
+        Box::pin(self.exchange(request)).await
+    }
+
+    async fn exchange(&self, request: &ApiRequest) -> Result<Answer> {
         let http = self.http.read().unwrap_or_else(|p| p.into_inner()).clone().ok_or(Error::Closed)?;
         let mut url = self.base_url.clone();
         url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), request.path));
