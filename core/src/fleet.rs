@@ -76,7 +76,7 @@ use crate::client::{CheckRequest, Client};
 use crate::config::ClientConfig;
 use crate::error::{Cause, Error, Result};
 use crate::http::ApiRequest;
-use crate::models::{Check, CheckType};
+use crate::models::CheckType;
 use crate::waiting::{FinishedCheck, WaitOptions};
 use crate::webhooks::{WebhookEvent, WebhookHub};
 
