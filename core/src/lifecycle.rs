@@ -164,10 +164,17 @@ impl Client {
             None => None,
         };
         let finished = self.wait_until_complete(profile_id, &check_id, subscription, options, progress).await;
-        if let (Ok(_), Some(lease)) = (&finished, lease) {
-            Box::pin(lease.finished()).await;
+        match lease {
+            // Boxed with the finished check, which would otherwise take room in every wait.
+            Some(lease) if finished.is_ok() => {
+                Box::pin(async move {
+                    lease.finished().await;
+                    finished
+                })
+                .await
+            }
+            _ => finished,
         }
-        finished
     }
 
     pub(crate) async fn wait_until_complete(
