@@ -254,6 +254,12 @@ def waiting_run(emulator: Emulator, scale: Scale, tools: argparse.Namespace, wor
         "lag_p99_ms": percentile(lags, 0.99),
         "lag_max_ms": max(lags) if lags else float("nan"),
         "webhook_deliveries": len(deliveries),  # type: ignore[arg-type]
+        # Where the webhooks' part of the lag goes: the emulator sending its last delivery after
+        # completing its last check, and the listener answering each delivery.
+        "last_delivery_after_last_completion_ms":
+            max(d["timestamp_ms"] for d in deliveries) - max(completed.values()) if deliveries else None,  # type: ignore[union-attr]
+        "delivery_answer_p99_ms":
+            percentile([d["answered_ms"] - d["timestamp_ms"] for d in deliveries], 0.99) if deliveries else None,  # type: ignore[union-attr]
         "rss_timeline_kb": thinned(measured.get("rss_timeline_kb", [])),
     })
     if measured["resolved"] != scale.waiting_checks or posts != scale.waiting_checks or len(lags) != scale.waiting_checks:
