@@ -280,34 +280,73 @@ def webhooks(scale: Scale, tools: argparse.Namespace, workdir: Path) -> Dict[str
     return {name: median_row(found, "events") for name, found in samples.items()}
 
 
+# The waiting scenario's programs: variant -> (program, variant it is given).
+WAITING_VARIANTS = {
+    "passfort-webhooks": ("py_wait.py", "passfort-webhooks"),
+    "passfort-polling": ("py_wait.py", "passfort-polling"),
+    "passfort-sync": ("py_wait.py", "passfort-sync"),
+    "httpx-poll-loop": ("py_wait.py", "httpx-poll-loop"),
+    "node-passfort-webhooks": ("node_wait.js", "passfort-webhooks"),
+    "node-passfort-polling": ("node_wait.js", "passfort-polling"),
+}
+
+
+def thinned(samples: List[List[int]], at_most: int = 60) -> List[List[int]]:
+    """Every n-th sample, and the last, so that the raw results stay small."""
+    step = max(1, -(-len(samples) // at_most))
+    kept = samples[::step]
+    return kept if not samples or kept[-1] is samples[-1] else kept + [samples[-1]]
+
+
+def waiting_run(emulator: Emulator, scale: Scale, tools: argparse.Namespace, workdir: Path, variant: str) -> dict:
+    """One variant of the waiting scenario: `scale.waiting_checks` checks started at once and
+    waited for, the emulator's provider taking `scale.provider_latency_ms` a check."""
+    program, given = WAITING_VARIANTS[variant]
+    interpreter = tools.node if program.endswith(".js") else tools.python
+    emulator.reset(provider_latency_ms=scale.provider_latency_ms)
+    profiles = [emulator.create_profile() for _ in range(100)]
+    profiles_file = workdir / "profiles.txt"
+    profiles_file.write_text("\n".join(profiles))
+    log(f"waiting: {variant}: {scale.waiting_checks} checks ...")
+    measured = run_json([interpreter, str(BENCH / program), given, "--emulator-url", emulator.url,
+                         "--base-url", emulator.base_url, "--api-key", API_KEY, "--profiles", str(profiles_file),
+                         "--checks", str(scale.waiting_checks), "--webhook-secret", WEBHOOK_SECRET])
+    resolved_ms: Dict[str, float] = measured.pop("resolved_ms")
+    check_requests = [r for r in emulator.call("GET", "/requests") if "/checks" in r["path"]]  # type: ignore[union-attr]
+    completed = {c["id"]: c["completed_ms"] for c in emulator.call("GET", "/checks") if c.get("completed_ms")}  # type: ignore[union-attr]
+    deliveries = emulator.call("GET", "/webhook/deliveries")
+    posts = sum(1 for r in check_requests if r["method"] == "POST")
+    # Per check: from the emulator completing it to its waiter resolving.
+    lags = [at - completed[check] for check, at in resolved_ms.items() if check in completed]
+    measured.update({
+        "variant": variant,
+        "requests": len(check_requests),
+        "requests_per_check": len(check_requests) / scale.waiting_checks,
+        "posts": posts,
+        "checks_completed": len(completed),
+        # The last waiter resolving after the emulator completed its last check.
+        "lag_ms": measured["last_resolved_ms"] - max(completed.values()),
+        "lag_p50_ms": percentile(lags, 0.50),
+        "lag_p99_ms": percentile(lags, 0.99),
+        "lag_max_ms": max(lags) if lags else float("nan"),
+        "webhook_deliveries": len(deliveries),  # type: ignore[arg-type]
+        # Where the webhooks' part of the lag goes: the emulator sending its last delivery after
+        # completing its last check, and the listener answering each delivery.
+        "last_delivery_after_last_completion_ms":
+            max(d["timestamp_ms"] for d in deliveries) - max(completed.values()) if deliveries else None,  # type: ignore[union-attr]
+        "delivery_answer_p99_ms":
+            percentile([d["answered_ms"] - d["timestamp_ms"] for d in deliveries], 0.99) if deliveries else None,  # type: ignore[union-attr]
+        "rss_timeline_kb": thinned(measured.get("rss_timeline_kb", [])),
+    })
+    if measured["resolved"] != scale.waiting_checks or posts != scale.waiting_checks or len(lags) != scale.waiting_checks:
+        raise SystemExit(f"waiting: {variant} lost or doubled checks: {measured}")
+    log(f"waiting: {variant}: {measured['requests']} requests, lag p50/p99/last {measured['lag_p50_ms']:.0f}/"
+        f"{measured['lag_p99_ms']:.0f}/{measured['lag_ms']:.0f} ms, {measured['peak_rss_kb'] / 1024:.0f} MB")
+    return measured
+
+
 def waiting(emulator: Emulator, scale: Scale, tools: argparse.Namespace, workdir: Path) -> Dict[str, dict]:
-    results = {}
-    for variant in ("passfort-webhooks", "passfort-polling", "passfort-sync", "httpx-poll-loop"):
-        emulator.reset(provider_latency_ms=scale.provider_latency_ms)
-        profiles = [emulator.create_profile() for _ in range(100)]
-        profiles_file = workdir / "profiles.txt"
-        profiles_file.write_text("\n".join(profiles))
-        log(f"waiting: {variant}: {scale.waiting_checks} checks ...")
-        measured = run_json([tools.python, str(BENCH / "py_wait.py"), variant, "--emulator-url", emulator.url,
-                             "--base-url", emulator.base_url, "--api-key", API_KEY, "--profiles", str(profiles_file),
-                             "--checks", str(scale.waiting_checks), "--webhook-secret", WEBHOOK_SECRET])
-        check_requests = [r for r in emulator.call("GET", "/requests") if "/checks" in r["path"]]  # type: ignore[union-attr]
-        checks = emulator.call("GET", "/checks")
-        completed_ms = [c["completed_ms"] for c in checks if c.get("completed_ms")]  # type: ignore[union-attr]
-        deliveries = emulator.call("GET", "/webhook/deliveries")
-        measured.update({
-            "requests": len(check_requests),
-            "posts": sum(1 for r in check_requests if r["method"] == "POST"),
-            "checks_completed": len(completed_ms),
-            "lag_ms": measured["last_resolved_ms"] - max(completed_ms),
-            "webhook_deliveries": len(deliveries),  # type: ignore[arg-type]
-        })
-        if measured["resolved"] != scale.waiting_checks or measured["posts"] != scale.waiting_checks:
-            raise SystemExit(f"waiting: {variant} lost or doubled checks: {measured}")
-        log(f"waiting: {variant}: {measured['requests']} requests, lag {measured['lag_ms']:.0f} ms, "
-            f"{measured['peak_rss_kb'] / 1024:.0f} MB")
-        results[variant] = measured
-    return results
+    return {variant: waiting_run(emulator, scale, tools, workdir, variant) for variant in WAITING_VARIANTS}
 
 
 class Redis:

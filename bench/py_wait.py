@@ -7,7 +7,12 @@ that polls each check every second. Prints one JSON line.
 
 VARIANT: passfort-webhooks (async mode, the built-in listener receives the
 emulator's batched webhooks), passfort-polling (async mode, no webhooks),
-passfort-sync (the default sync mode), httpx-poll-loop."""
+passfort-sync (the default sync mode), httpx-poll-loop.
+
+Besides the totals, the line carries ``resolved_ms`` (each check id: when its
+waiter resolved, ms since the epoch, for the per-check lag against the
+emulator's ``completed_ms``) and ``rss_timeline_kb`` (``[ms since start, KB]``
+every 100 ms)."""
 
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ import argparse
 import asyncio
 import json
 import resource
+import threading
 import time
 import urllib.request
-from typing import Awaitable, Callable, List
+from typing import Any, Awaitable, Callable, Dict, List
 
 
 def admin_put_webhook(base_url: str, body: dict) -> None:
@@ -40,8 +46,9 @@ async def passfort_waits(args: argparse.Namespace, profiles: List[str]) -> Calla
     else:
         admin_put_webhook(args.emulator_url, {"url": None})
 
-    async def wait(index: int) -> object:
-        return await client.run_check_and_wait(profiles[index % len(profiles)], "IDENTITY_CHECK", mode=mode)
+    # The awaitable itself, not a coroutine around it: one frame less a wait.
+    def wait(index: int) -> Awaitable[object]:
+        return client.run_check_and_wait(profiles[index % len(profiles)], "IDENTITY_CHECK", mode=mode)
 
     return wait
 
@@ -74,28 +81,71 @@ async def httpx_waits(args: argparse.Namespace, profiles: List[str]) -> Callable
     return wait
 
 
+def check_id(check: Any) -> str:
+    return check["id"] if isinstance(check, dict) else check.id
+
+
+class RssTimeline:
+    """Resident set size every 100 ms, from a thread: the event loop may be too busy to sample."""
+
+    def __init__(self) -> None:
+        self.samples: List[List[int]] = []
+        self.started = time.perf_counter()
+        self.stopped = threading.Event()
+        self.page_kb = resource.getpagesize() // 1024
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+        self.samples.append([round((time.perf_counter() - self.started) * 1000), pages * self.page_kb])
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.1):
+            self.sample()
+
+    def stop(self) -> List[List[int]]:
+        self.stopped.set()
+        self.thread.join()
+        self.sample()
+        return self.samples
+
+
 async def main(args: argparse.Namespace) -> None:
     with open(args.profiles) as file:
         profiles = file.read().split()
     make = httpx_waits if args.variant == "httpx-poll-loop" else passfort_waits
     wait = await make(args, profiles)
-    resolved_at: List[float] = []
+    # Check id -> when its waiter resolved (ms since the epoch).
+    resolved_ms: Dict[str, float] = {}
 
-    async def timed(index: int) -> None:
-        await wait(index)
-        resolved_at.append(time.time())
+    def resolved(task: "asyncio.Future[object]") -> None:
+        if not task.cancelled() and task.exception() is None:
+            resolved_ms[check_id(task.result())] = time.time() * 1000
 
+    def started_wait(index: int) -> "asyncio.Future[object]":
+        task = asyncio.ensure_future(wait(index))
+        task.add_done_callback(resolved)
+        return task
+
+    rss = RssTimeline()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    await asyncio.gather(*(timed(index) for index in range(args.checks)))
+    # As an application would: gather the waits; a done callback notes when each resolved.
+    await asyncio.gather(*(started_wait(index) for index in range(args.checks)))
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    timeline = rss.stop()
     print(json.dumps({
         "variant": args.variant,
-        "resolved": len(resolved_at),
+        "resolved": len(resolved_ms),
         "seconds": seconds,
-        "last_resolved_ms": max(resolved_at) * 1000,
-        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "last_resolved_ms": max(resolved_ms.values()),
+        "cpu_seconds": usage.ru_utime + usage.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime,
         "peak_rss_kb": usage.ru_maxrss,
+        "rss_timeline_kb": timeline,
+        "resolved_ms": resolved_ms,
     }))
 
 

@@ -90,6 +90,9 @@ where
     F: std::future::Future<Output = CoreResult<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
+    // Boxed: each wrapper on the way to the runtime would otherwise hold its
+    // own room for the whole future, which thousands of waits at once pay for.
+    let fut = Box::pin(fut);
     run(py, blocking, async move { Ok::<_, PyErr>(fut.await) })
 }
 

@@ -76,7 +76,7 @@ use crate::client::{CheckRequest, Client};
 use crate::config::ClientConfig;
 use crate::error::{Cause, Error, Result};
 use crate::http::ApiRequest;
-use crate::models::{Check, CheckType};
+use crate::models::CheckType;
 use crate::waiting::{FinishedCheck, WaitOptions};
 use crate::webhooks::{WebhookEvent, WebhookHub};
 
@@ -860,12 +860,12 @@ impl Client {
     /// Puts a check just started into the ledger, with a lease renewed while
     /// the caller waits (recorded as soon as Redis answers, if it is down now).
     /// `None` without a fleet.
-    pub(crate) async fn record_started_check(&self, profile_id: &str, check: &Check, request: &CheckRequest) -> Option<Lease> {
+    pub(crate) async fn record_started_check(&self, profile_id: &str, check_id: &str, request: &CheckRequest) -> Option<Lease> {
         let fleet = self.fleet.as_ref()?;
         fleet.start_subscriber();
         let entry = LedgerEntry {
             profile_id: profile_id.to_owned(),
-            check_id: check.id.clone(),
+            check_id: check_id.to_owned(),
             check_type: request.check_type.clone(),
             task_ids: request.task_ids.clone(),
             tag: request.tag.clone(),

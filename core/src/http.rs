@@ -166,13 +166,11 @@ impl Transport {
                 latency_ms = tracing::field::Empty,
             );
             if let Some(pacer) = self.pacer.get() {
-                pacer.pace(request).instrument(span.clone()).await;
+                // Boxed, as Redis's futures are large: only paced requests pay for the room.
+                Box::pin(pacer.pace(request)).instrument(span.clone()).await;
             }
             let started = Instant::now();
-            // Boxed: the unstarted future of every call stays small, so the binding's
-            // hand-over of it to the runtime copies a few bytes rather than
-            // reqwest's whole state machine at each step.
-            let outcome = Box::pin(self.attempt(request)).instrument(span.clone()).await;
+            let outcome = self.attempt(request).instrument(span.clone()).await;
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             match &outcome {
                 Ok(answer) => {
@@ -204,6 +202,15 @@ impl Transport {
 
     async fn attempt(&self, request: &ApiRequest) -> Result<Answer> {
         let _permit = self.in_flight.acquire().await.map_err(|_| Error::Closed)?;
+        // Boxed: a request queued for a permit (thousands of waits at once)
+        // holds only its place in the queue, not room for a whole exchange,
+        // and the unstarted future of every call stays small, so a binding's
+        // hand-over of it to the runtime copies a few bytes rather than
+        // reqwest's whole state machine.
+        Box::pin(self.exchange(request)).await
+    }
+
+    async fn exchange(&self, request: &ApiRequest) -> Result<Answer> {
         let http = self.pool()?;
         let mut url = self.base_url.clone();
         url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), request.path));

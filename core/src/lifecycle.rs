@@ -111,7 +111,7 @@ impl Client {
         options.validate()?;
         let mut progress = WaitProgress { started: Instant::now(), last_state: None, polls: 1 };
         let subscription = self.webhooks().subscribe(check_id);
-        match self.get_check(profile_id, check_id).await {
+        match Box::pin(self.get_check(profile_id, check_id)).await {
             Ok(check) if check.is_complete() => {
                 return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 1, waited: progress.started.elapsed() })
             }
@@ -133,24 +133,48 @@ impl Client {
         mode: CheckMode,
         options: &WaitOptions,
     ) -> Result<FinishedCheck> {
+        Box::pin(self.run_check_and_wait_boxed(profile_id, request, mode, options)).await
+    }
+
+    /// [`Self::run_check_and_wait`]'s body, boxed there: the futures of the
+    /// bindings, which hold it, stay small however they nest it.
+    async fn run_check_and_wait_boxed(
+        &self,
+        profile_id: &str,
+        request: &CheckRequest,
+        mode: CheckMode,
+        options: &WaitOptions,
+    ) -> Result<FinishedCheck> {
         options.validate()?;
         let started = Instant::now();
-        let check = self.run_check(profile_id, request, mode).await?;
-        if check.is_complete() {
-            return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 0, waited: started.elapsed() });
-        }
-        let subscription = self.webhooks().subscribe(&check.id);
+        // Thousands of waits at once each hold this future while they wait:
+        // the requests' and Redis's larger futures are boxed, so that they take
+        // room only while they run, and no whole check is kept across an await.
+        let (check_id, progress) = {
+            let check = Box::pin(self.run_check(profile_id, request, mode)).await?;
+            if check.is_complete() {
+                return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 0, waited: started.elapsed() });
+            }
+            (check.id.clone(), WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 })
+        };
+        let subscription = self.webhooks().subscribe(&check_id);
         // In a fleet, the check goes into the shared ledger until it is seen finished.
-        let lease = self.record_started_check(profile_id, &check, request).await;
-        let progress = WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 };
-        // Only the id is needed from here: thousands of waits should not each hold a whole check.
-        let check_id = check.id.clone();
-        drop(check);
+        let lease = match self.fleet {
+            Some(_) => Box::pin(self.record_started_check(profile_id, &check_id, request)).await,
+            None => None,
+        };
         let finished = self.wait_until_complete(profile_id, &check_id, subscription, options, progress).await;
-        if let (Ok(_), Some(lease)) = (&finished, lease) {
-            lease.finished().await;
+        match lease {
+            // Boxed with the finished check, which would otherwise take room in every wait.
+            Some(lease) if finished.is_ok() => {
+                Box::pin(async move {
+                    lease.finished().await;
+                    finished
+                })
+                .await
+            }
+            _ => finished,
         }
-        finished
     }
 
     pub(crate) async fn wait_until_complete(
@@ -177,7 +201,7 @@ impl Client {
                 _ = tokio::time::sleep_until((now + pause).min(deadline).into()) => false,
             };
             progress.polls += 1;
-            match self.get_check(profile_id, check_id).await {
+            match Box::pin(self.get_check(profile_id, check_id)).await {
                 Ok(check) if check.is_complete() => {
                     let resolved_by = if woken_by_webhook { ResolvedBy::Webhook } else { ResolvedBy::Polling };
                     tracing::debug!(check_id, resolved_by = resolved_by.as_str(), polls = progress.polls, "check finished");

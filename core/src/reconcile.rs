@@ -66,7 +66,8 @@ impl Client {
                 Err(error) => error,
             };
             tracing::warn!(profile_id, check_type = check.check_type.as_str(), error = %error, "check creation answer lost; reconciling");
-            match self.find_created_check(profile_id, check, sent_at).await {
+            // Boxed: a rare path, whose room every check creation would otherwise carry.
+            match Box::pin(self.find_created_check(profile_id, check, sent_at)).await {
                 Ok(Some(adopted)) => {
                     tracing::info!(profile_id, check_id = adopted.id.as_str(), "adopted the check the lost request created");
                     return Ok((adopted, None));

@@ -9,14 +9,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ring::digest::{digest, SHA256, SHA256_OUTPUT_LEN};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use zeroize::Zeroizing;
 
 use crate::bounded::BoundedSet;
@@ -291,8 +291,24 @@ struct HubState {
 
 #[derive(Debug)]
 struct Waiters {
-    wake: watch::Sender<u64>,
+    signal: Arc<Signal>,
     count: usize,
+}
+
+/// A check's completion notices, shared by its waiters. Each of thousands of
+/// waits holds one: a counter and a `Notify` are a tenth of a watch channel.
+#[derive(Debug, Default)]
+struct Signal {
+    /// Notices so far; each waiter remembers the count it last saw.
+    wakes: AtomicU64,
+    notify: Notify,
+}
+
+impl Signal {
+    fn wake(&self) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
 }
 
 impl WebhookHub {
@@ -381,7 +397,7 @@ impl WebhookHub {
             if let Some(check_id) = event.kind.completed_check_id() {
                 state.completed_checks.insert(check_id);
                 if let Some(waiters) = state.waiters.get(check_id) {
-                    waiters.wake.send_modify(|wakes| *wakes += 1);
+                    waiters.signal.wake();
                 }
             }
         }
@@ -397,14 +413,13 @@ impl WebhookHub {
     pub fn subscribe(self: &Arc<Self>, check_id: &str) -> CheckSubscription {
         let mut state = self.lock();
         let completed = state.completed_checks.contains(check_id);
-        let waiters = state.waiters.entry(check_id.to_owned()).or_insert_with(|| Waiters { wake: watch::channel(0).0, count: 0 });
+        let waiters = state.waiters.entry(check_id.to_owned()).or_insert_with(|| Waiters { signal: Arc::default(), count: 0 });
         waiters.count += 1;
-        let mut wake = waiters.wake.subscribe();
-        if completed {
-            // The webhook came before the waiter: wake it at once.
-            wake.mark_changed();
-        }
-        CheckSubscription { hub: self.clone(), check_id: check_id.to_owned(), wake }
+        let signal = waiters.signal.clone();
+        let wakes = signal.wakes.load(Ordering::SeqCst);
+        // The webhook came before the waiter: a notice not yet seen wakes it at once.
+        let seen = if completed { wakes.wrapping_sub(1) } else { wakes };
+        CheckSubscription { hub: self.clone(), check_id: check_id.to_owned(), signal, seen }
     }
 
     /// Wakes the waiters of a check another worker of the fleet heard of.
@@ -412,7 +427,7 @@ impl WebhookHub {
         let mut state = self.lock();
         state.completed_checks.insert(check_id);
         if let Some(waiters) = state.waiters.get(check_id) {
-            waiters.wake.send_modify(|wakes| *wakes += 1);
+            waiters.signal.wake();
         }
     }
 
@@ -446,15 +461,25 @@ impl WebhookHub {
 pub struct CheckSubscription {
     hub: Arc<WebhookHub>,
     check_id: String,
-    wake: watch::Receiver<u64>,
+    signal: Arc<Signal>,
+    /// The count of notices when this waiter last looked.
+    seen: u64,
 }
 
 impl CheckSubscription {
     /// Resolves when a webhook announces the check as completed.
     pub async fn completed(&mut self) {
-        if self.wake.changed().await.is_err() {
-            // Cannot happen while subscribed; never spin if it does.
-            std::future::pending::<()>().await;
+        loop {
+            let notified = self.signal.notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the count is read: a notice in between is not lost.
+            notified.as_mut().enable();
+            let wakes = self.signal.wakes.load(Ordering::SeqCst);
+            if wakes != self.seen {
+                self.seen = wakes;
+                return;
+            }
+            notified.await;
         }
     }
 }
