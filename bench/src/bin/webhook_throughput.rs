@@ -5,25 +5,9 @@
 //!     webhook_throughput DELIVERIES_FILE SECRET
 #![forbid(unsafe_code)]
 
+use passfort_bench::{cpu_seconds, peak_rss_kb};
+
 use std::time::Instant;
-
-fn cpu_seconds() -> f64 {
-    // utime and stime of this process, from /proc (Linux only, as the bench is).
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| fields.get(index).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-fn peak_rss_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn main() {
     let mut args = std::env::args().skip(1);
