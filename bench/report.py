@@ -75,7 +75,7 @@ def throughput_table(rows: Dict[str, dict], section: str = "", unit: str = "req/
                  "|---|---:|---:|---|---:|---:|---:|"]
         for name, row in rows.items():
             rounds = ", ".join(f"{value:,}" for value in row["rounds"])
-            share = f"{cpu_ms(ours) / cpu_ms(row):.2f}×" if ours and name != "passfort" else "-"
+            share = f"{cpu_ms(ours) / cpu_ms(row):.2f}×" if ours and name != "passfort" and cpu_ms(row) else "-"
             lines.append(f"| {label(section, name)} | {row.get('calls', 0):,} | {row['per_second']:,.0f} | {rounds} | "
                          f"{cpu_ms(row):.3f} | {share} | {row['peak_rss_mb']:.0f} MB |")
         return lines
@@ -226,7 +226,8 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
             "|---|---:|---|---:|---:|",
         ]
         for name, row in floor.items():
-            share = f"{cpu_ms(floor['core']) / cpu_ms(row):.2f}×" if "core" in floor and name != "core" else "-"
+            # A smoke run's few calls can take less than one CPU tick of /proc's accounting.
+            share = f"{cpu_ms(floor['core']) / cpu_ms(row):.2f}×" if "core" in floor and name != "core" and cpu_ms(row) else "-"
             out.append(f"| {label('rust_floor', name)} | {row['per_second']:,.0f} | "
                        f"{', '.join(f'{r:,}' for r in row['rounds'])} | {cpu_ms(row):.4f} | {share} |")
         out.append("")
