@@ -36,6 +36,15 @@ struct Completion {
     settle: Settle,
 }
 
+/// Work for the JS thread that settles no promise: a `Callback`'s call.
+type Notice = Box<dyn FnOnce(sys::napi_env) + Send>;
+
+/// What the JS thread takes from the queue, in the order it was queued.
+enum Entry {
+    Settle(Completion),
+    Notice(Notice),
+}
+
 /// Which of the JS layer's converters a result goes through.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -64,7 +73,7 @@ struct Shared {
 }
 
 struct State {
-    queue: Vec<Completion>,
+    queue: Vec<Entry>,
     /// None once the environment is tearing down: results are dropped.
     wake: Option<Wake>,
 }
@@ -77,13 +86,13 @@ impl Shared {
     /// On a runtime thread: queues a result. The first of a batch schedules
     /// the wake-up after the runtime's other ready tasks (`yield_now` defers
     /// it past them), so that the results they finish go in the same batch.
-    fn finish(self: &Arc<Self>, completion: Completion) {
+    fn finish(self: &Arc<Self>, entry: Entry) {
         let first = {
             let mut state = self.lock();
             if state.wake.is_none() {
                 return;
             }
-            state.queue.push(completion);
+            state.queue.push(entry);
             state.queue.len() == 1
         };
         if first {
@@ -264,10 +273,24 @@ unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, con
     // SAFETY: the threadsafe function holds this reference until `finalize`.
     let shared = unsafe { &*(context as *const Shared) };
     let ready = std::mem::take(&mut shared.lock().queue);
-    let count = ready.len();
+    let mut count = 0;
     let bridge = BRIDGE.with_borrow(|bridge| bridge.as_ref().filter(|b| b.env == env).cloned());
     let shapes = bridge.as_ref().and_then(|bridge| bridge.shapes.get());
-    for Completion { deferred, shape, settle } in ready {
+    for entry in ready {
+        let Completion { deferred, shape, settle } = match entry {
+            Entry::Settle(completion) => completion,
+            Entry::Notice(notice) => {
+                // SAFETY: N-API calls on the JS thread, in a handle scope of their own.
+                unsafe {
+                    let mut scope = ptr::null_mut();
+                    sys::napi_open_handle_scope(env, &mut scope);
+                    notice(env);
+                    sys::napi_close_handle_scope(env, scope);
+                }
+                continue;
+            }
+        };
+        count += 1;
         // SAFETY: N-API calls on the JS thread; each result gets its own handle scope.
         unsafe {
             let mut scope = ptr::null_mut();
@@ -371,7 +394,7 @@ where
             Ok(value) => unsafe { T::to_napi_value(env, value) },
             Err(error) => Err(error),
         });
-        shared.finish(Completion { deferred, shape, settle });
+        shared.finish(Entry::Settle(Completion { deferred, shape, settle }));
     }))?;
     Ok(PromiseRaw::new(raw_env, promise))
 }
@@ -403,4 +426,64 @@ pub fn set_start_scheduler(env: Env, schedule: Unknown<'_>) -> napi::Result<()> 
     status(unsafe { sys::napi_create_reference(env.raw(), schedule.raw(), 1, &mut reference) }, "keeping the scheduler")?;
     bridge.scheduler.set(Some(reference));
     Ok(())
+}
+
+/// A JS function that runtime threads call. Its calls go through the bridge's
+/// queue with the thread's results, so every call made by a task reaches JS
+/// before the promise that task settles: a batch's last `onProgress` comes
+/// before the batch resolves. (A threadsafe function of its own would race the
+/// bridge's.) What the function throws is dropped; the JS layer wraps it.
+pub struct Callback<T> {
+    shared: Arc<Shared>,
+    function: FunctionRef,
+    _argument: std::marker::PhantomData<fn(T)>,
+}
+
+#[derive(Clone, Copy)]
+struct FunctionRef(sys::napi_ref);
+
+// SAFETY: runtime threads only copy the pointer; it is read or deleted by notices, on its JS thread.
+unsafe impl Send for FunctionRef {}
+unsafe impl Sync for FunctionRef {}
+
+impl FunctionRef {
+    /// The pointer, taken through `self` so that closures capture the whole (sendable) value.
+    fn raw(self) -> sys::napi_ref {
+        self.0
+    }
+}
+
+impl<T: ToNapiValue + Send + 'static> Callback<T> {
+    /// On the JS thread: keeps `function` (checked callable by the caller's type) for calls from the runtime.
+    pub fn new(env: &Env, function: sys::napi_value) -> napi::Result<Self> {
+        let bridge = Bridge::current(env.raw())?;
+        let mut reference = ptr::null_mut();
+        // SAFETY: on the JS thread with a live value; `Drop` queues the reference's deletion.
+        status(unsafe { sys::napi_create_reference(env.raw(), function, 1, &mut reference) }, "keeping a callback")?;
+        Ok(Self { shared: bridge.shared.clone(), function: FunctionRef(reference), _argument: std::marker::PhantomData })
+    }
+
+    /// From any thread: queues a call of the function with `argument`.
+    pub fn call(&self, argument: T) {
+        let function = self.function;
+        self.shared.finish(Entry::Notice(Box::new(move |env| {
+            // SAFETY: on the JS thread; the reference is deleted only by a notice queued after this one.
+            unsafe {
+                if let Ok(argument) = T::to_napi_value(env, argument) {
+                    let _ = call_shape(env, function.raw(), argument);
+                }
+            }
+        })));
+    }
+}
+
+impl<T> Drop for Callback<T> {
+    fn drop(&mut self) {
+        let function = self.function;
+        // If the environment is tearing down the notice is dropped unrun, and the reference with the environment.
+        self.shared.finish(Entry::Notice(Box::new(move |env| {
+            // SAFETY: on the JS thread, after every call queued before the drop.
+            unsafe { sys::napi_delete_reference(env, function.raw()) };
+        })));
+    }
 }

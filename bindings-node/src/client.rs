@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{Stream, StreamExt};
-use napi::bindgen_prelude::{Buffer, PromiseRaw};
-use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::bindgen_prelude::{Buffer, Function, JsValue, PromiseRaw};
 use napi::Env;
 use napi_derive::napi;
 use passfort_core::{
@@ -17,7 +16,7 @@ use passfort_core::{
 };
 use serde_json::Value;
 
-use crate::bridge::{promise, promise_shaped, promise_with, Shape};
+use crate::bridge::{promise, promise_shaped, promise_with, Callback, Shape};
 use crate::errors::{error_reason, js_error};
 use crate::models::{
     check_text, finished_check_text, webhook_event, ApplicationDecision, Check, Profile, RecoveredCheck, Task, UpdatedCollectedData,
@@ -135,13 +134,14 @@ pub struct TaskBatchItem {
     pub error: Option<String>,
 }
 
-/// The JS `onProgress` callback, called with one `BatchProgress` argument.
-type ProgressCallback = ThreadsafeFunction<BatchProgress, (), BatchProgress, napi::Status, false>;
+/// Keeps the JS `onProgress` callback, called with one `BatchProgress` argument, for calls from the runtime.
+fn progress_callback(env: &Env, function: Option<Function<'_, BatchProgress, ()>>) -> Result<Option<Callback<BatchProgress>>> {
+    function.map(|function| Callback::new(env, function.raw())).transpose()
+}
 
-fn report_progress(callback: Option<&ProgressCallback>, progress: passfort_core::BatchProgress) {
+fn report_progress(callback: Option<&Callback<BatchProgress>>, progress: passfort_core::BatchProgress) {
     if let Some(callback) = callback {
-        let progress = BatchProgress { done: progress.done as u32, total: progress.total as u32, failed: progress.failed as u32 };
-        callback.call(progress, ThreadsafeFunctionCallMode::NonBlocking);
+        callback.call(BatchProgress { done: progress.done as u32, total: progress.total as u32, failed: progress.failed as u32 });
     }
 }
 
@@ -648,7 +648,7 @@ impl NativeClient {
         env: &'env Env,
         jobs: Vec<BatchCheckJob>,
         options: BatchRunOptions,
-        on_progress: Option<ProgressCallback>,
+        on_progress: Option<Function<'_, BatchProgress, ()>>,
         cancel: Option<u32>,
     ) -> Result<PromiseRaw<'env, Vec<CheckBatchItem>>> {
         let args = BatchArgs { concurrency: options.concurrency, mode: options.mode, wait_timeout: options.timeout_ms, max_failures: None };
@@ -660,6 +660,7 @@ impl NativeClient {
                 Ok(CheckJob { profile_id: job.profile_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
+        let on_progress = progress_callback(env, on_progress)?;
         let client = self.client.clone();
         promise_with(env, cancel, async move {
             let results = client.run_checks(jobs, &batch, |p| report_progress(on_progress.as_ref(), p)).await.map_err(js_error)?;
@@ -680,7 +681,7 @@ impl NativeClient {
         env: &'env Env,
         jobs: Vec<BatchTaskJob>,
         options: BatchRunOptions,
-        on_progress: Option<ProgressCallback>,
+        on_progress: Option<Function<'_, BatchProgress, ()>>,
         cancel: Option<u32>,
     ) -> Result<PromiseRaw<'env, Vec<TaskBatchItem>>> {
         let args = BatchArgs {
@@ -697,6 +698,7 @@ impl NativeClient {
                 Ok(TaskJob { profile_id: job.profile_id, task_id: job.task_id, request })
             })
             .collect::<Result<Vec<_>>>()?;
+        let on_progress = progress_callback(env, on_progress)?;
         let client = self.client.clone();
         promise_with(env, cancel, async move {
             let results =
