@@ -120,11 +120,11 @@ impl PyCheck {
     }
     #[getter]
     fn input_data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        json_to_py(py, self.0.input_data.as_ref().unwrap_or(&serde_json::Value::Null))
+        json_to_py(py, &self.0.input_data().unwrap_or(serde_json::Value::Null))
     }
     #[getter]
     fn output_data(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        json_to_py(py, self.0.output_data.as_ref().unwrap_or(&serde_json::Value::Null))
+        json_to_py(py, &self.0.output_data().unwrap_or(serde_json::Value::Null))
     }
     #[getter]
     fn instructed_on(&self) -> Option<DateTime<Utc>> {

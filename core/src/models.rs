@@ -5,6 +5,7 @@
 //! know yet is never lost and serialising a resource gives back the API's JSON.
 //! Small nested objects keep their unknown fields in `extra`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -250,10 +251,10 @@ impl<T> Resource<T> {
         serde_json::from_str(self.raw.get()).expect("raw JSON was validated when decoded")
     }
 
-    /// A top-level field by name, known to this SDK or not.
+    /// A top-level field by name, known to this SDK or not. Only that field is decoded.
     pub fn field(&self, name: &str) -> Option<Value> {
-        let object: Map<String, Value> = serde_json::from_str(self.raw.get()).ok()?;
-        object.get(name).cloned()
+        let object: BTreeMap<String, &RawValue> = serde_json::from_str(self.raw.get()).ok()?;
+        serde_json::from_str(object.get(name)?.get()).ok()
     }
 
     /// The typed fields alone.
@@ -449,10 +450,10 @@ pub struct CheckFields {
     pub errors: Vec<ErrorDetail>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub providers: Vec<Provider>,
-    #[serde(default)]
-    pub input_data: Option<Value>,
-    #[serde(default)]
-    pub output_data: Option<Value>,
+    // `input_data` and `output_data` (a profile's personal details, a
+    // provider's answer) are read from the kept JSON when asked for (see
+    // `Check::input_data`), not held a second time as values: a process
+    // waiting on thousands of checks holds each check's text once.
     #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
     pub instructed_on: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "timestamp::deserialize_opt")]
@@ -467,6 +468,18 @@ impl CheckFields {
     /// True once PassFort has finished the check (whatever its result).
     pub fn is_complete(&self) -> bool {
         self.state == CheckState::Complete
+    }
+}
+
+impl Check {
+    /// The data the check ran on, as PassFort sent it; `None` if absent or null.
+    pub fn input_data(&self) -> Option<Value> {
+        self.field("input_data").filter(|value| !value.is_null())
+    }
+
+    /// What the check's providers returned, as PassFort sent it; `None` if absent or null.
+    pub fn output_data(&self) -> Option<Value> {
+        self.field("output_data").filter(|value| !value.is_null())
     }
 }
 

@@ -33,6 +33,8 @@ def test_blocking_client_covers_every_call(emulator: Emulator) -> None:
         assert check.state == "COMPLETE" and check.state is CheckState.COMPLETE and check.is_complete
         assert (check.result, check.decision) == ("2+2", Decision.PASS)
         assert check.task_ids == [task.id]
+        assert check.output_data == {"entity_type": "INDIVIDUAL"}
+        assert check.input_data is not None and "personal_details" in check.input_data
         assert isinstance(check.completed_on, datetime.datetime)
         assert check.completed_on.tzinfo is not None and check.completed_on.utcoffset() == datetime.timedelta(0)
         assert client.get_check(profile.id, check.id) == check
@@ -40,6 +42,7 @@ def test_blocking_client_covers_every_call(emulator: Emulator) -> None:
 
         pending = client.run_check(profile.id, "PEPS_AND_SANCTIONS_SCREEN", mode="async")
         assert pending.state == CheckState.PENDING and pending.result is None and pending.decision is None
+        assert pending.output_data is None
         finished = client.wait_for_check(profile.id, pending.id, poll_interval=0.05)
         assert finished.decision == "PASS"
 
