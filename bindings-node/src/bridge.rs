@@ -321,9 +321,9 @@ unsafe extern "C" fn deliver(env: sys::napi_env, _callback: sys::napi_value, con
     }
 }
 
-/// Calls a registered converter with one argument: its result, or what it threw.
+/// Calls a kept JS function (a registered converter, a `Callback`) with one argument: its result, or what it threw.
 unsafe fn call_shape(env: sys::napi_env, function: sys::napi_ref, argument: sys::napi_value) -> Result<sys::napi_value, sys::napi_value> {
-    // SAFETY: on the JS thread, `function` a live reference made by `set_shapes`.
+    // SAFETY: on the JS thread, `function` a live reference made by `set_shapes` or `Callback::new`.
     unsafe {
         let mut callee = ptr::null_mut();
         let mut receiver = ptr::null_mut();
