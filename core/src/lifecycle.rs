@@ -6,10 +6,26 @@ use std::time::Instant;
 
 use crate::client::{validate_id, CheckMode, CheckRequest, Client, TaskOutcome};
 use crate::error::{Error, Result};
+use crate::http::WaitRequest;
 use crate::models::{Check, Decision, Task};
 use crate::pacing::Pacing;
 use crate::waiting::{worth_waiting_through, FinishedCheck, ResolvedBy, WaitOptions, WaitProgress};
 use crate::webhooks::CheckSubscription;
+
+/// A check [`Client::run_check_and_wait`] created: finished already, or to wait for.
+enum Started {
+    Finished(Box<FinishedCheck>),
+    Running { check_id: String, progress: WaitProgress },
+}
+
+/// A check seen finished leaves the fleet's ledger; one not seen finished (a
+/// wait timeout, say) stays there, to be recovered once this worker's lease expires.
+async fn release_lease(lease: crate::fleet::Lease, finished: Result<FinishedCheck>) -> Result<FinishedCheck> {
+    if finished.is_ok() {
+        lease.finished().await;
+    }
+    finished
+}
 
 /// How [`Client::verify_task`] runs.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -138,6 +154,11 @@ impl Client {
 
     /// [`Self::run_check_and_wait`]'s body, boxed there: the futures of the
     /// bindings, which hold it, stay small however they nest it.
+    ///
+    /// Thousands of waits at once each hold their future for as long as the
+    /// check runs, so each phase is boxed on its own and only the phase that
+    /// runs takes room: starting the check (a request), then waiting for it
+    /// (a subscription and a timer).
     async fn run_check_and_wait_boxed(
         &self,
         profile_id: &str,
@@ -147,33 +168,49 @@ impl Client {
     ) -> Result<FinishedCheck> {
         options.validate()?;
         let started = Instant::now();
-        // Thousands of waits at once each hold this future while they wait:
-        // the requests' and Redis's larger futures are boxed, so that they take
-        // room only while they run, and no whole check is kept across an await.
-        let (check_id, progress) = {
-            let check = Box::pin(self.run_check(profile_id, request, mode)).await?;
-            if check.is_complete() {
-                return Ok(FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 0, waited: started.elapsed() });
-            }
-            (check.id.clone(), WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 })
+        let turn = self.transport().wait_turn(WaitRequest::Create).await?;
+        let (check_id, progress) = match Box::pin(self.start_check_to_wait(profile_id, request, mode, started)).await? {
+            Started::Finished(finished) => return Ok(*finished),
+            Started::Running { check_id, progress } => (check_id, progress),
         };
+        drop(turn);
+        Box::pin(self.wait_for_started_check(profile_id, request, check_id, options, progress)).await
+    }
+
+    /// Creates the check; a check PassFort already finished is the answer.
+    async fn start_check_to_wait(&self, profile_id: &str, request: &CheckRequest, mode: CheckMode, started: Instant) -> Result<Started> {
+        let check = self.run_check(profile_id, request, mode).await?;
+        if check.is_complete() {
+            let finished = FinishedCheck { check, resolved_by: ResolvedBy::Immediately, polls: 0, waited: started.elapsed() };
+            return Ok(Started::Finished(Box::new(finished)));
+        }
+        Ok(Started::Running {
+            check_id: check.id.clone(),
+            progress: WaitProgress { started, last_state: Some(check.state.clone()), polls: 0 },
+        })
+    }
+
+    /// Waits for a check this client started, recording it in the fleet's
+    /// ledger (when there is a fleet) until it is seen finished.
+    async fn wait_for_started_check(
+        &self,
+        profile_id: &str,
+        request: &CheckRequest,
+        check_id: String,
+        options: &WaitOptions,
+        progress: WaitProgress,
+    ) -> Result<FinishedCheck> {
         let subscription = self.webhooks().subscribe(&check_id);
-        // In a fleet, the check goes into the shared ledger until it is seen finished.
         let lease = match self.fleet {
             Some(_) => Box::pin(self.record_started_check(profile_id, &check_id, request)).await,
             None => None,
         };
         let finished = self.wait_until_complete(profile_id, &check_id, subscription, options, progress).await;
         match lease {
-            // Boxed with the finished check, which would otherwise take room in every wait.
-            Some(lease) if finished.is_ok() => {
-                Box::pin(async move {
-                    lease.finished().await;
-                    finished
-                })
-                .await
-            }
-            _ => finished,
+            // Boxed, and `finished` moved into it rather than looked at here:
+            // either would otherwise take room for a whole check in every wait.
+            Some(lease) => Box::pin(release_lease(lease, finished)).await,
+            None => finished,
         }
     }
 
@@ -201,18 +238,40 @@ impl Client {
                 _ = tokio::time::sleep_until((now + pause).min(deadline).into()) => false,
             };
             progress.polls += 1;
-            match Box::pin(self.get_check(profile_id, check_id)).await {
-                Ok(check) if check.is_complete() => {
-                    let resolved_by = if woken_by_webhook { ResolvedBy::Webhook } else { ResolvedBy::Polling };
-                    tracing::debug!(check_id, resolved_by = resolved_by.as_str(), polls = progress.polls, "check finished");
-                    return Ok(FinishedCheck { check, resolved_by, polls: progress.polls, waited: progress.started.elapsed() });
-                }
-                Ok(check) => progress.last_state = Some(check.state.clone()),
-                Err(error) if worth_waiting_through(&error) => {
-                    tracing::debug!(check_id, error = %error, "reading the check failed; waiting on");
-                }
-                Err(error) => return Err(error),
+            // Boxed, after a turn: a read takes room only while it runs, not
+            // in every waiting check, nor in every check a batch of webhooks woke.
+            let turn = self.transport().wait_turn(WaitRequest::Read).await?;
+            if let Some(over) = Box::pin(self.read_while_waiting(profile_id, check_id, woken_by_webhook, &mut progress)).await {
+                return over;
             }
+            drop(turn);
+        }
+    }
+
+    /// One read of a check being waited for: `Some` once the wait is over
+    /// (the check finished, or an error not worth waiting through).
+    async fn read_while_waiting(
+        &self,
+        profile_id: &str,
+        check_id: &str,
+        woken_by_webhook: bool,
+        progress: &mut WaitProgress,
+    ) -> Option<Result<FinishedCheck>> {
+        match self.get_check(profile_id, check_id).await {
+            Ok(check) if check.is_complete() => {
+                let resolved_by = if woken_by_webhook { ResolvedBy::Webhook } else { ResolvedBy::Polling };
+                tracing::debug!(check_id, resolved_by = resolved_by.as_str(), polls = progress.polls, "check finished");
+                Some(Ok(FinishedCheck { check, resolved_by, polls: progress.polls, waited: progress.started.elapsed() }))
+            }
+            Ok(check) => {
+                progress.last_state = Some(check.state.clone());
+                None
+            }
+            Err(error) if worth_waiting_through(&error) => {
+                tracing::debug!(check_id, error = %error, "reading the check failed; waiting on");
+                None
+            }
+            Err(error) => Some(Err(error)),
         }
     }
 
