@@ -13,6 +13,8 @@ mod webhook_events;
 
 use pyo3::prelude::*;
 
+// `--cfg passfort_system_alloc` (a memory profile with heaptrack) leaves it out.
+#[cfg(not(passfort_system_alloc))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
