@@ -86,19 +86,8 @@ pub(crate) struct Transport {
     base_url: reqwest::Url,
     /// One permit per request in flight: `max_connections`.
     in_flight: tokio::sync::Semaphore,
-    /// Turns for the requests of waits (`Client::run_check_and_wait`,
-    /// `wait_for_check`): creations, then reads; `max_connections` each.
-    /// See [`Transport::wait_turn`].
-    wait_turns: [tokio::sync::Semaphore; 2],
     /// Paces PassFort's rate-limited creations, when a budget is set (`fleet.rs`).
     pub(crate) pacer: std::sync::OnceLock<crate::fleet::Pacer>,
-}
-
-/// The kinds of request a wait makes, each with its own turns: [`Transport::wait_turn`].
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum WaitRequest {
-    Create = 0,
-    Read = 1,
 }
 
 impl Transport {
@@ -112,12 +101,11 @@ impl Transport {
             reqwest::Url::parse(&config.base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
         Ok(Self {
+            config,
             http: std::sync::RwLock::new(Some(Pools { shared, caller_driven: None })),
             api_key_header,
             base_url,
             in_flight,
-            wait_turns: [(); 2].map(|()| tokio::sync::Semaphore::new(config.max_connections)),
-            config,
             pacer: std::sync::OnceLock::new(),
         })
     }
@@ -147,17 +135,6 @@ impl Transport {
         self.http.write().unwrap_or_else(|p| p.into_inner()).take();
         // Calls queued for a connection fail now, not when one frees up.
         self.in_flight.close();
-        self.wait_turns.iter().for_each(tokio::sync::Semaphore::close);
-    }
-
-    /// A turn for a wait to make a request. Thousands of waits at once queue
-    /// here with a small future each, rather than each holding a whole
-    /// request's room while it queues for a connection: no more of their
-    /// requests of a kind are under way than there are connections. Creations
-    /// and reads take turns apart, so that creations held back (by a fleet's
-    /// pacing, say) never hold back the reads of checks already running.
-    pub(crate) async fn wait_turn(&self, request: WaitRequest) -> Result<tokio::sync::SemaphorePermit<'_>> {
-        self.wait_turns[request as usize].acquire().await.map_err(|_| Error::Closed)
     }
 
     pub fn is_closed(&self) -> bool {

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use crate::client::{validate_id, CheckMode, CheckRequest, Client, TaskOutcome};
 use crate::error::{Error, Result};
-use crate::http::WaitRequest;
 use crate::models::{Check, Decision, Task};
 use crate::pacing::Pacing;
 use crate::waiting::{worth_waiting_through, FinishedCheck, ResolvedBy, WaitOptions, WaitProgress};
@@ -168,12 +167,10 @@ impl Client {
     ) -> Result<FinishedCheck> {
         options.validate()?;
         let started = Instant::now();
-        let turn = self.transport().wait_turn(WaitRequest::Create).await?;
         let (check_id, progress) = match Box::pin(self.start_check_to_wait(profile_id, request, mode, started)).await? {
             Started::Finished(finished) => return Ok(*finished),
             Started::Running { check_id, progress } => (check_id, progress),
         };
-        drop(turn);
         Box::pin(self.wait_for_started_check(profile_id, request, check_id, options, progress)).await
     }
 
@@ -238,13 +235,10 @@ impl Client {
                 _ = tokio::time::sleep_until((now + pause).min(deadline).into()) => false,
             };
             progress.polls += 1;
-            // Boxed, after a turn: a read takes room only while it runs, not
-            // in every waiting check, nor in every check a batch of webhooks woke.
-            let turn = self.transport().wait_turn(WaitRequest::Read).await?;
+            // Boxed: a read takes room only while it runs, not in every waiting check.
             if let Some(over) = Box::pin(self.read_while_waiting(profile_id, check_id, woken_by_webhook, &mut progress)).await {
                 return over;
             }
-            drop(turn);
         }
     }
 
