@@ -274,7 +274,7 @@ impl ClientConfig {
 /// the URL or any part of it, its scheme included: `user:pass@host:3128`
 /// parses as the scheme `user`.
 fn check_proxy_url(proxy: &str) -> Result<()> {
-    let url = reqwest::Url::parse(proxy)
+    let url = url::Url::parse(proxy)
         .map_err(|error| Error::Config(format!("the proxy is not a URL ({error}); give one such as http://proxy.example:3128")))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
@@ -290,7 +290,7 @@ fn check_proxy_url(proxy: &str) -> Result<()> {
 /// plain http to anything but loopback unless `allow_insecure_http`. Messages
 /// never repeat the URL, which may carry credentials.
 fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<()> {
-    let url = reqwest::Url::parse(base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
+    let url = url::Url::parse(base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config("the base URL must not carry credentials (user:password@); pass the API key as api_key".into()));
     }

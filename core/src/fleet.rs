@@ -104,7 +104,7 @@ const RECOVER_CONCURRENCY: usize = 64;
 /// Refuses a Redis URL that is not `redis://`, `rediss://` or `unix://`
 /// (`redis+unix://`), without repeating it: it may carry a password.
 pub(crate) fn check_redis_url(url: &str) -> Result<()> {
-    let parsed = reqwest::Url::parse(url)
+    let parsed = url::Url::parse(url)
         .map_err(|_| Error::Config("the Redis URL is not a URL: give one such as redis://:password@redis.internal:6379/0".into()))?;
     let has_host = parsed.host_str().is_some_and(|host| !host.is_empty());
     match parsed.scheme() {
@@ -124,7 +124,7 @@ pub(crate) fn check_redis_url(url: &str) -> Result<()> {
 
 /// The URL as logs show it: scheme, host, port and database, no credentials.
 fn redacted(url: &str) -> String {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(mut parsed) => {
             let _ = parsed.set_username("");
             let _ = parsed.set_password(None);

@@ -5,10 +5,12 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::Method;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use crate::config::ClientConfig;
+use crate::connect::Connector;
 use crate::error::{cause_chain, snippet, ApiError, ApiErrorKind, Error, Result};
 use crate::models::one_or_many;
 use crate::retry::{delay_before_retry, server_requested_wait, RetryClass};
@@ -66,11 +68,14 @@ pub async fn with_caller_driven_connections<F: std::future::Future>(fut: F) -> F
     CALLER_DRIVEN.scope((), fut).await
 }
 
+/// A pool of connections to PassFort.
+type Pool = hyper_util::client::legacy::Client<Connector, http_body_util::Full<Bytes>>;
+
 /// The shared pool, and (made on first use) the one of caller-driven calls.
 #[derive(Debug)]
 struct Pools {
-    shared: reqwest::Client,
-    caller_driven: Option<reqwest::Client>,
+    shared: Pool,
+    caller_driven: Option<Pool>,
 }
 
 /// The pooled HTTP client and the configuration that shapes every request.
@@ -81,9 +86,13 @@ pub(crate) struct Transport {
     /// now, rather than when the last clone of the client is garbage-collected.
     http: std::sync::RwLock<Option<Pools>>,
     api_key_header: http::HeaderValue,
-    /// The base URL parsed once: each request only sets its path, rather
-    /// than parsing a whole URL (host, IDNA and all) every time.
-    base_url: reqwest::Url,
+    user_agent: http::HeaderValue,
+    /// The base URL as parsed once (host, IDNA and all), without its last
+    /// `/`: a request's URI is this and its path.
+    uri_prefix: String,
+    connector: Connector,
+    /// The proxy's `Proxy-Authorization`, when a proxy forwards the requests (http:// only).
+    forward_credentials: Option<http::HeaderValue>,
     /// One permit per request in flight: `max_connections`.
     in_flight: tokio::sync::Semaphore,
     /// Paces PassFort's rate-limited creations, when a budget is set (`fleet.rs`).
@@ -92,26 +101,32 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub fn new(config: ClientConfig) -> Result<Self> {
-        install_crypto_provider();
         let mut api_key_header = http::HeaderValue::from_str(config.api_key.expose())
             .map_err(|_| Error::Config("the API key is not a valid header value".into()))?;
         api_key_header.set_sensitive(true);
-        let shared = http_client(&config)?;
-        let base_url =
-            reqwest::Url::parse(&config.base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
+        let user_agent = http::HeaderValue::from_str(&config.user_agent)
+            .map_err(|_| Error::Config("the user agent is not a valid header value".into()))?;
+        let base_url = url::Url::parse(&config.base_url).map_err(|error| Error::Config(format!("the base URL is not a URL: {error}")))?;
+        let uri_prefix = base_url.as_str().trim_end_matches('/').to_owned();
+        let base_uri = http::Uri::try_from(format!("{uri_prefix}/")).map_err(|_| Error::Config("the base URL is not a URL".into()))?;
+        let (connector, forward_credentials) = Connector::new(&config, &base_uri)?;
+        let shared = pool(&config, &connector);
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
         Ok(Self {
             config,
             http: std::sync::RwLock::new(Some(Pools { shared, caller_driven: None })),
             api_key_header,
-            base_url,
+            user_agent,
+            uri_prefix,
+            connector,
+            forward_credentials,
             in_flight,
             pacer: std::sync::OnceLock::new(),
         })
     }
 
     /// The pool of this request: see [`with_caller_driven_connections`].
-    fn pool(&self) -> Result<reqwest::Client> {
+    fn pool(&self) -> Result<Pool> {
         let caller_driven = CALLER_DRIVEN.try_with(|_| ()).is_ok();
         {
             let pools = self.http.read().unwrap_or_else(|p| p.into_inner());
@@ -125,7 +140,7 @@ impl Transport {
         let mut pools = self.http.write().unwrap_or_else(|p| p.into_inner());
         let pools = pools.as_mut().ok_or(Error::Closed)?;
         if pools.caller_driven.is_none() {
-            pools.caller_driven = Some(http_client(&self.config)?);
+            pools.caller_driven = Some(pool(&self.config, &self.connector));
         }
         Ok(pools.caller_driven.clone().expect("made above"))
     }
@@ -206,32 +221,28 @@ impl Transport {
         // holds only its place in the queue, not room for a whole exchange,
         // and the unstarted future of every call stays small, so a binding's
         // hand-over of it to the runtime copies a few bytes rather than
-        // reqwest's whole state machine.
+        // hyper's whole state machine.
         Box::pin(self.exchange(request)).await
     }
 
     async fn exchange(&self, request: &ApiRequest) -> Result<Answer> {
         let http = self.pool()?;
-        let mut url = self.base_url.clone();
-        url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), request.path));
-        let mut builder = http
-            .request(request.method.clone(), url)
-            .header("apikey", self.api_key_header.clone())
-            .header(http::header::ACCEPT, "application/json")
-            .timeout(request.timeout);
-        if !request.query.is_empty() {
-            builder = builder.query(&request.query);
-        }
-        if let Some(body) = &request.body {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json").body(body.clone());
-        }
-        for (name, value) in &request.extra_headers {
-            builder = builder.header(name.clone(), value.clone());
-        }
-        let mut response = builder.send().await.map_err(|error| transport_error(request, &error))?;
-        let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
-        let body = self.read_body(request, status, response).await?;
+        let outgoing = self.outgoing(request)?;
+        let round_trip = async {
+            let response = http.request(outgoing).await.map_err(|error| transport_error(request, &error))?;
+            let (parts, body) = response.into_parts();
+            let status = parts.status.as_u16();
+            let body = self.read_body(request, status, &parts.headers, body).await?;
+            Ok::<_, Error>((status, parts.headers, body))
+        };
+        // The whole exchange, the body's last byte included, within the timeout.
+        let (status, headers, body) = match tokio::time::timeout(request.timeout, round_trip).await {
+            Ok(answer) => answer?,
+            Err(_) => {
+                let (method, path) = (request.method.to_string(), request.path.clone());
+                return Err(Error::Timeout { method, path, after: request.timeout, request_sent: true });
+            }
+        };
         if (200..300).contains(&status) {
             return Ok(Answer { status, headers, body });
         }
@@ -241,56 +252,99 @@ impl Transport {
         Err(api_error(request, status, &headers, &body, self.config.include_body_snippets))
     }
 
-    /// Reads the body, refusing to hold more than `max_response_bytes`.
-    async fn read_body(&self, request: &ApiRequest, status: u16, mut response: reqwest::Response) -> Result<Bytes> {
+    /// The HTTP request: the base URL's scheme, host and path, then the request's.
+    fn outgoing(&self, request: &ApiRequest) -> Result<http::Request<http_body_util::Full<Bytes>>> {
+        let mut uri = String::with_capacity(self.uri_prefix.len() + request.path.len() + 16);
+        uri.push_str(&self.uri_prefix);
+        push_path(&mut uri, &request.path);
+        if !request.query.is_empty() {
+            uri.push('?');
+            let pairs = request.query.iter().map(|(name, value)| (name.as_ref(), value.as_str()));
+            uri.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
+        }
+        let mut outgoing = http::Request::builder()
+            .method(request.method.clone())
+            .uri(uri)
+            .header("apikey", self.api_key_header.clone())
+            .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"))
+            .header(http::header::USER_AGENT, self.user_agent.clone());
+        if let Some(credentials) = &self.forward_credentials {
+            outgoing = outgoing.header(http::header::PROXY_AUTHORIZATION, credentials.clone());
+        }
+        if request.body.is_some() {
+            outgoing = outgoing.header(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+        }
+        for (name, value) in &request.extra_headers {
+            outgoing = outgoing.header(name.clone(), value.clone());
+        }
+        // The path and query were checked when the call was made; a URI the
+        // check let through is still refused here, before anything is sent.
+        outgoing
+            .body(http_body_util::Full::new(request.body.clone().unwrap_or_default()))
+            .map_err(|_| Error::InvalidArgument(format!("the path of {} {} does not make a valid URI", request.method, request.template)))
+    }
+
+    /// Reads the body, refusing to hold more than `max_response_bytes`. A body
+    /// that comes in one piece (most do) is kept as it came, not copied.
+    async fn read_body(
+        &self,
+        request: &ApiRequest,
+        status: u16,
+        headers: &http::HeaderMap,
+        mut body: hyper::body::Incoming,
+    ) -> Result<Bytes> {
         let limit = self.config.max_response_bytes;
-        if response.content_length().is_some_and(|length| length > limit as u64) {
+        let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
             return Err(too_large(request, status, limit));
         }
-        let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| transport_error(request, &error))? {
-            if body.len() + chunk.len() > limit {
+        let mut first = Bytes::new();
+        let mut joined: Option<BytesMut> = None;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|error| body_error(request, &error))?;
+            let Ok(chunk) = frame.into_data() else { continue };
+            let held = joined.as_ref().map_or(first.len(), BytesMut::len);
+            if held + chunk.len() > limit {
                 return Err(too_large(request, status, limit));
             }
-            body.extend_from_slice(&chunk);
+            match &mut joined {
+                Some(buffer) => buffer.extend_from_slice(&chunk),
+                None if first.is_empty() => first = chunk,
+                None => {
+                    let mut buffer = BytesMut::with_capacity(declared.map_or(0, |length| length as usize).max(held + chunk.len()));
+                    buffer.extend_from_slice(&first);
+                    buffer.extend_from_slice(&chunk);
+                    joined = Some(buffer);
+                }
+            }
         }
-        Ok(body.freeze())
+        Ok(joined.map_or(first, BytesMut::freeze))
     }
 }
 
-/// A connection pool shaped by the configuration.
-fn http_client(config: &ClientConfig) -> Result<reqwest::Client> {
-    let mut http = reqwest::Client::builder()
-        // PassFort never redirects; following one would send the `apikey`
-        // header (which reqwest does not strip) and bodies to another host.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(config.user_agent.clone())
-        .connect_timeout(config.connect_timeout)
+/// A connection pool shaped by the configuration. Redirects are never
+/// followed (PassFort does not redirect; following one would send the
+/// `apikey` header and bodies to another host): a 3xx is an error.
+fn pool(config: &ClientConfig, connector: &Connector) -> Pool {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(config.max_connections)
-        .tcp_nodelay(true);
-    // Without an explicit proxy, reqwest reads HTTPS_PROXY, HTTP_PROXY,
-    // ALL_PROXY and NO_PROXY (either case) now, at build time; an explicit
-    // one replaces them. reqwest keeps a proxy's credentials out of its
-    // Debug output; the messages here never repeat the URL.
-    if let Some(proxy) = &config.proxy {
-        let proxy = reqwest::Proxy::all(proxy.expose())
-            .map_err(|_| Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))?;
-        http = http.proxy(proxy);
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .timer(hyper_util::rt::TokioTimer::new())
+        .build(connector.clone())
+}
+
+/// Appends a path, percent-encoding every byte a URI path cannot hold as it
+/// is (spaces, quotes, non-ASCII, ...). `%` stays: escapes already made are kept.
+fn push_path(uri: &mut String, path: &str) {
+    for byte in path.bytes() {
+        let as_is = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&byte);
+        if as_is {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
     }
-    // Verification is rustls-platform-verifier's: the operating system's
-    // trust store (on Linux the system CA bundle, or SSL_CERT_FILE /
-    // SSL_CERT_DIR), plus the CA bundle's roots when one is given.
-    if let Some(bundle) = &config.ca_bundle {
-        let certificates = bundle
-            .certificates()
-            .iter()
-            .map(|der| reqwest::Certificate::from_der(der))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|_| Error::Config(format!("the CA bundle {} could not be used", bundle.path().display())))?;
-        http = http.tls_certs_merge(certificates);
-    }
-    http.build().map_err(|error| Error::Config(cause_chain(&error)))
 }
 
 /// A 2xx answer as received.
@@ -315,7 +369,7 @@ fn too_large(request: &ApiRequest, status: u16, limit: usize) -> Error {
 /// The host a redirect points to, never its path or query (which may carry data).
 fn redirect_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap) -> Error {
     let target_host =
-        headers.get(http::header::LOCATION).and_then(|value| value.to_str().ok()).map(|location| match reqwest::Url::parse(location) {
+        headers.get(http::header::LOCATION).and_then(|value| value.to_str().ok()).map(|location| match url::Url::parse(location) {
             Ok(url) => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("?")),
             Err(_) => "a relative location on the same host".to_owned(),
         });
@@ -346,25 +400,25 @@ pub(crate) fn decode_failure(error: &serde_json::Error) -> String {
     format!("{what} at line {} column {}", error.line(), error.column())
 }
 
-fn transport_error(request: &ApiRequest, error: &reqwest::Error) -> Error {
+fn transport_error(request: &ApiRequest, error: &hyper_util::client::legacy::Error) -> Error {
     let method = request.method.to_string();
     let path = request.path.clone();
     // A failed connect proves the request never left; anything later may have reached PassFort.
     let request_sent = !error.is_connect();
-    if error.is_timeout() {
-        let after = if request_sent { request.timeout } else { Duration::ZERO };
-        return Error::Timeout { method, path, after, request_sent };
+    let cause = crate::error::Cause::of(error);
+    if !request_sent && cause == crate::error::Cause::TimedOut {
+        return Error::Timeout { method, path, after: Duration::ZERO, request_sent };
     }
-    Error::Connection { method, path, message: message_without_url(error), request_sent, cause: crate::error::Cause::of(error) }
+    // hyper-util's own layer says only "client error (Connect)": its causes say what happened.
+    let message = std::error::Error::source(error).map_or_else(|| error.to_string(), cause_chain);
+    Error::Connection { method, path, message, request_sent, cause }
 }
 
-/// The cause chain, minus reqwest's " for url (...)": our message already names the path.
-fn message_without_url(error: &reqwest::Error) -> String {
-    let message = cause_chain(error);
-    match error.url() {
-        Some(url) => message.replace(&format!(" for url ({url})"), ""),
-        None => message,
-    }
+/// The connection failed while the answer's body was coming.
+fn body_error(request: &ApiRequest, error: &hyper::Error) -> Error {
+    let (method, path) = (request.method.to_string(), request.path.clone());
+    let cause = crate::error::Cause::of(error);
+    Error::Connection { method, path, message: cause_chain(error), request_sent: true, cause }
 }
 
 fn api_error(request: &ApiRequest, status: u16, headers: &http::HeaderMap, body: &[u8], with_snippet: bool) -> Error {
@@ -411,14 +465,4 @@ pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<String> {
         .find_map(|name| headers.get(*name))
         .and_then(|value| value.to_str().ok())
         .map(|id| id.chars().take(128).collect())
-}
-
-/// reqwest is built without a default crypto provider (ring instead of
-/// aws-lc, to keep builds fast); install ring once unless the host
-/// application already installed one.
-fn install_crypto_provider() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
 }

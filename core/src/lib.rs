@@ -21,6 +21,7 @@ mod bounded;
 mod call;
 mod client;
 mod config;
+mod connect;
 mod error;
 pub mod fleet;
 mod flows;
