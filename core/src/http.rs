@@ -1,6 +1,7 @@
 //! One HTTP round trip with PassFort, retried as its [`RetryClass`] allows.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -72,10 +73,11 @@ pub async fn with_caller_driven_connections<F: std::future::Future>(fut: F) -> F
 type Pool = hyper_util::client::legacy::Client<Connector, http_body_util::Full<Bytes>>;
 
 /// The shared pool, and (made on first use) the one of caller-driven calls.
+/// Each request takes one reference: an `Arc`, not a clone of the client's parts.
 #[derive(Debug)]
 struct Pools {
-    shared: Pool,
-    caller_driven: Option<Pool>,
+    shared: Arc<Pool>,
+    caller_driven: Option<Arc<Pool>>,
 }
 
 /// The pooled HTTP client and the configuration that shapes every request.
@@ -110,7 +112,7 @@ impl Transport {
         let uri_prefix = base_url.as_str().trim_end_matches('/').to_owned();
         let base_uri = http::Uri::try_from(format!("{uri_prefix}/")).map_err(|_| Error::Config("the base URL is not a URL".into()))?;
         let (connector, forward_credentials) = Connector::new(&config, &base_uri)?;
-        let shared = pool(&config, &connector);
+        let shared = Arc::new(pool(&config, &connector));
         let in_flight = tokio::sync::Semaphore::new(config.max_connections);
         Ok(Self {
             config,
@@ -126,7 +128,7 @@ impl Transport {
     }
 
     /// The pool of this request: see [`with_caller_driven_connections`].
-    fn pool(&self) -> Result<Pool> {
+    fn pool(&self) -> Result<Arc<Pool>> {
         let caller_driven = CALLER_DRIVEN.try_with(|_| ()).is_ok();
         {
             let pools = self.http.read().unwrap_or_else(|p| p.into_inner());
@@ -140,7 +142,7 @@ impl Transport {
         let mut pools = self.http.write().unwrap_or_else(|p| p.into_inner());
         let pools = pools.as_mut().ok_or(Error::Closed)?;
         if pools.caller_driven.is_none() {
-            pools.caller_driven = Some(pool(&self.config, &self.connector));
+            pools.caller_driven = Some(Arc::new(pool(&self.config, &self.connector)));
         }
         Ok(pools.caller_driven.clone().expect("made above"))
     }
