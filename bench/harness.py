@@ -227,8 +227,9 @@ def wrk(emulator: Emulator, scale: Scale) -> Optional[dict]:
 
 
 def rust_floor(emulator: Emulator, scale: Scale, tools: argparse.Namespace) -> Dict[str, dict]:
-    """The core's get_check with no binding, against raw reqwest and raw hyper-util doing the same
-    GET and JSON decode (bench/src/bin/core_get.rs): what the HTTP stack under both bindings costs."""
+    """The core's get_check with no binding, against raw hyper-util (what the core is built on) and raw
+    reqwest doing the same GET and JSON decode (bench/src/bin/core_get.rs): what the HTTP stack under
+    both bindings costs."""
     samples: Dict[str, List[dict]] = {name: [] for name in ("core", "reqwest", "hyper")}
     for round_number in range(scale.rounds):
         for name in samples:

@@ -214,13 +214,14 @@ def render(report: Dict[str, Any], smoke: bool) -> str:
     floor: Optional[Dict[str, dict]] = report.get("rust_floor")
     if floor:
         out += [
-            "## 4b. The floor under both bindings: the core against raw reqwest and hyper",
+            "## 4b. The floor under both bindings: the core against raw hyper and reqwest",
             "",
             f"The same reads ({scale['get_calls']:,} at concurrency {scale['concurrency']}) from Rust, on a two-thread "
             "tokio runtime as the bindings use, no binding at all: the core's `Client::get_check` (a typed `Check` "
-            "with its raw JSON), reqwest alone (the HTTP client the core is built on) and hyper-util's pooled client "
-            "(what reqwest wraps), each GET decoded into `serde_json::Value`. Whatever a binding costs is on top of "
-            "this. Command: `target/release/core_get <core|reqwest|hyper> ...` (bench/src/bin/core_get.rs).",
+            "with its raw JSON), hyper-util's pooled client alone (the HTTP client the core is built on, under its "
+            "own connector) and reqwest (which wraps the same pool, and which the core used before), each GET decoded "
+            "into `serde_json::Value`. Whatever a binding costs is on top of this. "
+            "Command: `target/release/core_get <core|reqwest|hyper> ...` (bench/src/bin/core_get.rs).",
             "",
             "| client | req/s (median) | rounds | CPU ms a call | core's CPU ÷ this |",
             "|---|---:|---|---:|---:|",

@@ -1,7 +1,8 @@
 //! The GET benchmark without a binding: the core's `get_check` against raw
-//! reqwest (the same GET, the body decoded into `serde_json::Value`), on a
-//! two-thread runtime as the bindings use, to show what the core's request
-//! path costs over the HTTP client it is built on. Prints one JSON line.
+//! hyper-util (the HTTP client the core is built on) and raw reqwest (the
+//! same GET, the body decoded into `serde_json::Value`), on a two-thread
+//! runtime as the bindings use, to show what the core's request path costs
+//! over the HTTP client under it. Prints one JSON line.
 //!
 //!     core_get core|reqwest|hyper BASE_URL API_KEY PROFILE CHECK CALLS CONCURRENCY
 #![forbid(unsafe_code)]
