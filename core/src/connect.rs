@@ -52,6 +52,8 @@ pub(crate) struct Connector {
     /// TLS with an https:// proxy, which speaks HTTP/1.1 to us.
     proxy_tls: tokio_rustls::TlsConnector,
     route: Arc<Route>,
+    /// For the whole of a connection's making: TCP, a proxy's tunnel, TLS.
+    connect_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for Connector {
@@ -83,12 +85,13 @@ impl Connector {
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(config.connect_timeout));
+        let verifier = Arc::new(verifier(config)?);
         let connector = Self {
             tcp,
-            tls: tokio_rustls::TlsConnector::from(Arc::new(tls_config(config, &[b"h2", b"http/1.1"])?)),
-            proxy_tls: tokio_rustls::TlsConnector::from(Arc::new(tls_config(config, &[b"http/1.1"])?)),
+            tls: tokio_rustls::TlsConnector::from(Arc::new(tls_config(&verifier, &[b"h2", b"http/1.1"])?)),
+            proxy_tls: tokio_rustls::TlsConnector::from(Arc::new(tls_config(&verifier, &[b"http/1.1"])?)),
             route: Arc::new(route),
+            connect_timeout: config.connect_timeout,
         };
         let forward_credentials = forward_credentials.map(|mut value| {
             value.set_sensitive(true);
@@ -146,24 +149,36 @@ impl tower_service::Service<http::Uri> for Connector {
     }
 
     fn call(&mut self, destination: http::Uri) -> Self::Future {
-        Box::pin(self.clone().connect(destination))
+        let (connector, limit) = (self.clone(), self.connect_timeout);
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connector.connect(destination)).await {
+                Ok(connected) => connected,
+                Err(_) => Err(Box::new(io::Error::new(io::ErrorKind::TimedOut, "the connection was not made in time")) as BoxError),
+            }
+        })
     }
 }
 
-/// The client's TLS: rustls-platform-verifier's verification (the operating
-/// system's trust store; on Linux the system CA bundle, or SSL_CERT_FILE /
-/// SSL_CERT_DIR) with the CA bundle's roots added, when one is given.
-fn tls_config(config: &ClientConfig, protocols: &[&[u8]]) -> Result<rustls::ClientConfig> {
-    let provider =
-        rustls::crypto::CryptoProvider::get_default().cloned().unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+/// The crypto provider the host application installed, or ring.
+fn crypto_provider() -> Arc<rustls::crypto::CryptoProvider> {
+    rustls::crypto::CryptoProvider::get_default().cloned().unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
+}
+
+/// rustls-platform-verifier's verification (the operating system's trust
+/// store; on Linux the system CA bundle, or SSL_CERT_FILE / SSL_CERT_DIR)
+/// with the CA bundle's roots added, when one is given.
+fn verifier(config: &ClientConfig) -> Result<rustls_platform_verifier::Verifier> {
     let extra_roots = config.ca_bundle.iter().flat_map(|bundle| bundle.certificates().iter().cloned());
-    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-        .map_err(|error| Error::Config(format!("the TLS trust store could not be loaded: {error}")))?;
-    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+    rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, crypto_provider())
+        .map_err(|error| Error::Config(format!("the TLS trust store could not be loaded: {error}")))
+}
+
+fn tls_config(verifier: &Arc<rustls_platform_verifier::Verifier>, protocols: &[&[u8]]) -> Result<rustls::ClientConfig> {
+    let mut tls = rustls::ClientConfig::builder_with_provider(crypto_provider())
         .with_safe_default_protocol_versions()
         .map_err(|error| Error::Config(format!("TLS could not be set up: {error}")))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier.clone())
         .with_no_client_auth();
     tls.alpn_protocols = protocols.iter().map(|protocol| protocol.to_vec()).collect();
     Ok(tls)

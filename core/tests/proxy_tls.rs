@@ -257,6 +257,33 @@ async fn a_private_ca_is_refused_until_its_bundle_is_given() {
     Client::from_config(config).unwrap().whoami().await.expect("a config keeps its certificates");
 }
 
+/// The connect timeout bounds the whole of making a connection, the TLS
+/// handshake included: a server that accepts and then says nothing is a
+/// timeout that proves the request was never sent.
+#[tokio::test]
+async fn a_server_silent_in_the_tls_handshake_is_a_connect_timeout() {
+    let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = silent.local_addr().unwrap();
+    let accepted = tokio::spawn(async move {
+        let (stream, _) = silent.accept().await.unwrap();
+        // Held open, never answered, until the client gives up.
+        let mut stream = stream;
+        let mut byte = [0u8; 1];
+        while stream.read(&mut byte).await.is_ok_and(|read| read > 0) {}
+    });
+    let client = Client::builder()
+        .api_key("key")
+        .base_url(format!("https://127.0.0.1:{}/4.0", address.port()))
+        .max_retries(0)
+        .connect_timeout(Duration::from_millis(300))
+        .request_timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let error = client.whoami().await.unwrap_err();
+    assert!(matches!(error, Error::Timeout { request_sent: false, after, .. } if after == Duration::ZERO), "{error:?}");
+    accepted.abort();
+}
+
 #[tokio::test]
 async fn a_ca_bundle_that_cannot_be_read_is_a_config_error_naming_it() {
     let pki = Pki::new("bad");
