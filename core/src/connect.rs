@@ -76,6 +76,10 @@ impl Connector {
             None => Matcher::from_env(),
         };
         let (route, forward_credentials) = match proxies.intercept(base) {
+            // An explicit proxy applies to every request: one that cannot be used is refused, never bypassed.
+            None if config.proxy.is_some() => {
+                return Err(Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))
+            }
             None => (Route::Straight, None),
             Some(proxy) if base.scheme() == Some(&http::uri::Scheme::HTTPS) => {
                 (Route::Tunnelled { proxy: proxy.uri().clone(), credentials: proxy.basic_auth().cloned() }, None)

@@ -233,6 +233,18 @@ async fn a_proxy_that_is_not_http_is_refused_without_its_credentials() {
     }
 }
 
+/// An explicit proxy is for every request: one the connector cannot use (a
+/// host that is not ASCII, which a URL allows and an HTTP URI does not) is
+/// refused when the client is made, never bypassed.
+#[tokio::test]
+async fn an_explicit_proxy_that_cannot_be_used_is_refused_not_bypassed() {
+    let proxy = format!("http://alice:{PASSWORD}@prøxy.example:3128");
+    let error = Client::builder().api_key("key").proxy(proxy).build().unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, Error::Config(_)), "{message}");
+    assert!(!message.contains(PASSWORD) && !message.contains("alice"), "{message}");
+}
+
 #[tokio::test]
 async fn a_private_ca_is_refused_until_its_bundle_is_given() {
     let emulator = emulator().await;
