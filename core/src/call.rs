@@ -537,11 +537,17 @@ fn fill_path(operation: &Operation, given: &[(String, String)]) -> Result<(Strin
 /// Everything but RFC 3986's unreserved characters, so that free text can
 /// never add a segment or a query (`.` and `..` alone are refused before).
 fn percent_encode_segment(text: &str, out: &mut String) {
+    percent_encode(text, |byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'~' | b'.'), out);
+}
+
+/// Appends `text`, each byte `as_is` refuses written as `%XX`.
+pub(crate) fn percent_encode(text: &str, as_is: impl Fn(u8) -> bool, out: &mut String) {
+    use std::fmt::Write;
     for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'~' | b'.') {
+        if as_is(byte) {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            let _ = write!(out, "%{byte:02X}");
         }
     }
 }

@@ -269,7 +269,9 @@ impl ClientConfig {
     }
 }
 
-/// Refuses a proxy URL that is not `http://` or `https://`. Credentials in it
+/// Refuses a proxy URL that is not `http://` or `https://`, or that the
+/// connector cannot use as an HTTP URI (a host that is not ASCII, say): an
+/// explicit proxy is for every request, never bypassed. Credentials in it
 /// are allowed (proxies authenticate that way) and so no message ever repeats
 /// the URL or any part of it, its scheme included: `user:pass@host:3128`
 /// parses as the scheme `user`.
@@ -277,6 +279,9 @@ fn check_proxy_url(proxy: &str) -> Result<()> {
     let url = url::Url::parse(proxy)
         .map_err(|error| Error::Config(format!("the proxy is not a URL ({error}); give one such as http://proxy.example:3128")))?;
     match url.scheme() {
+        "http" | "https" if proxy.parse::<http::Uri>().is_err() => {
+            Err(Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))
+        }
         "http" | "https" if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(()),
         "http" | "https" => Err(Error::Config("the proxy URL has no host".into())),
         scheme if scheme.starts_with("socks") => {

@@ -76,10 +76,9 @@ impl Connector {
             None => Matcher::from_env(),
         };
         let (route, forward_credentials) = match proxies.intercept(base) {
-            // An explicit proxy applies to every request: one that cannot be used is refused, never bypassed.
-            None if config.proxy.is_some() => {
-                return Err(Error::Config("the proxy URL is not usable: give one such as http://proxy.example:3128".into()))
-            }
+            // The configuration refused any explicit proxy the matcher cannot
+            // read; should one get here all the same, it is refused, never bypassed.
+            None if config.proxy.is_some() => return Err(Error::Config("the proxy URL is not usable".into())),
             None => (Route::Straight, None),
             Some(proxy) if base.scheme() == Some(&http::uri::Scheme::HTTPS) => {
                 (Route::Tunnelled { proxy: proxy.uri().clone(), credentials: proxy.basic_auth().cloned() }, None)
@@ -113,7 +112,7 @@ impl Connector {
                     return Ok(Conn::new(Io::Tcp(tcp)));
                 }
                 let tls = handshake(&self.tls, &destination, tcp).await?;
-                let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                let h2 = negotiated_h2(&tls);
                 Ok(Conn::new(Io::Tls(Box::new(tls))).negotiated_h2(h2))
             }
             Route::Forwarded { proxy } => Ok(Conn::new(Io::Proxied(self.to_proxy(proxy).await?)).proxied()),
@@ -121,7 +120,7 @@ impl Connector {
                 let mut stream = self.to_proxy(proxy).await?;
                 open_tunnel(&mut stream, &destination, credentials.as_ref()).await?;
                 let tls = handshake(&self.tls, &destination, stream).await?;
-                let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                let h2 = negotiated_h2(&tls);
                 Ok(Conn::new(Io::Proxied(Box::new(tls))).negotiated_h2(h2))
             }
         }
@@ -202,6 +201,11 @@ async fn handshake<S: AsyncIo>(
             None => Box::new(error),
         }
     })
+}
+
+/// Whether PassFort chose HTTP/2 in the TLS handshake (ALPN).
+fn negotiated_h2<S>(tls: &tokio_rustls::client::TlsStream<S>) -> bool {
+    tls.get_ref().1.alpn_protocol() == Some(b"h2")
 }
 
 /// Asks the proxy for a tunnel to `destination` (CONNECT) and reads its

@@ -234,7 +234,7 @@ impl Transport {
             let response = http.request(outgoing).await.map_err(|error| transport_error(request, &error))?;
             let (parts, body) = response.into_parts();
             let status = parts.status.as_u16();
-            let body = self.read_body(request, status, &parts.headers, body).await?;
+            let body = self.read_body(request, status, body).await?;
             Ok::<_, Error>((status, parts.headers, body))
         };
         // The whole exchange, the body's last byte included, within the timeout.
@@ -261,8 +261,9 @@ impl Transport {
         push_path(&mut uri, &request.path);
         if !request.query.is_empty() {
             uri.push('?');
+            let start = uri.len();
             let pairs = request.query.iter().map(|(name, value)| (name.as_ref(), value.as_str()));
-            uri.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish());
+            form_urlencoded::Serializer::for_suffix(&mut uri, start).extend_pairs(pairs);
         }
         let mut outgoing = http::Request::builder()
             .method(request.method.clone())
@@ -288,15 +289,10 @@ impl Transport {
 
     /// Reads the body, refusing to hold more than `max_response_bytes`. A body
     /// that comes in one piece (most do) is kept as it came, not copied.
-    async fn read_body(
-        &self,
-        request: &ApiRequest,
-        status: u16,
-        headers: &http::HeaderMap,
-        mut body: hyper::body::Incoming,
-    ) -> Result<Bytes> {
+    async fn read_body(&self, request: &ApiRequest, status: u16, mut body: hyper::body::Incoming) -> Result<Bytes> {
         let limit = self.config.max_response_bytes;
-        let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        // Content-Length, as hyper read it.
+        let declared = hyper::body::Body::size_hint(&body).exact();
         if declared.is_some_and(|length| length > limit as u64) {
             return Err(too_large(request, status, limit));
         }
@@ -339,14 +335,7 @@ fn pool(config: &ClientConfig, connector: &Connector) -> Pool {
 /// Appends a path, percent-encoding every byte a URI path cannot hold as it
 /// is (spaces, quotes, non-ASCII, ...). `%` stays: escapes already made are kept.
 fn push_path(uri: &mut String, path: &str) {
-    for byte in path.bytes() {
-        let as_is = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&byte);
-        if as_is {
-            uri.push(byte as char);
-        } else {
-            uri.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    crate::call::percent_encode(path, |byte| byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%".contains(&byte), uri);
 }
 
 /// A 2xx answer as received.
